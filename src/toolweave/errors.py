@@ -1,0 +1,47 @@
+"""Typed errors. Each says what went wrong and what to do about it, in one line a user can read."""
+
+from __future__ import annotations
+
+
+class ToolweaveError(Exception):
+    """Base class of every error toolweave raises on purpose."""
+
+
+class ModelSpecError(ToolweaveError, ValueError):
+    """A model spec string that names no known kind of model."""
+
+
+class ModelNotFoundError(ToolweaveError, FileNotFoundError):
+    """The model's weights are not on this machine; the message says how to install them."""
+
+
+class ModelLoadError(ToolweaveError):
+    """The weights exist but cannot be loaded (corrupt, truncated or not a GGUF file)."""
+
+
+class ChecksumError(ToolweaveError):
+    """A downloaded or assembled file does not have the expected sha256."""
+
+
+class DownloadError(ToolweaveError):
+    """A model download failed."""
+
+
+class ServerError(ToolweaveError):
+    """An OpenAI-compatible server failed: unreachable, an HTTP error after retries, bad data."""
+
+
+class ServerUnavailableError(ServerError):
+    """The server could not be reached (connection refused, DNS, timeout) after retries."""
+
+
+class ServerProtocolError(ServerError):
+    """The server answered with something that is not valid OpenAI-compatible data (e.g. bad SSE)."""
+
+
+class InvalidConstraintError(ToolweaveError, ValueError):
+    """A constraint that is itself invalid: a bad JSON Schema, regex or grammar."""
+
+
+class UnsupportedConstraintError(ToolweaveError):
+    """A backend cannot honour this kind of constraint; it is never dropped silently."""

@@ -1,0 +1,250 @@
+"""`LlamaCpp`: a GGUF model run in-process by llama-cpp-python, with grammar-constrained sampling.
+
+llama.cpp runs in a worker thread so the event loop stays free; one lock per loaded model
+serialises access to its single context. Prompts are rendered with the model's own chat template
+(read from the GGUF) and tokenised here, so every Completion can report how many prompt tokens
+were actually evaluated: llama-cpp-python keeps the KV cache of the previous call and only
+evaluates the tokens after the longest common prefix, which is what makes step N of an agent run
+cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from toolweave.constraints import to_gbnf
+from toolweave.errors import InvalidConstraintError, ModelLoadError, ModelNotFoundError
+from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
+from toolweave.models.files import check_gguf
+from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
+
+_THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
+
+
+class LlamaCpp(StreamingModel):
+    """A GGUF model in this process.
+
+    Loaded models are shared: two `LlamaCpp` objects for the same file and context size use one
+    llama.cpp instance (and its lock), so tests and parallel agents do not load weights twice.
+    """
+
+    constraint_kinds = frozenset({"json_schema", "regex", "grammar:gbnf"})
+
+    def __init__(self, path: str | Path, *, n_ctx: int = 8192, n_threads: int | None = None,
+                 name: str | None = None, seed: int = 0):
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise ModelNotFoundError(f"model file not found: {self.path}")
+        check_gguf(self.path)
+        self.name = name or self.path.stem
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.seed = seed
+        self._loaded: _Loaded | None = None
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @property
+    def llama(self):
+        """The underlying `llama_cpp.Llama` (loaded on first use)."""
+        return self._load().llm
+
+    def _load(self) -> _Loaded:
+        if self._loaded is None:
+            self._loaded = _load_shared(str(self.path.resolve()), self.n_ctx, self.n_threads,
+                                        self.seed)
+        return self._loaded
+
+    # -- prompting -----------------------------------------------------------------------------
+
+    def render_prompt(self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()) -> str:
+        """The prompt text the chat template makes of ``messages`` (ends with the assistant cue)."""
+        loaded = self._load()
+        result = loaded.formatter(
+            messages=[_template_message(m) for m in messages],
+            tools=[t.openai_schema() for t in tools] or None,
+        )
+        return result.prompt
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    # -- generation ----------------------------------------------------------------------------
+
+    async def stream(
+        self, messages: Sequence[Message], *, tools: Sequence[ToolSpec] = (),
+        constraint: Constraint | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
+        temperature: float = 0.0, reasoning: str = "auto", stop: Sequence[str] = (),
+    ) -> AsyncIterator[Delta]:
+        self.check_constraint(constraint)
+        # Compile before touching the worker thread so a bad constraint fails here, typed.
+        gbnf = to_gbnf(constraint) if constraint is not None else None
+        loaded = await asyncio.to_thread(self._load)
+        prompt = self.render_prompt(messages, tools)
+        stops = [*loaded.stops, *stop]
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def emit(kind: str, payload: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, payload))
+
+        def work() -> None:
+            try:
+                completion = loaded.generate(prompt, gbnf, max_tokens, temperature, stops,
+                                             lambda piece: emit("text", piece), cancelled)
+                completion.model = self.name
+                emit("done", completion)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the event loop below
+                emit("error", exc)
+
+        worker = loop.run_in_executor(None, work)
+        try:
+            while True:
+                kind, payload = await queue.get()
+                if kind == "text":
+                    yield Delta(text=payload)
+                elif kind == "done":
+                    yield Delta(completion=payload)
+                    return
+                else:
+                    raise payload
+        finally:
+            cancelled.set()  # stops the worker at the next token when the consumer goes away
+            if not worker.done():
+                await asyncio.shield(worker)
+
+
+def _template_message(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function",
+             "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    if message.tool_call_id:
+        out["tool_call_id"] = message.tool_call_id
+    if message.name:
+        out["name"] = message.name
+    return out
+
+
+class _Loaded:
+    """One llama.cpp instance, its chat template and the lock that guards its context."""
+
+    def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int):
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as exc:  # pragma: no cover - the package is a core dependency
+            raise ModelLoadError("llama-cpp-python is not installed: pip install toolweave") from exc
+        try:
+            self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads,
+                             n_threads_batch=n_threads, seed=seed, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"llama.cpp cannot load {path}: {exc}") from exc
+        self.lock = threading.Lock()
+        self.grammars: dict[str, Any] = {}  # GBNF text -> parsed grammar, checked once
+        meta = self.llm.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise ModelLoadError(f"{path} has no chat template in its metadata")
+        eos = self._token_text(meta.get("tokenizer.ggml.eos_token_id"))
+        bos = self._token_text(meta.get("tokenizer.ggml.bos_token_id"))
+        self.formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        self.stops = [eos] if eos else []
+
+    def _token_text(self, token_id: str | None) -> str:
+        if token_id is None:
+            return ""
+        return self.llm._model.token_get_text(int(token_id))
+
+    def grammar(self, gbnf: str):
+        """A parsed grammar, checked by llama.cpp first: llama-cpp-python would hand a rejected
+        grammar's NULL sampler to the sampler chain and crash the process."""
+        if gbnf not in self.grammars:
+            import llama_cpp
+            from llama_cpp import LlamaGrammar
+
+            sampler = llama_cpp.llama_sampler_init_grammar(
+                self.llm._model.vocab, gbnf.encode("utf-8"), b"root")
+            if not sampler:
+                raise InvalidConstraintError(
+                    "llama.cpp rejected the grammar (its parser's message is on stderr): "
+                    + gbnf[:200])
+            llama_cpp.llama_sampler_free(sampler)
+            self.grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
+        return self.grammars[gbnf]
+
+    def generate(self, prompt: str, gbnf: str | None, max_tokens: int, temperature: float,
+                 stops: list[str], on_text, cancelled: threading.Event) -> Completion:
+        with self.lock:
+            grammar = self.grammar(gbnf) if gbnf else None
+            llm = self.llm
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+            if len(tokens) + max_tokens > llm.n_ctx():
+                max_tokens = max(1, llm.n_ctx() - len(tokens))
+            reused = min(_common_prefix(llm.input_ids, tokens), len(tokens) - 1)
+            start = time.perf_counter()
+            first = None
+            pieces: list[str] = []
+            finish = "stop"
+            for chunk in llm.create_completion(
+                tokens, max_tokens=max_tokens, temperature=temperature, stop=stops,
+                grammar=grammar, stream=True,
+            ):
+                choice = chunk["choices"][0]
+                if choice["text"]:
+                    first = first or time.perf_counter()
+                    pieces.append(choice["text"])
+                    on_text(choice["text"])
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
+                if cancelled.is_set():
+                    finish = "cancelled"
+                    break
+            end = time.perf_counter()
+            generated = max(0, llm.n_tokens - len(tokens))
+        text = "".join(pieces)
+        reasoning = None
+        if match := _THINK.match(text):
+            reasoning, text = match.group(1).strip(), text[match.end():]
+        decode_s = end - (first or end)
+        return Completion(
+            text=text, reasoning=reasoning, finish_reason=finish,
+            usage=Usage(prompt_tokens=len(tokens), prompt_tokens_evaluated=len(tokens) - reused,
+                        completion_tokens=generated),
+            timings=Timings(
+                time_to_first_token_s=(first or end) - start, total_s=end - start,
+                tokens_per_s=(generated - 1) / decode_s if generated > 1 and decode_s > 0 else 0.0,
+            ),
+        )
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+_SHARED: dict[tuple, _Loaded] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int) -> _Loaded:
+    key = (path, n_ctx)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = _Loaded(path, n_ctx, n_threads, seed)
+        return _SHARED[key]
