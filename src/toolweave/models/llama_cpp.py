@@ -11,6 +11,7 @@ cheap.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import re
 import threading
@@ -142,13 +143,17 @@ class _Loaded:
 
     def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int):
         try:
-            from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            from toolweave.models.grammar_sampler import FastGrammarLlama
         except ImportError as exc:  # pragma: no cover - the package is a core dependency
             raise ModelLoadError("llama-cpp-python is not installed: pip install toolweave") from exc
         try:
-            self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads,
-                             n_threads_batch=n_threads, seed=seed, verbose=False)
+            self.llm = FastGrammarLlama(model_path=path, n_ctx=n_ctx, n_threads=n_threads,
+                             n_threads_batch=n_threads, seed=seed, verbose=False,
+                             # weights in our own memory: an mmap is at the mercy of the page
+                             # cache, and a VM that trims it re-reads the model every token
+                             use_mmap=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"llama.cpp cannot load {path}: {exc}") from exc
         self.lock = threading.Lock()
@@ -240,6 +245,16 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 
 _SHARED: dict[tuple, _Loaded] = {}
 _SHARED_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_shared() -> None:
+    """Free models before interpreter teardown; llama-cpp-python's own finalizers run after
+    its module globals are gone and print tracebacks."""
+    with _SHARED_LOCK:
+        for loaded in _SHARED.values():
+            loaded.llm.close()
+        _SHARED.clear()
 
 
 def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int) -> _Loaded:

@@ -1,0 +1,39 @@
+"""Built-in offline tools: calculator, search_docs, read_file and (opt-in) python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from toolweave.tools.builtins.calculator import calculator
+from toolweave.tools.builtins.python_exec import make_python
+from toolweave.tools.builtins.read_file import make_read_file
+from toolweave.tools.builtins.search_docs import DocsIndex, make_search_docs
+from toolweave.tools.registry import ToolRegistry
+
+
+def builtin_tools(
+    docs_dir: str | Path | None = None,
+    files_root: str | Path | None = None,
+    enable_python: bool = False,
+) -> ToolRegistry:
+    """The built-in tools, in a fixed order: calculator, then the ones configured.
+
+    Args:
+        docs_dir: a folder of .md/.txt files to offer ``search_docs`` over.
+        files_root: a folder to offer ``read_file`` in (nothing outside it is readable).
+        enable_python: offer the ``python`` tool (runs code; limited, not sandboxed).
+    """
+    registry = ToolRegistry([calculator])
+    if docs_dir is not None:
+        registry.add(make_search_docs(docs_dir))
+    if files_root is not None:
+        registry.add(make_read_file(files_root))
+    if enable_python:
+        registry.add(make_python())
+    return registry
+
+
+__all__ = [
+    "DocsIndex", "builtin_tools", "calculator", "make_python", "make_read_file",
+    "make_search_docs",
+]

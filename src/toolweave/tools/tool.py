@@ -1,0 +1,237 @@
+"""`Tool`: a callable the model can use, and the `@tool` decorator that makes one.
+
+A Tool pairs a `ToolSpec` (what the model sees) with a Python callable (what runs). Its one
+job at run time is `Tool.invoke`: arguments in, an `Observation` out, never an exception —
+bad arguments, errors, hangs and floods of output all come back as text the model can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from toolweave.tools.arguments import (
+    ArgumentError,
+    Prepare,
+    custom_input,
+    raw_arguments,
+    validated_arguments,
+)
+from toolweave.tools.docstrings import parse_docstring
+from toolweave.tools.errors import ToolDefinitionError
+from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS, cap, to_text
+from toolweave.tools.schema import build_arguments_model, json_schema, read_signature
+from toolweave.types import Constraint, Observation, ToolCall, ToolSpec
+
+DEFAULT_TIMEOUT_S = 30.0
+# OpenAI-compatible servers accept ^[a-zA-Z0-9_-]{1,64}$; keep every tool inside that.
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Tool:
+    """A tool: its `ToolSpec`, the callable behind it, a timeout and an output cap.
+
+    Build one with `@tool`, `Tool.from_function` or, for a callable that takes the raw
+    arguments dict (an MCP client, say), `Tool.from_callable`.
+    """
+
+    def __init__(
+        self,
+        spec: ToolSpec,
+        fn: Callable[..., Any],
+        prepare: Prepare,
+        *,
+        timeout_s: float | None = DEFAULT_TIMEOUT_S,
+        max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+        arguments_model: type[BaseModel] | None = None,
+    ) -> None:
+        if not _NAME.match(spec.name):
+            raise ToolDefinitionError(
+                f"tool name {spec.name!r} is not valid: use 1-64 letters, digits, '_' or '-' "
+                "(pass name=... to @tool)"
+            )
+        self.spec = spec
+        self.fn = fn
+        self.timeout_s = timeout_s
+        self.max_output_chars = max_output_chars
+        self.arguments_model = arguments_model
+        self._prepare = prepare
+        self._is_async = _is_async_callable(fn)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def description(self) -> str:
+        return self.spec.description
+
+    @classmethod
+    def from_function(
+        cls,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout_s: float | None = DEFAULT_TIMEOUT_S,
+        max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+        kind: Literal["function", "custom"] = "function",
+        input_format: Constraint | None = None,
+    ) -> Tool:
+        """A Tool from a typed function (sync or async); see `tool` for the arguments."""
+        name = name or getattr(fn, "__name__", "")
+        doc_description, param_docs = parse_docstring(inspect.getdoc(fn))
+        description = doc_description if description is None else description
+        if kind == "custom":
+            return cls._custom(fn, name, description, param_docs, input_format,
+                               timeout_s=timeout_s, max_output_chars=max_output_chars)
+        if input_format is not None:
+            raise ToolDefinitionError(
+                f"tool {name!r}: input_format applies to kind='custom' tools only"
+            )
+        model, params = build_arguments_model(fn, name, param_docs)
+        spec = ToolSpec(name=name, description=description, parameters=json_schema(model))
+        return cls(spec, fn, validated_arguments(model, params, spec.parameters),
+                   timeout_s=timeout_s, max_output_chars=max_output_chars,
+                   arguments_model=model)
+
+    @classmethod
+    def _custom(cls, fn: Callable[..., Any], name: str, description: str,
+                param_docs: dict[str, str], input_format: Constraint | None,
+                **limits: Any) -> Tool:
+        params = list(read_signature(fn, name).parameters.values())
+        if len(params) != 1 or params[0].kind in (params[0].VAR_POSITIONAL,
+                                                  params[0].VAR_KEYWORD):
+            raise ToolDefinitionError(
+                f"custom tool {name!r} must take exactly one str parameter, got {len(params)}"
+            )
+        spec = ToolSpec(
+            name=name, description=description, kind="custom", input_format=input_format,
+            parameters=_custom_parameters(param_docs.get(params[0].name)),
+        )
+        return cls(spec, fn, custom_input(spec, pass_dict=False), **limits)
+
+    @classmethod
+    def from_callable(
+        cls,
+        spec: ToolSpec,
+        fn: Callable[[dict[str, Any]], Awaitable[Any] | Any],
+        *,
+        timeout_s: float | None = DEFAULT_TIMEOUT_S,
+        max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+    ) -> Tool:
+        """A Tool from a ready `ToolSpec` and a callable taking the arguments dict.
+
+        Arguments are not validated here (the other side, e.g. an MCP server, owns the
+        schema), except that a custom tool's regex ``input_format`` is still checked. The
+        timeout and output cap apply as for any tool.
+        """
+        prepare = custom_input(spec, pass_dict=True) if spec.kind == "custom" else raw_arguments
+        return cls(spec, fn, prepare, timeout_s=timeout_s, max_output_chars=max_output_chars)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the underlying function directly, as plain Python (no validation, no cap)."""
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Tool(name={self.name!r}, kind={self.spec.kind!r})"
+
+    async def invoke(self, call: ToolCall) -> Observation:
+        """Run one call and describe the outcome; never raises except on cancellation.
+
+        ``Observation.error`` says what kind of failure it was: ``"invalid_arguments"``,
+        ``"invalid_input"`` (a custom tool's input does not match its format), ``"timeout"``
+        or the exception's type name; ``content`` says it in words for the model.
+        """
+        started = time.time()
+        try:
+            args, kwargs = self._prepare(call.arguments)
+        except ArgumentError as exc:
+            return self._observe(call, started, exc.message, error=exc.kind)
+        try:
+            ok, value = await asyncio.wait_for(self._guarded(args, kwargs), self.timeout_s)
+        except TimeoutError:
+            return self._observe(call, started, f"{self.name} timed out after {self.timeout_s:g} s",
+                                 error="timeout")
+        if ok:
+            try:
+                return self._observe(call, started, to_text(value))
+            except Exception as exc:  # noqa: BLE001 - a result whose str() or JSON fails
+                value = exc
+        return self._observe(call, started, _describe_exception(value),
+                             error=type(value).__name__)
+
+    async def _guarded(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
+        # Catching here, inside wait_for, keeps a TimeoutError raised by the tool itself
+        # apart from our own timeout.
+        try:
+            if self._is_async:
+                result = await self.fn(*args, **kwargs)
+            else:
+                # A worker thread cannot be stopped: on timeout it runs on in the background.
+                result = await asyncio.to_thread(self.fn, *args, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return True, result
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the tool's failure is data
+            return False, exc
+
+    def _observe(self, call: ToolCall, started: float, content: str,
+                 error: str | None = None) -> Observation:
+        content, cut = cap(content, self.max_output_chars)
+        return Observation(
+            call_id=call.id, tool=self.name, content=content, ok=error is None, error=error,
+            truncated_chars=cut, started_at=started, ended_at=time.time(),
+        )
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout_s: float | None = DEFAULT_TIMEOUT_S,
+    max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+    kind: Literal["function", "custom"] = "function",
+    input_format: Constraint | None = None,
+) -> Any:
+    """Turn a typed function into a `Tool`; use bare (``@tool``) or with arguments.
+
+    Args:
+        fn: the function (given when used bare).
+        name: the tool's name; defaults to the function's name.
+        description: overrides the docstring's first paragraph.
+        timeout_s: seconds a call may run; None for no limit.
+        max_output_chars: longer output keeps its head and notes how much was cut.
+        kind: "custom" for a freeform tool: a function of one str parameter that receives
+            the call's text (``arguments["input"]``).
+        input_format: for custom tools, a regex (checked before the call) or a grammar.
+    """
+    def wrap(f: Callable[..., Any]) -> Tool:
+        return Tool.from_function(
+            f, name=name, description=description, timeout_s=timeout_s,
+            max_output_chars=max_output_chars, kind=kind, input_format=input_format,
+        )
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def _is_async_callable(fn: Callable[..., Any]) -> bool:
+    # An object whose __call__ is ``async def`` is awaited too, like a coroutine function.
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+
+
+def _custom_parameters(description: str | None) -> dict[str, Any]:
+    text = {"type": "string", "description": description or "the tool's input text"}
+    return {"type": "object", "properties": {"input": text}, "required": ["input"]}
+
+
+def _describe_exception(exc: BaseException) -> str:
+    message = str(exc).strip()
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
