@@ -106,6 +106,112 @@ def models() -> None:
     console.print(table)
 
 
+ToolsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tools", help="Python tools as module:attr (a tool, a function, a list or a registry).")]
+McpOpt = Annotated[Optional[list[str]], typer.Option(
+    "--mcp", help='An MCP server: "command args" (stdio) or http://host:port/mcp.')]
+DocsOpt = Annotated[Optional[Path], typer.Option(
+    help="Folder of .md/.txt files for the built-in search_docs tool.")]
+
+
+def _registry(tools: list[str] | None, docs: Path | None, builtins: bool, python: bool):
+    from toolweave.tools.builtins import builtin_tools
+    from toolweave.tools.registry import ToolRegistry, load_tools
+
+    registry = builtin_tools(docs_dir=docs, enable_python=python) if builtins else ToolRegistry()
+    for spec in tools or []:
+        registry.include(load_tools(spec))
+    return registry
+
+
+@app.command()
+def run(
+    question: Annotated[str, typer.Argument(help="The question to answer.")],
+    model: ModelOpt = "default",
+    tools: ToolsOpt = None,
+    mcp: McpOpt = None,
+    docs: DocsOpt = None,
+    builtins: Annotated[bool, typer.Option(help="Include calculator (and search_docs with --docs).")] = True,  # noqa: E501
+    python: Annotated[bool, typer.Option(help="Enable the sandboxed python tool.")] = False,
+    strategy: Annotated[str, typer.Option(help="react")] = "react",
+    format: Annotated[str, typer.Option("--format", help="hermes | openai | glm-xml | plaintext")] = "hermes",  # noqa: E501
+    max_steps: Annotated[int, typer.Option(help="Most model turns.")] = 8,
+    max_seconds: Annotated[float, typer.Option(help="Wall-clock budget.")] = 300.0,
+    constrained: Annotated[bool, typer.Option(help="Decode turns under the format's grammar.")] = True,  # noqa: E501
+    tool_choice: Annotated[str, typer.Option(help="auto | first (the first turn must call a tool)")] = "auto",  # noqa: E501
+    trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
+) -> None:
+    """Answer a question with a model and tools, showing each step live."""
+    from toolweave.trace_view import LiveView, print_result
+
+    try:
+        registry = _registry(tools, docs, builtins, python)
+        result = asyncio.run(_run_agent(question, model, registry, mcp or [], strategy, format,
+                                        max_steps, max_seconds, constrained, tool_choice, trace,
+                                        [] if as_json else [LiveView(console)]))
+    except (ToolweaveError, ValueError, ImportError) as exc:
+        _fail(exc)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print_result(console, result)
+
+
+async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, max_seconds,
+                     constrained, tool_choice, trace_path, listeners):
+    from toolweave.agents import Agent
+    from toolweave.tools.mcp import connect_mcp
+
+    async with connect_mcp(mcp) as mcp_tools:  # servers live exactly as long as the run
+        registry.include(mcp_tools)
+        agent = Agent(model, registry, strategy=strategy, format=fmt, max_steps=max_steps,
+                      max_seconds=max_seconds, constrained=constrained,
+                      tool_choice=tool_choice)
+        return await agent.arun(question, trace_path=trace_path, listeners=listeners)
+
+
+trace_app = typer.Typer(help="Read traces.", no_args_is_help=True)
+app.add_typer(trace_app, name="trace")
+
+
+@trace_app.command("show")
+def trace_show(path: Annotated[Path, typer.Argument(help="A trace JSONL file.")]) -> None:
+    """Print a recorded run step by step."""
+    from toolweave.trace_view import print_trace
+    from toolweave.types import Trace
+
+    try:
+        loaded = Trace.load(path)
+    except (OSError, ValueError) as exc:
+        _fail(exc)
+    print_trace(console, loaded)
+
+
+tools_app = typer.Typer(help="Inspect tools.", no_args_is_help=True)
+app.add_typer(tools_app, name="tools")
+
+
+@tools_app.command("list")
+def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
+               builtins: bool = True, python: bool = False) -> None:
+    """List the tools a run would get, with their parameters."""
+    from toolweave.trace_view import tools_table
+
+    async def collect():
+        from toolweave.tools.mcp import connect_mcp
+
+        registry = _registry(tools, docs, builtins, python)
+        async with connect_mcp(mcp or []) as mcp_tools:
+            registry.include(mcp_tools)
+            return registry.specs()
+
+    try:
+        console.print(tools_table(asyncio.run(collect())))
+    except (ToolweaveError, ValueError, ImportError) as exc:
+        _fail(exc)
+
+
 def main() -> None:
     app()
 

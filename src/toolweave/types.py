@@ -6,8 +6,10 @@ JSON (traces, datasets, HTTP) without extra code. This module imports nothing fr
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -188,3 +190,31 @@ class Trace(BaseModel):
     started_at: float = Field(default_factory=time.time)
     ended_at: float = 0.0
     meta: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Trace:
+        """Read a trace written incrementally as JSONL (see `runtime.recorder`).
+
+        A run killed mid-write leaves a partial last line; it is skipped, and every finished
+        step before it is kept.
+        """
+        trace: Trace | None = None
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the torn last line of a killed run
+            kind = event.get("event")
+            if kind == "start":
+                trace = cls.model_validate(event["trace"])
+            elif trace is not None and kind == "step":
+                trace.steps.append(Step.model_validate(event["step"]))
+            elif trace is not None and kind == "meta":
+                trace.meta.update(event["meta"])
+            elif trace is not None and kind == "end":
+                trace.answer = event.get("answer")
+                trace.stop_reason = event.get("stop_reason", "")
+                trace.ended_at = event.get("ended_at", 0.0)
+        if trace is None:
+            raise ValueError(f"{path} holds no toolweave trace (no start event)")
+        return trace

@@ -283,7 +283,7 @@ async def test_python_is_killed_when_cancelled():
 def test_builtin_tools_composition(tmp_path):
     assert builtin_tools().names() == ["calculator"]
     full = builtin_tools(docs_dir=DOCS, files_root=tmp_path, enable_python=True)
-    assert full.names() == ["calculator", "search_docs", "read_file", "python"]
+    assert full.names() == ["search_docs", "read_file", "calculator", "python"]
     assert "python" not in builtin_tools(docs_dir=DOCS, files_root=tmp_path)
 
 

@@ -16,18 +16,20 @@ def builtin_tools(
     files_root: str | Path | None = None,
     enable_python: bool = False,
 ) -> ToolRegistry:
-    """The built-in tools, in a fixed order: calculator, then the ones configured.
+    """The built-in tools, in a fixed order: the configured lookups first, calculator last
+    (small models lean towards the first tool listed; lookups usually come first in a task).
 
     Args:
         docs_dir: a folder of .md/.txt files to offer ``search_docs`` over.
         files_root: a folder to offer ``read_file`` in (nothing outside it is readable).
         enable_python: offer the ``python`` tool (runs code; limited, not sandboxed).
     """
-    registry = ToolRegistry([calculator])
+    registry = ToolRegistry()
     if docs_dir is not None:
         registry.add(make_search_docs(docs_dir))
     if files_root is not None:
         registry.add(make_read_file(files_root))
+    registry.add(calculator)
     if enable_python:
         registry.add(make_python())
     return registry

@@ -115,7 +115,7 @@ def format_number(value: float) -> str:
 
 @tool
 def calculator(expression: str) -> str:
-    """Evaluate an arithmetic expression and return the number, e.g. "3 * 365" or "sqrt(2)/2".
+    """Evaluate an arithmetic expression and return the number, e.g. "(12.5 + 7) * 4".
 
     Args:
         expression: arithmetic with numbers, + - * / // % ** and parentheses; functions

@@ -181,7 +181,7 @@ def make_search_docs(folder: str | Path | DocsIndex) -> Tool:
         """Search the documentation and return the most relevant passages with their files.
 
         Args:
-            query: keywords to look for, e.g. "warranty Widget Pro".
+            query: keywords to look for, e.g. "battery life".
             k: how many passages to return.
         """
         return format_hits(index.search(query, k), query)

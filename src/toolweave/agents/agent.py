@@ -1,0 +1,96 @@
+"""`Agent`: a model, tools and a strategy, with budgets and a trace — the Python entry point.
+
+    agent = Agent("default", [my_tool], strategy="react")
+    trace = agent.run("question")          # or: await agent.arun("question")
+    print(trace.answer)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from toolweave.agents.react import ReactStrategy
+from toolweave.formats import get_format
+from toolweave.models.base import ChatModel
+from toolweave.runtime.budget import Budget
+from toolweave.runtime.context import RunContext
+from toolweave.runtime.recorder import Listener, TraceRecorder
+from toolweave.tools.registry import ToolRegistry
+from toolweave.tools.tool import Tool
+from toolweave.types import Trace
+
+STRATEGIES: dict[str, Callable[..., Any]] = {"react": ReactStrategy}
+
+
+class Agent:
+    """Answers questions with ``model`` (a `ChatModel` or a model spec string) and ``tools``.
+
+    ``format`` picks the tool-call wire format (hermes, openai, glm-xml, plaintext);
+    ``constrained`` decodes every turn under the format's grammar where the backend can;
+    ``tool_choice="first"`` makes the first turn call a tool (small models otherwise tend to
+    answer from memory).
+    """
+
+    def __init__(
+        self, model: str | ChatModel = "default",
+        tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] = (), *,
+        strategy: str = "react", format: str = "hermes", max_steps: int = 8,
+        max_tokens: int = 32_000, max_seconds: float = 300.0, step_max_tokens: int = 384,
+        constrained: bool = True, reasoning: str = "auto", instructions: str = "",
+        tool_choice: str = "auto",
+    ):
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
+        get_format(format)  # fail early on a bad name
+        if tool_choice not in ("auto", "first"):
+            raise ValueError(f"unknown tool_choice {tool_choice!r}; use auto or first")
+        self._model = model
+        self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+        self.strategy_name, self.format_name = strategy, format
+        self.budget = dict(max_steps=max_steps, max_tokens=max_tokens, max_seconds=max_seconds,
+                           step_max_tokens=step_max_tokens)
+        self.constrained, self.reasoning, self.instructions = constrained, reasoning, instructions
+        self.tool_choice = tool_choice
+
+    @property
+    def model(self) -> ChatModel:
+        """The model, loaded on first use from its spec."""
+        if isinstance(self._model, str):
+            from toolweave.models import load_model
+
+            self._model = load_model(self._model)
+        return self._model
+
+    async def arun(self, question: str, *, trace_path: str | Path | None = None,
+                   listeners: Iterable[Listener] = ()) -> Trace:
+        """Answer ``question``; the trace is written to ``trace_path`` step by step if given."""
+        model = self.model if not isinstance(self._model, str) else await asyncio.to_thread(
+            lambda: self.model)
+        trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
+                      meta={"format": self.format_name, "tools": self.tools.names()})
+        recorder = TraceRecorder(trace, trace_path, list(listeners))
+        budget = Budget(**self.budget)
+        ctx = RunContext(model=model, tools=self.tools,
+                         format=get_format(self.format_name, self.tools.specs()), budget=budget,
+                         recorder=recorder, constrained=self.constrained,
+                         reasoning=self.reasoning, tool_choice=self.tool_choice)
+        strategy = STRATEGIES[self.strategy_name](instructions=self.instructions)
+        try:
+            async with asyncio.timeout(budget.max_seconds):
+                return await strategy.run(question, ctx)
+        except TimeoutError:
+            return recorder.end(None, "timeout")
+        except asyncio.CancelledError:
+            recorder.end(None, "cancelled")
+            raise
+        except Exception as exc:
+            recorder.meta(error=f"{type(exc).__name__}: {exc}")
+            recorder.end(None, "error")
+            raise
+
+    def run(self, question: str, **kwargs: Any) -> Trace:
+        """Synchronous `arun`, for scripts and notebooks without an event loop."""
+        return asyncio.run(self.arun(question, **kwargs))

@@ -1,0 +1,68 @@
+"""ReAct: Thought → Action(s) → Observation until a final answer (Yao et al.).
+
+Each turn is decoded under the tool format's grammar where the backend allows, so it parses.
+A turn with calls runs them concurrently and feeds the observations back; a turn without calls
+is the final answer. Unparseable turns (possible only without a grammar) get one repair retry;
+repeated calls are answered from memory once, then the run stops as stuck.
+"""
+
+from __future__ import annotations
+
+import time
+
+from toolweave.agents.prompts import render
+from toolweave.runtime.budget import BudgetExceeded
+from toolweave.runtime.context import RunContext
+from toolweave.runtime.executor import observation_text
+from toolweave.types import Message, Step, Trace
+
+MAX_REPAIRS = 1
+
+
+class ReactStrategy:
+    """The ReAct loop over any tool format and model."""
+
+    name = "react"
+
+    def __init__(self, instructions: str = ""):
+        self.instructions = instructions
+
+    def system_prompt(self, ctx: RunContext) -> str:
+        return render("react_system", instructions=self.instructions,
+                      tool_docs=ctx.format.render(ctx.tools.specs()))
+
+    async def run(self, question: str, ctx: RunContext) -> Trace:
+        messages = [Message(role="system", content=self.system_prompt(ctx)),
+                    Message(role="user", content=question)]
+        repairs = 0
+        try:
+            while True:
+                step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
+                ctx.recorder.event("step_start", index=step.index)
+                completion, turn = await ctx.act_turn(messages)
+                step.completion, step.thought = completion, turn.text.strip()
+                if turn.errors and not turn.calls:
+                    step.kind, step.error = "error", "; ".join(e.message for e in turn.errors)
+                    ctx.recorder.step(step)
+                    repairs += 1
+                    if repairs > MAX_REPAIRS:
+                        return ctx.recorder.end(None, "error")
+                    messages += [Message(role="assistant", content=completion.text),
+                                 Message(role="user", content=render("repair",
+                                                                     problems=step.error))]
+                    continue
+                if not turn.calls:
+                    step.kind = "answer"
+                    ctx.recorder.step(step)
+                    return ctx.recorder.end(turn.text.strip(), "answer")
+                step.calls = turn.calls
+                step.observations = await ctx.run_calls(turn.calls)
+                step.ended_at = time.time()
+                ctx.recorder.step(step)
+                if ctx.guard.exhausted:
+                    return ctx.recorder.end(None, "stuck")
+                messages.append(ctx.format.assistant_message(turn.text, turn.calls))
+                messages += ctx.format.results_messages(
+                    turn.calls, [observation_text(o) for o in step.observations])
+        except BudgetExceeded as stop:
+            return ctx.recorder.end(None, stop.reason)

@@ -1,0 +1,238 @@
+"""Hermes / Qwen tool calls: one JSON object per ``<tool_call>`` block.
+
+The format Qwen2.5/Qwen3, Jan and most open tool-tuned models are trained on (see
+shared/reference/methods.md §7)::
+
+    I'll look it up.
+    <tool_call>
+    {"name": "get_weather", "arguments": {"city": "Paris"}}
+    </tool_call>
+
+Several blocks per turn; results go back as one user message of ``<tool_response>`` blocks.
+Custom (freeform) tools appear as functions taking ``{"input": <string>}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from toolweave.constraints.gbnf import GrammarBuilder, literal
+from toolweave.formats.base import (
+    FREE_TEXT_MAX_CHARS,
+    INVALID,
+    ParsedTurn,
+    ParseError,
+    TagIndex,
+    TextFormat,
+    add_free_text_rule,
+    dumps,
+    function_entry,
+    function_schema,
+    loads,
+    snippet,
+)
+from toolweave.formats.values import custom_input_rule, grammar_schema
+from toolweave.types import ToolCall, ToolSpec
+
+OPEN, CLOSE = "<tool_call>", "</tool_call>"
+
+# Verbatim from Qwen3's chat template (methods.md §7): the model was trained on these bytes.
+_HEADER = ("# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+           "You are provided with function signatures within <tools></tools> XML tags:\n<tools>")
+_FOOTER = ("</tools>\n\nFor each function call, return a json object with function name and "
+           "arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n"
+           '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>')
+
+_WS = re.compile(r"\s*")
+_FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?")
+_DECODER = json.JSONDecoder()
+
+
+class HermesFormat(TextFormat):
+    """``<tool_call>{"name": ..., "arguments": {...}}</tool_call>`` blocks after free text."""
+
+    name = "hermes"
+
+    def render(self, tools: Sequence[ToolSpec]) -> str:
+        """The Qwen ``# Tools`` section: one JSON signature per line, in the given order."""
+        lines = [dumps({"type": "function", "function": function_entry(t)}) for t in tools]
+        return "\n".join([_HEADER, *lines, _FOOTER])
+
+    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False) -> str:
+        builder = GrammarBuilder()
+        add_free_text_rule(builder)
+        alternatives = []
+        for i, tool in enumerate(tools):
+            head = literal(f'{dumps(tool.name)}, "arguments": ')
+            args = _args_rule(builder, tool, i)
+            alternatives.append(builder.rule(f"tw-call-{i}", f"{head} {args}"))
+        if not alternatives:
+            builder.rule("root", "tw-free")
+            return builder.text()
+        names = " ( " + " | ".join(alternatives) + " ) "
+        builder.rule("tw-call", literal(OPEN + '\n{"name": ') + names + literal("}\n" + CLOSE))
+        # Small Qwen models often write a call as bare JSON, without the tags. Rather than let
+        # that pass as a final answer, a turn that opens with "{" must be a well-formed call.
+        builder.rule("tw-bare", literal('{"name": ') + names + literal("}"))
+        builder.rule("tw-lead", f"[^<{{ \\t\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS - 1}}}")
+        if require_call:
+            builder.rule("root", 'tw-bare | tw-thought tw-call ( "\\n" tw-call ){0,5}')
+        else:
+            builder.rule("root", 'tw-bare | tw-lead? ( tw-call ( "\\n" tw-call ){0,5} )?')
+        return builder.text()
+
+    def render_call(self, call: ToolCall) -> str:
+        return f"{OPEN}\n{dumps({'name': call.name, 'arguments': call.arguments})}\n{CLOSE}"
+
+    def _parse(self, text: str, truncated: bool) -> ParsedTurn:
+        return parse_hermes(text, truncated)
+
+
+def _args_rule(builder: GrammarBuilder, tool: ToolSpec, i: int) -> str:
+    fmt = tool.input_format
+    if tool.kind == "custom" and fmt is not None and fmt.kind != "json_schema":
+        # The input format constrains the JSON string's characters as they are written; inputs
+        # needing escapes (quotes, backslashes, newlines) would come out as invalid JSON.
+        inner = custom_input_rule(builder, tool, f"tw-in-{i}", "")
+        return builder.rule(f"args-{i}", literal('{"input": "') + f" {inner} " + literal('"}'))
+    return builder.schema(grammar_schema(function_schema(tool)), f"args-{i}")
+
+
+def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
+    """Read ``<tool_call>`` blocks. Tolerates a missing closing tag at the very end, code
+    fences, an extra ``}``, and ``arguments`` given as a JSON string; reports anything else
+    (single quotes, bad JSON) as a `ParseError` while keeping the calls that did parse."""
+    outside: list[str] = []
+    calls: list[ToolCall] = []
+    errors: list[ParseError] = []
+    tags = TagIndex(text, OPEN, CLOSE)
+    pos = 0
+    while (start := text.find(OPEN, pos)) >= 0:
+        outside.append(text[pos:start])
+        # max(): whatever a block holds, the scan moves on (no malformed input can loop it)
+        pos = max(_read_block(text, start, truncated, calls, errors, tags), start + len(OPEN))
+    outside.append(text[pos:])
+    if not calls and not errors and (bare := _bare_calls(text)) is not None:
+        return ParsedTurn(text="", calls=bare)
+    return ParsedTurn(text="".join(outside).strip(), calls=calls, errors=errors)
+
+
+def _bare_calls(text: str) -> list[ToolCall] | None:
+    """Calls written as bare JSON (no tags) when that JSON is the whole turn, else None."""
+    body = text.strip()
+    if fence := _FENCE.match(body):
+        body = body[fence.end():].removesuffix("```").strip()
+    if not body.startswith(("{", "[")):
+        return None
+    obj = loads(body)
+    items = obj if isinstance(obj, list) else [obj]
+    if obj is INVALID or not items or not all(isinstance(i, dict) and "name" in i for i in items):
+        return None
+    calls = [_to_call(item) for item in items]
+    return calls if all(isinstance(c, ToolCall) for c in calls) else None
+
+
+def _read_block(text: str, start: int, truncated: bool, calls: list[ToolCall],
+                errors: list[ParseError], tags: TagIndex) -> int:
+    """Parse the block opened at ``start``; returns where the text after it begins."""
+    i = _skip(text, start + len(OPEN))
+    if fence := _FENCE.match(text, i):
+        i = _skip(text, fence.end())
+    try:
+        obj, end = _decode(text, i, tags)
+    except (ValueError, RecursionError) as exc:
+        close = tags.find(CLOSE, i)
+        stop = close if close >= 0 else _next_open(tags, i)
+        body = text[i:stop]
+        hint = ("single quotes are not JSON: write the call with double quotes"
+                if "'" in body and '"' not in body else f"the call is not valid JSON ({exc})")
+        if close < 0 and truncated:
+            hint = "the turn was cut off inside a call"
+        errors.append(ParseError(message=hint, snippet=snippet(text, start, stop + len(CLOSE))))
+        return close + len(CLOSE) if close >= 0 else stop
+    end = _skip(text, end)
+    if text.startswith("```", end):
+        end = _skip(text, end + 3)
+    while text.startswith("}", end):  # small models often close the object once too often
+        end = _skip(text, end + 1)
+    if text.startswith(CLOSE, end):
+        end += len(CLOSE)
+    elif end < len(text) and not text.startswith(OPEN, end):
+        close = tags.find(CLOSE, end)
+        stop = close + len(CLOSE) if close >= 0 else _next_open(tags, end)
+        errors.append(ParseError(message=f"unexpected text after the call's JSON, before {CLOSE}",
+                                 snippet=snippet(text, start, stop)))
+        return stop
+    elif truncated:
+        errors.append(ParseError(message="the turn was cut off before " + CLOSE,
+                                 snippet=snippet(text, start)))
+        return end
+    if obj == []:
+        errors.append(ParseError(message="an empty list is not a call",
+                                 snippet=snippet(text, start, end)))
+    for item in obj if isinstance(obj, list) else [obj]:
+        call = _to_call(item)
+        if isinstance(call, ToolCall):
+            calls.append(call)
+        else:
+            errors.append(ParseError(message=call, snippet=snippet(text, start, end)))
+    return end
+
+
+def _decode(text: str, i: int, tags: TagIndex) -> tuple[Any, int]:
+    """The JSON value at ``i`` and where it ends. Decoded from a slice that ends at a later
+    ``<tool_call>`` (widened while the value runs past it, e.g. a string mentioning the tag):
+    json's errors count lines from the start of what they were given, so decoding the whole
+    rest of the text for each of many broken blocks would be quadratic."""
+    if text[i:i + 1] not in ("{", "["):
+        raise ValueError("expected a JSON object")
+    reach = 1
+    while True:
+        stop = i
+        for _ in range(reach):
+            stop = tags.find(OPEN, stop + 1)
+            if stop < 0:
+                break
+        chunk = text[i:stop] if stop >= 0 else text[i:]
+        try:
+            obj, end = _DECODER.raw_decode(chunk)
+            return obj, i + end
+        except json.JSONDecodeError as exc:
+            ran_out = exc.pos >= len(chunk) - 1 or exc.msg.startswith("Unterminated string")
+            if stop < 0 or not ran_out:
+                raise
+            reach *= 2
+
+
+def _to_call(obj: Any) -> ToolCall | str:
+    """A call from a decoded JSON object, or a message saying what is wrong with it."""
+    if isinstance(obj, dict) and isinstance(obj.get("function"), dict):
+        obj = obj["function"]  # the OpenAI shape, which some models echo back
+    if not isinstance(obj, dict):
+        return 'a call must be a JSON object {"name": ..., "arguments": {...}}'
+    name = obj.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return 'the call has no "name" string'
+    args = obj.get("arguments", obj.get("parameters"))
+    if args is None or args == "":
+        args = {}
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except (ValueError, RecursionError):
+            return f'"arguments" of {name} is a string that is not a JSON object'
+    if not isinstance(args, dict):
+        return f'"arguments" of {name} must be a JSON object'
+    return ToolCall(name=name.strip(), arguments=args)
+
+
+def _skip(text: str, i: int) -> int:
+    return _WS.match(text, i).end()
+
+
+def _next_open(tags: TagIndex, i: int) -> int:
+    nxt = tags.find(OPEN, i)
+    return nxt if nxt >= 0 else tags.end

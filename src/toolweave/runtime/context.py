@@ -1,0 +1,69 @@
+"""`RunContext`: what a strategy runs with — the model, the tools and their wire format, the
+budget, the trace recorder — plus the two moves every strategy makes: ask the model for a turn,
+and run tool calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from toolweave.formats.base import ParsedTurn, ToolFormat
+from toolweave.models.base import ChatModel
+from toolweave.runtime.budget import Budget
+from toolweave.runtime.executor import run_calls
+from toolweave.runtime.recorder import TraceRecorder
+from toolweave.runtime.repeats import RepeatGuard
+from toolweave.tools.registry import ToolRegistry
+from toolweave.types import Completion, Constraint, Message, Observation, ToolCall
+
+
+@dataclass
+class RunContext:
+    """Everything one run needs. ``constrained`` asks for grammar-constrained turns wherever the
+    backend can apply the format's grammar (in-process llama.cpp, servers that take GBNF)."""
+
+    model: ChatModel
+    tools: ToolRegistry
+    format: ToolFormat
+    budget: Budget
+    recorder: TraceRecorder
+    constrained: bool = True
+    reasoning: str = "auto"
+    tool_choice: str = "auto"  # auto | first (the first turn must call a tool)
+    guard: RepeatGuard = field(default_factory=RepeatGuard)
+
+    def turn_constraint(self, require_call: bool = False) -> Constraint | None:
+        """The grammar for one assistant turn, when this backend can honour it."""
+        if not self.constrained or self.format.native:
+            return None
+        grammar = self.format.grammar(self.tools.specs(), require_call=require_call)
+        if grammar is None:
+            return None
+        kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
+        return grammar if kind in self.model.constraint_kinds else None
+
+    async def model_turn(self, messages: Sequence[Message], *,
+                         constraint: Constraint | None = None,
+                         max_tokens: int | None = None) -> Completion:
+        """One model call, charged to the budget (which is checked first)."""
+        self.budget.check()
+        self.budget.steps_taken += 1
+        completion = await self.model.complete(
+            list(messages), tools=self.tools.specs() if self.format.native else (),
+            constraint=constraint, max_tokens=max_tokens or self.budget.step_max_tokens,
+            reasoning=self.reasoning)
+        self.budget.charge(completion)
+        return completion
+
+    def must_call(self) -> bool:
+        """Whether the next turn has to call a tool (``tool_choice="first"`` before any call)."""
+        return self.tool_choice == "first" and not self.guard.seen
+
+    async def act_turn(self, messages: Sequence[Message]) -> tuple[Completion, ParsedTurn]:
+        """A turn in the tool format: constrained when possible, parsed, never raising on junk."""
+        completion = await self.model_turn(messages,
+                                           constraint=self.turn_constraint(self.must_call()))
+        return completion, self.format.parse_completion(completion)
+
+    async def run_calls(self, calls: Sequence[ToolCall]) -> list[Observation]:
+        return await run_calls(self.tools, calls, self.guard)

@@ -1,0 +1,51 @@
+"""`RepeatGuard`: the cheapest step is the one not taken.
+
+Small models answer a failing call by repeating it until the step cap. The guard remembers
+every call signature (tool name + canonical arguments) and its observation. A repeat is not run
+again: the model is told, once, what it already got and what it can do instead; a second
+repeat stops the run as stuck.
+"""
+
+from __future__ import annotations
+
+import json
+
+from toolweave.types import Observation, ToolCall
+
+
+def signature(call: ToolCall) -> str:
+    return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
+
+
+class RepeatGuard:
+    """Tracks call signatures across the steps of one run."""
+
+    def __init__(self, max_nudges: int = 1):
+        self.max_nudges = max_nudges
+        self.nudges = 0
+        self.seen: dict[str, Observation] = {}
+
+    def is_repeat(self, call: ToolCall) -> bool:
+        return signature(call) in self.seen
+
+    def remember(self, call: ToolCall, observation: Observation) -> None:
+        self.seen[signature(call)] = observation
+
+    @property
+    def exhausted(self) -> bool:
+        """True once the model repeated itself after being nudged: the run cannot progress."""
+        return self.nudges > self.max_nudges
+
+    def nudge(self, call: ToolCall) -> Observation:
+        """The observation that replaces a repeated call (the call itself is not run)."""
+        self.nudges += 1
+        before = self.seen[signature(call)]
+        outcome = "failed with" if not before.ok else "returned"
+        content = (
+            f"You already called {call.name} with exactly these arguments; it {outcome}: "
+            f"{before.content[:500]}\nDo not repeat the same call. "
+            + ("Fix the arguments, try another tool, or " if not before.ok else "Use that result, ")
+            + "give the final answer if you can."
+        )
+        return Observation(call_id=call.id, tool=call.name, content=content, ok=False,
+                           error="repeated_call")

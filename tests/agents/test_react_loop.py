@@ -1,0 +1,176 @@
+"""ReAct loop logic with the `Scripted` model: budgets, errors, timeouts, repeats, concurrency,
+cancellation, repair, traces."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from toolweave.agents import Agent
+from toolweave.models import Scripted
+from toolweave.tools import tool
+from toolweave.types import Completion, Trace, Usage
+
+
+def call(name: str, thought: str = "", **arguments) -> str:
+    body = json.dumps({"name": name, "arguments": arguments})
+    return f"{thought}\n<tool_call>\n{body}\n</tool_call>"
+
+
+@tool
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+@tool
+def explode(x: str) -> str:
+    """Always fails."""
+    raise RuntimeError(f"cannot handle {x}")
+
+
+@tool(timeout_s=0.2)
+async def hang(x: str) -> str:
+    """Never returns in time."""
+    await asyncio.sleep(30)
+    return x
+
+
+@tool
+async def nap(label: str) -> str:
+    """Sleeps a quarter second."""
+    await asyncio.sleep(0.25)
+    return label
+
+
+async def test_calls_then_answer(tmp_path):
+    model = Scripted([call("add", "I will add.", a=2, b=3), "The answer is 5."])
+    trace = await Agent(model, [add]).arun("2+3?", trace_path=tmp_path / "t.jsonl")
+    assert (trace.answer, trace.stop_reason) == ("The answer is 5.", "answer")
+    assert trace.steps[0].thought == "I will add."
+    assert trace.steps[0].observations[0].content == "5"
+    # the observation went back to the model as a tool response
+    assert "<tool_response>\n5\n</tool_response>" in model.calls[1][-1].content
+    # constrained decoding was requested with the format's grammar
+    assert model.kwargs[0]["constraint"].kind == "grammar"
+
+
+async def test_max_steps_stops_the_run():
+    model = Scripted([call("add", a=i, b=1) for i in range(10)])
+    trace = await Agent(model, [add], max_steps=3).arun("loop")
+    assert trace.stop_reason == "max_steps" and trace.answer is None
+    assert len(trace.steps) == 3 and len(model.calls) == 3
+
+
+async def test_token_budget_stops_the_run():
+    heavy = Completion(text=call("add", a=1, b=1), usage=Usage(prompt_tokens_evaluated=600,
+                                                                 completion_tokens=50))
+    heavy2 = heavy.model_copy(update={"text": call("add", a=2, b=2)})
+    model = Scripted([heavy, heavy2, "never reached"])
+    trace = await Agent(model, [add], max_tokens=1000).arun("x")
+    assert trace.stop_reason == "max_tokens" and len(model.calls) == 2
+
+
+async def test_wall_clock_budget_stops_the_run():
+    model = Scripted([call("nap", label=str(i)) for i in range(20)])
+    trace = await Agent(model, [nap], max_seconds=0.6, max_steps=20).arun("x")
+    assert trace.stop_reason == "timeout"
+    assert 1 <= len(trace.steps) < 20
+
+
+async def test_tool_error_goes_back_with_a_hint():
+    model = Scripted([call("explode", x="y"), "It failed, sorry."])
+    trace = await Agent(model, [explode]).arun("x")
+    obs = trace.steps[0].observations[0]
+    assert not obs.ok and "cannot handle y" in obs.content
+    sent = model.calls[1][-1].content
+    assert "Error: RuntimeError: cannot handle y" in sent and "Hint:" in sent
+    assert trace.stop_reason == "answer"
+
+
+async def test_bad_arguments_are_an_observation_not_a_crash():
+    model = Scripted([call("add", a="two", b=3), "gave up"])
+    trace = await Agent(model, [add]).arun("x")
+    obs = trace.steps[0].observations[0]
+    assert obs.error == "invalid_arguments" and "a" in obs.content
+
+
+async def test_tool_timeout_is_an_observation():
+    model = Scripted([call("hang", x="1"), "done"])
+    trace = await Agent(model, [hang]).arun("x")
+    assert trace.steps[0].observations[0].error == "timeout"
+    assert trace.stop_reason == "answer"
+
+
+async def test_repeated_call_is_nudged_once_then_stopped():
+    same = call("explode", x="y")
+    model = Scripted([same, same, same, "never reached"])
+    trace = await Agent(model, [explode]).arun("x")
+    assert trace.stop_reason == "stuck"
+    assert len(trace.steps) == 3
+    nudge = trace.steps[1].observations[0]
+    assert nudge.error == "repeated_call" and "already called explode" in nudge.content
+    # the repeat was answered from memory, not run again
+    assert trace.steps[1].observations[0].started_at == 0.0
+
+
+async def test_calls_of_one_step_run_concurrently():
+    turn = "\n".join(call("nap", label=str(i)) for i in range(4))
+    model = Scripted([turn, "done"])
+    trace = await Agent(model, [nap]).arun("x")
+    obs = trace.steps[0].observations
+    assert [o.content for o in obs] == ["0", "1", "2", "3"]
+    # every call started before any ended: they overlapped
+    assert max(o.started_at for o in obs) < min(o.ended_at for o in obs)
+
+
+async def test_unparseable_turn_gets_one_repair_then_stops():
+    broken = '<tool_call>\n{"name": "add", "arguments": {"a": 1,,}}\n</tool_call>'
+    model = Scripted([broken, call("add", a=1, b=2), "3"])
+    trace = await Agent(model, [add], constrained=False).arun("x")
+    assert trace.stop_reason == "answer" and trace.steps[0].kind == "error"
+    assert "could not be read" in model.calls[1][-1].content
+    model = Scripted([broken, broken, "never"])
+    trace = await Agent(model, [add], constrained=False).arun("x")
+    assert trace.stop_reason == "error" and len(model.calls) == 2
+
+
+async def test_unknown_tool_is_reported_to_the_model():
+    model = Scripted([call("multiply", a=1, b=2), "ok"])
+    trace = await Agent(model, [add]).arun("x")
+    obs = trace.steps[0].observations[0]
+    assert obs.error == "unknown_tool" and "add" in obs.content
+
+
+async def test_cancellation_ends_the_trace_and_propagates(tmp_path):
+    model = Scripted([call("nap", label=str(i)) for i in range(50)], delay_s=0.05)
+    path = tmp_path / "t.jsonl"
+    task = asyncio.create_task(Agent(model, [nap], max_steps=50).arun("x", trace_path=path))
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    trace = Trace.load(path)
+    assert trace.stop_reason == "cancelled" and trace.steps
+
+
+async def test_trace_survives_a_killed_run(tmp_path):
+    model = Scripted([call("add", a=1, b=2), call("add", a=3, b=4), "7"])
+    path = tmp_path / "t.jsonl"
+    await Agent(model, [add]).arun("x", trace_path=path)
+    lines = path.read_text().splitlines()
+    # simulate a kill mid-write: drop the end event and tear the last step line
+    path.write_text("\n".join(lines[:-2]) + "\n" + lines[-2][: len(lines[-2]) // 2])
+    trace = Trace.load(path)
+    assert len(trace.steps) == 2 and trace.stop_reason == ""
+    assert trace.steps[1].observations[0].content == "7"
+
+
+def test_sync_run_and_listeners():
+    events = []
+    model = Scripted(["Just an answer."])
+    trace = Agent(model, [add]).run("x", listeners=[events.append])
+    assert trace.answer == "Just an answer."
+    assert [e["event"] for e in events] == ["start", "step_start", "step", "end"]
