@@ -5,7 +5,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: setup demo test bench bench-overhead bench-parallel clean
 
 setup: $(STAMP)
 
@@ -29,5 +32,19 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/backends.py
 
+bench-parallel: $(STAMP)
+	$(PY) bench/parallel.py
+
+# smolagents and LangGraph live only in the bench environment, never in toolweave's own.
+$(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements-peers.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e .
+	touch $(BENCH_STAMP)
+
+bench-overhead: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python bench/overhead.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache

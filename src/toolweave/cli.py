@@ -133,7 +133,7 @@ def run(
     docs: DocsOpt = None,
     builtins: Annotated[bool, typer.Option(help="Include calculator (and search_docs with --docs).")] = True,  # noqa: E501
     python: Annotated[bool, typer.Option(help="Enable the sandboxed python tool.")] = False,
-    strategy: Annotated[str, typer.Option(help="react")] = "react",
+    strategy: Annotated[str, typer.Option(help="react | dag")] = "react",
     format: Annotated[str, typer.Option("--format", help="hermes | openai | glm-xml | plaintext")] = "hermes",  # noqa: E501
     max_steps: Annotated[int, typer.Option(help="Most model turns.")] = 8,
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget.")] = 300.0,

@@ -166,7 +166,9 @@ class Step(BaseModel):
     """One turn of an agent: what the model said, the calls it made and what came back."""
 
     index: int
-    kind: Literal["think", "act", "plan", "answer", "error"] = "act"
+    # "error": a complete turn that could not be parsed; "truncated": a turn the step's token
+    # cap cut off inside a call (a budget event, not a format failure)
+    kind: Literal["think", "act", "plan", "answer", "error", "truncated"] = "act"
     thought: str = ""
     calls: list[ToolCall] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from toolweave.constraints.gbnf import GrammarBuilder
 from toolweave.errors import InvalidConstraintError
 from toolweave.formats.values import (
     ANY_VALUE,
+    DEFAULT_MAX_STRING_CHARS,
     decode_value,
     embed_gbnf,
     encode_value,
@@ -76,12 +77,15 @@ def test_grammar_schema_makes_shapeless_schemas_any_value():
         "c": {"anyOf": [{"title": "x"}, {"type": "integer"}]}, "d": STRING}}
     assert grammar_schema(schema) == {"type": "object", "properties": {
         "a": ANY_VALUE, "b": {"type": "array", "items": ANY_VALUE},
-        "c": {"anyOf": [ANY_VALUE, {"type": "integer"}]}, "d": STRING}}
+        "c": {"anyOf": [ANY_VALUE, {"type": "integer"}]},
+        "d": {**STRING, "maxLength": DEFAULT_MAX_STRING_CHARS}}}
     assert grammar_schema({}) is ANY_VALUE
+    assert grammar_schema({"type": "string", "maxLength": 9000})["maxLength"] == 9000
 
 
 def test_shorthand_patterns_are_dropped_for_json_but_kept_for_raw_values():
-    assert grammar_schema({"type": "string", "pattern": r"^\d{2}$"}) == {"type": "string"}
+    assert grammar_schema({"type": "string", "pattern": r"^\d{2}$"}) == {
+        "type": "string", "maxLength": DEFAULT_MAX_STRING_CHARS}
     kept = {"type": "string", "pattern": "^[0-9]{2}$"}
     assert grammar_schema(kept) == kept
     builder = GrammarBuilder()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from toolweave.agents.dag import DagStrategy
 from toolweave.agents.react import ReactStrategy
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
@@ -22,7 +23,7 @@ from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 from toolweave.types import Trace
 
-STRATEGIES: dict[str, Callable[..., Any]] = {"react": ReactStrategy}
+STRATEGIES: dict[str, Callable[..., Any]] = {"react": ReactStrategy, "dag": DagStrategy}
 
 
 class Agent:

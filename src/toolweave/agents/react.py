@@ -41,15 +41,17 @@ class ReactStrategy:
                 ctx.recorder.event("step_start", index=step.index)
                 completion, turn = await ctx.act_turn(messages)
                 step.completion, step.thought = completion, turn.text.strip()
-                if turn.errors and not turn.calls:
-                    step.kind, step.error = "error", "; ".join(e.message for e in turn.errors)
+                cut = completion.finish_reason == "length" and bool(turn.errors)
+                if cut or (turn.errors and not turn.calls):
+                    step.kind = "truncated" if cut else "error"
+                    step.error = "; ".join(e.message for e in turn.errors)
                     ctx.recorder.step(step)
                     repairs += 1
                     if repairs > MAX_REPAIRS:
-                        return ctx.recorder.end(None, "error")
+                        return ctx.recorder.end(None, "max_tokens" if cut else "error")
                     messages += [Message(role="assistant", content=completion.text),
-                                 Message(role="user", content=render("repair",
-                                                                     problems=step.error))]
+                                 Message(role="user", content=render(
+                                     "repair", problems=step.error, cut=cut))]
                     continue
                 if not turn.calls:
                     step.kind = "answer"

@@ -116,7 +116,7 @@ def function_entry(tool: ToolSpec) -> dict[str, Any]:
 FREE_TEXT_MAX_CHARS = 1200
 # When a call is required, the text before it is a thought: short, so that a rambling model
 # reaches its call within the step's token budget.
-THOUGHT_MAX_CHARS = 240
+THOUGHT_MAX_CHARS = 160
 # Every turn's grammar allows at most 6 calls (`tw-call ( "\n" tw-call ){0,5}`): a looping small
 # model stops instead of filling its token budget with copies of one call.
 
@@ -153,19 +153,31 @@ class TagIndex:
 # retrieval can produce many different tool sets over a long-lived process.
 _GRAMMARS: OrderedDict[tuple[str, tuple[str, ...]], Constraint | None] = OrderedDict()
 _GRAMMARS_LOCK = threading.Lock()
+_BY_IDENTITY: dict[tuple[str, tuple[int, ...]], tuple[list[ToolSpec], Constraint | None]] = {}
 _GRAMMARS_MAX = 64
 
 
 def cached_grammar(format_name: str, tools: Sequence[ToolSpec], build,
                    variant: str = "") -> Constraint | None:
     """``build(tools)`` once per (format, tool set, variant); later calls return the same object."""
+    # Fast path, every step of a run: the very same spec objects as last time. Serialising a
+    # thousand specs per step to build the content key would cost more than the step itself.
+    fast_key = (format_name + variant, tuple(map(id, tools)))
+    hit = _BY_IDENTITY.get(fast_key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], tools)):
+        return hit[1]
     key = (format_name + variant, tuple(t.model_dump_json() for t in tools))
     with _GRAMMARS_LOCK:
         if key in _GRAMMARS:
+            _BY_IDENTITY[fast_key] = (list(tools), _GRAMMARS[key])
             _GRAMMARS.move_to_end(key)
             return _GRAMMARS[key]
         built = build(list(tools))
         _GRAMMARS[key] = built
+        if len(_BY_IDENTITY) >= _GRAMMARS_MAX:
+            _BY_IDENTITY.clear()
+        # the specs are kept alive with the entry, so their ids cannot be reused meanwhile
+        _BY_IDENTITY[fast_key] = (list(tools), built)
         while len(_GRAMMARS) > _GRAMMARS_MAX:
             _GRAMMARS.popitem(last=False)
         return built

@@ -77,10 +77,8 @@ class GlmXmlFormat(TextFormat):
             return builder.text()
         builder.rule("tw-call", literal(OPEN) + " ( " + " | ".join(alternatives) + " ) "
                      + literal(CLOSE))
-        if require_call:
-            builder.rule("root", 'tw-thought tw-call ( "\\n" tw-call ){0,5}')
-        else:
-            builder.rule("root", 'tw-free ( tw-call ( "\\n" tw-call ){0,5} )?')
+        calls = 'tw-thought tw-call ( "\\n" tw-call ){0,5}'  # short thought: see hermes
+        builder.rule("root", calls if require_call else f"tw-free | {calls}")
         return builder.text()
 
     def render_call(self, call: ToolCall) -> str:

@@ -78,10 +78,11 @@ class HermesFormat(TextFormat):
         # that pass as a final answer, a turn that opens with "{" must be a well-formed call.
         builder.rule("tw-bare", literal('{"name": ') + names + literal("}"))
         builder.rule("tw-lead", f"[^<{{ \\t\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS - 1}}}")
-        if require_call:
-            builder.rule("root", 'tw-bare | tw-thought tw-call ( "\\n" tw-call ){0,5}')
-        else:
-            builder.rule("root", 'tw-bare | tw-lead? ( tw-call ( "\\n" tw-call ){0,5} )?')
+        # A thought before calls is short (so a rambling model still reaches its call within the
+        # step's tokens, and a turn is never cut inside a call); only an answer may be long.
+        calls = 'tw-thought tw-call ( "\\n" tw-call ){0,5}'
+        builder.rule("root", f"tw-bare | {calls}" if require_call
+                     else f"tw-bare | tw-lead | {calls}")
         return builder.text()
 
     def render_call(self, call: ToolCall) -> str:

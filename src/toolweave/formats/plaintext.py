@@ -78,13 +78,11 @@ class PlaintextFormat(TextFormat):
             builder.rule("root", '( tw-free-line? "\\n" )* tw-free-line?')
             return builder.text()
         builder.rule("tw-call", '"CALL " ( ' + " | ".join(alternatives) + " )")
-        if require_call:
-            # one short thought line at most, then the calls
-            builder.rule("tw-thought", f"[^C\\n] [^\\n]{{0,{THOUGHT_MAX_CHARS}}}")
-            builder.rule("root", '( tw-thought "\\n" )? tw-call ( "\\n" tw-call ){0,5}')
-        else:
-            builder.rule("root", '( tw-free-line? "\\n" )* '
-                                 '( tw-free-line | tw-call ( "\\n" tw-call ){0,5} )?')
+        # one short thought line at most before the calls (see hermes); only an answer is long
+        builder.rule("tw-thought", f"[^C\\n] [^\\n]{{0,{THOUGHT_MAX_CHARS}}}")
+        calls = '( tw-thought "\\n" )? tw-call ( "\\n" tw-call ){0,5}'
+        builder.rule("root", calls if require_call
+                     else f'( tw-free-line? "\\n" )* tw-free-line? | {calls}')
         return builder.text()
 
     def render_call(self, call: ToolCall) -> str:

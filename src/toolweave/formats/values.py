@@ -64,6 +64,8 @@ def encode_value(value: Any, schema: Any, *, quoted_strings: bool, forbidden: st
 # accepts any JSON value.
 _SHAPE_KEYS = {"type", "enum", "const", "properties", "items", "prefixItems", "anyOf", "oneOf",
                "allOf", "$ref", "additionalProperties", "pattern"}
+DEFAULT_MAX_STRING_CHARS = 256
+_BOUNDED_STRING_KEYS = {"maxLength", "enum", "const", "pattern", "format"}
 ANY_VALUE = {"type": ["string", "number", "boolean", "array", "object", "null"]}
 _SUBSCHEMA_KEYS = ("items", "additionalProperties", "not")
 _SUBSCHEMA_LIST_KEYS = ("anyOf", "oneOf", "allOf", "prefixItems")
@@ -86,6 +88,10 @@ def grammar_schema(schema: Any) -> Any:
     out = dict(schema)
     if isinstance(out.get("pattern"), str) and _SHORTHAND.search(out["pattern"]):
         del out["pattern"]
+    if out.get("type") == "string" and not _BOUNDED_STRING_KEYS & out.keys():
+        # a degenerate small model repeats itself inside a string until the step's tokens run
+        # out; a tool that takes long text (code, documents) declares its own maxLength
+        out["maxLength"] = DEFAULT_MAX_STRING_CHARS
     for key in _SUBSCHEMA_KEYS:
         if isinstance(out.get(key), dict):
             out[key] = grammar_schema(out[key])

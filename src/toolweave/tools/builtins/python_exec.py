@@ -16,6 +16,9 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import Field
 
 from toolweave.tools.errors import PythonExecError
 from toolweave.tools.tool import Tool, tool
@@ -96,12 +99,16 @@ def _describe_exit(code: int) -> str:
     return f"exit code {code}"
 
 
+# Declared so the turn grammar lets programs be long (strings default to a short bound there).
+MAX_CODE_CHARS = 20_000
+
+
 def make_python(timeout_s: float = 10, memory_mb: int = 256,
                 max_output_chars: int = 8000) -> Tool:
     """A ``python`` tool running code with the given time and memory limits."""
 
     @tool(name="python", timeout_s=timeout_s + 5, max_output_chars=max_output_chars)
-    async def python(code: str) -> str:
+    async def python(code: Annotated[str, Field(max_length=MAX_CODE_CHARS)]) -> str:
         """Run a Python 3 program and return what it prints (use print() to see results).
 
         Args:

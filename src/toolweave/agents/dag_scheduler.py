@@ -1,0 +1,90 @@
+"""`DagScheduler`: runs plan tasks the moment their own dependencies have finished.
+
+Tasks are submitted one at a time (as the planner's stream yields them); each becomes an
+asyncio task that awaits its dependencies' futures, substitutes their results into its
+arguments and runs through the tool registry (so per-tool timeouts and output caps apply).
+There is no level-by-level barrier and no polling. A failed task does not stop independent
+branches; its dependents are skipped with an observation saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from toolweave.agents.dag_plan import Task, substitute
+from toolweave.runtime.recorder import TraceRecorder
+from toolweave.tools.registry import ToolRegistry
+from toolweave.types import Observation, ToolCall, new_id
+
+SKIPPED = "skipped"
+
+
+class DagScheduler:
+    """Streaming executor of one plan's tasks."""
+
+    def __init__(self, tools: ToolRegistry, recorder: TraceRecorder | None = None):
+        self.tools = tools
+        self.recorder = recorder
+        self.calls: dict[int, ToolCall] = {}
+        self.observations: dict[int, Observation] = {}
+        self._done: dict[int, asyncio.Future[Observation]] = {}
+        self._running: list[asyncio.Task[None]] = []
+
+    def submit(self, task: Task) -> None:
+        """Start ``task`` now; it waits for its dependencies, which must already be submitted
+        (the planner's validation guarantees references point to earlier tasks)."""
+        missing = [d for d in task.deps if d not in self._done]
+        if missing:
+            raise ValueError(f"task {task.id} depends on unsubmitted tasks {missing}")
+        self._done[task.id] = asyncio.get_running_loop().create_future()
+        self.calls[task.id] = ToolCall(id=new_id(), name=task.tool, arguments=task.args)
+        self._running.append(asyncio.create_task(self._run(task), name=f"dag-task-{task.id}"))
+
+    async def wait(self) -> list[tuple[ToolCall, Observation]]:
+        """Wait for every submitted task; (call, observation) pairs in task-id order, the call
+        holding the arguments that actually ran (references substituted)."""
+        if self._running:
+            await asyncio.gather(*self._running)
+        return [(self.calls[i], self.observations[i]) for i in sorted(self.observations)]
+
+    async def cancel(self) -> None:
+        """Stop every unfinished task (a budget stop or an invalid plan)."""
+        for running in self._running:
+            running.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _run(self, task: Task) -> None:
+        deps = {d: await self._done[d] for d in task.deps}
+        call = self.calls[task.id]
+        failed = [d for d, obs in deps.items() if not obs.ok]
+        if failed:
+            observation = _skipped(call, task, failed)
+        else:
+            results = {d: obs.content for d, obs in deps.items()}
+            call.arguments = substitute(task.args, results)
+            self._event("task_start", id=task.id, tool=task.tool, arguments=call.arguments)
+            try:
+                observation = await self.tools.invoke(call)
+            except Exception as exc:  # noqa: BLE001
+                # invoke never raises by contract; a bug must still not hang the dependents
+                now = time.time()
+                observation = Observation(call_id=call.id, tool=task.tool, ok=False,
+                                          error="internal", content=f"{type(exc).__name__}: {exc}",
+                                          started_at=now, ended_at=now)
+        self.observations[task.id] = observation
+        self._event("task_end", id=task.id, tool=task.tool, ok=observation.ok,
+                    content=observation.content[:200])
+        self._done[task.id].set_result(observation)
+
+    def _event(self, kind: str, **payload) -> None:
+        if self.recorder is not None:
+            self.recorder.event(kind, **payload)
+
+
+def _skipped(call: ToolCall, task: Task, failed: list[int]) -> Observation:
+    now = time.time()
+    which = ", ".join(f"task {d}" for d in failed)
+    return Observation(call_id=call.id, tool=task.tool, ok=False, error=SKIPPED,
+                       content=f"Not run: task {task.id} needs the result of {which}, which "
+                               "failed.", started_at=now, ended_at=now)
