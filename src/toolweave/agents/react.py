@@ -3,7 +3,9 @@
 Each turn is decoded under the tool format's grammar where the backend allows, so it parses.
 A turn with calls runs them concurrently and feeds the observations back; a turn without calls
 is the final answer. Unparseable turns (possible only without a grammar) get one repair retry;
-repeated calls are answered from memory once, then the run stops as stuck.
+a repeated call is answered from memory and the next turn is decoded without tools, so the
+model answers from what it has; where that cannot be enforced, a second repeat stops the run
+as stuck.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ class ReactStrategy:
     async def run(self, question: str, ctx: RunContext) -> Trace:
         messages = [Message(role="system", content=self.system_prompt(ctx)),
                     Message(role="user", content=question)]
-        repairs = 0
+        repairs, answer_only = 0, False
         try:
             while True:
                 step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
                 ctx.recorder.event("step_start", index=step.index)
-                completion, turn = await ctx.act_turn(messages)
+                completion, turn = await ctx.act_turn(messages, answer_only=answer_only)
                 step.completion, step.thought = completion, turn.text.strip()
                 cut = completion.finish_reason == "length" and bool(turn.errors)
                 if cut or (turn.errors and not turn.calls):
@@ -66,5 +68,8 @@ class ReactStrategy:
                 messages.append(ctx.format.assistant_message(turn.text, turn.calls))
                 messages += ctx.format.results_messages(
                     turn.calls, [observation_text(o) for o in step.observations])
+                # A repeat means the model has what it asked for (or keeps failing the same
+                # way): the next turn, where the backend can enforce it, must be the answer.
+                answer_only = any(o.error == "repeated_call" for o in step.observations)
         except BudgetExceeded as stop:
             return ctx.recorder.end(None, stop.reason)

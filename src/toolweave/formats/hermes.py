@@ -69,20 +69,23 @@ class HermesFormat(TextFormat):
             head = literal(f'{dumps(tool.name)}, "arguments": ')
             args = _args_rule(builder, tool, i)
             alternatives.append(builder.rule(f"tw-call-{i}", f"{head} {args}"))
+        # an answer does not open with "{" (that is how Qwen writes a bare call)
+        builder.rule("tw-lead", f"[^<{{ \\t\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS - 1}}}")
         if not alternatives:
-            builder.rule("root", "tw-free")
+            builder.rule("root", "tw-lead")
             return builder.text()
         names = " ( " + " | ".join(alternatives) + " ) "
         builder.rule("tw-call", literal(OPEN + '\n{"name": ') + names + literal("}\n" + CLOSE))
         # Small Qwen models often write a call as bare JSON, without the tags. Rather than let
         # that pass as a final answer, a turn that opens with "{" must be a well-formed call.
         builder.rule("tw-bare", literal('{"name": ') + names + literal("}"))
-        builder.rule("tw-lead", f"[^<{{ \\t\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS - 1}}}")
         # A thought before calls is short (so a rambling model still reaches its call within the
         # step's tokens, and a turn is never cut inside a call); only an answer may be long.
-        calls = 'tw-thought tw-call ( "\\n" tw-call ){0,5}'
+        calls = 'tw-call ( "\\n" tw-call ){0,5}'
+        # A required call comes at once: a small model made to "think" first talks itself
+        # into made-up facts, then calls with whatever its thought ended on.
         builder.rule("root", f"tw-bare | {calls}" if require_call
-                     else f"tw-bare | tw-lead | {calls}")
+                     else f"tw-bare | tw-lead | tw-thought {calls}")
         return builder.text()
 
     def render_call(self, call: ToolCall) -> str:

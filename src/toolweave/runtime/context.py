@@ -32,11 +32,16 @@ class RunContext:
     tool_choice: str = "auto"  # auto | first (the first turn must call a tool)
     guard: RepeatGuard = field(default_factory=RepeatGuard)
 
-    def turn_constraint(self, require_call: bool = False) -> Constraint | None:
-        """The grammar for one assistant turn, when this backend can honour it."""
+    def turn_constraint(self, require_call: bool = False,
+                        answer_only: bool = False) -> Constraint | None:
+        """The grammar for one assistant turn, when this backend can honour it.
+
+        ``answer_only`` offers no tools at all: the turn must be the final answer.
+        """
         if not self.constrained or self.format.native:
             return None
-        grammar = self.format.grammar(self.tools.specs(), require_call=require_call)
+        tools = [] if answer_only else self.tools.specs()
+        grammar = self.format.grammar(tools, require_call=require_call and not answer_only)
         if grammar is None:
             return None
         kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
@@ -59,10 +64,15 @@ class RunContext:
         """Whether the next turn has to call a tool (``tool_choice="first"`` before any call)."""
         return self.tool_choice == "first" and not self.guard.seen
 
-    async def act_turn(self, messages: Sequence[Message]) -> tuple[Completion, ParsedTurn]:
-        """A turn in the tool format: constrained when possible, parsed, never raising on junk."""
-        completion = await self.model_turn(messages,
-                                           constraint=self.turn_constraint(self.must_call()))
+    async def act_turn(self, messages: Sequence[Message], *,
+                       answer_only: bool = False) -> tuple[Completion, ParsedTurn]:
+        """A turn in the tool format: constrained when possible, parsed, never raising on junk.
+
+        ``answer_only`` (after the model repeated a call whose result it already has) decodes
+        the turn without any call path, so a looping model has to use what it got.
+        """
+        constraint = self.turn_constraint(self.must_call(), answer_only)
+        completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 
     async def run_calls(self, calls: Sequence[ToolCall]) -> list[Observation]:

@@ -115,12 +115,11 @@ def format_number(value: float) -> str:
 
 @tool
 def calculator(expression: str) -> str:
-    """Evaluate an arithmetic expression and return the number, e.g. "(12.5 + 7) * 4".
+    """Compute the value of an arithmetic expression made of numbers from the conversation.
 
     Args:
-        expression: arithmetic with numbers, + - * / // % ** and parentheses; functions
-            sqrt, log, log10, exp, sin, cos, tan, abs, round, min, max, floor, ceil;
-            constants pi and e.
+        expression: the arithmetic to compute, with + - * / ** and parentheses, and the
+            functions sqrt, log, exp, sin, cos, tan, abs, round, min, max, floor, ceil.
     """
     try:
         return format_number(evaluate(expression))

@@ -178,10 +178,10 @@ def make_search_docs(folder: str | Path | DocsIndex) -> Tool:
 
     @tool(name="search_docs")
     def search_docs(query: str, k: Annotated[int, Field(ge=1, le=10)] = 3) -> str:
-        """Search the documentation and return the most relevant passages with their files.
+        """Search the documentation for facts and return the most relevant passages.
 
         Args:
-            query: keywords to look for, e.g. "battery life".
+            query: the keywords from the question to look for.
             k: how many passages to return.
         """
         return format_hits(index.search(query, k), query)

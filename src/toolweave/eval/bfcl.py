@@ -1,0 +1,94 @@
+"""`run_bfcl`: predict, score and report BFCL single-turn categories for one configuration.
+
+An out dir holds one configuration (model, format, constrained, max_tokens), recorded in
+``run.json``; re-running into it resumes (tasks already predicted are skipped) and re-scores
+everything. Files: ``predictions.jsonl``, ``scores.jsonl``, ``report.md``, ``accuracy.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from toolweave.eval.bfcl_data import NON_LIVE, BfclTask, canonical_category, load_tasks
+from toolweave.eval.bfcl_run import (
+    DEFAULT_MAX_TOKENS,
+    Prediction,
+    PredictionStore,
+    Score,
+    predict_all,
+    score,
+    write_scores,
+)
+from toolweave.eval.report import CategoryRow, summarize, write_report
+from toolweave.formats import get_format
+from toolweave.models.base import ChatModel
+
+
+@dataclass
+class BfclResult:
+    """What `run_bfcl` produced."""
+
+    rows: list[CategoryRow]
+    predictions: list[Prediction]
+    scores: list[Score]
+    new_predictions: int  # made by this call (0 when everything was already on disk)
+    out_dir: Path
+
+    def accuracy(self, category: str = "overall") -> float:
+        return next(r.accuracy for r in self.rows if r.category == category)
+
+
+def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
+             limit: int | None = None, fmt: str = "hermes", constrained: bool = True,
+             out_dir: str | Path = "bfcl-out", *, max_tokens: int = DEFAULT_MAX_TOKENS,
+             console: Console | None = None, show_progress: bool = True) -> BfclResult:
+    """Run ``model_spec`` (a spec string or a model) on the first ``limit`` tasks of each
+    category in tool format ``fmt``; write and print the per-category report."""
+    from toolweave.models import load_model
+
+    console = console or Console()
+    out = Path(out_dir)
+    tasks: list[BfclTask] = []
+    for category in dict.fromkeys(canonical_category(c) for c in categories):
+        tasks += load_tasks(category, limit)
+    get_format(fmt)  # an unknown format fails here, before anything is written
+    model = load_model(model_spec)
+    config = {"model": model_spec if isinstance(model_spec, str) else model.name,
+              "format": fmt, "constrained": constrained, "max_tokens": max_tokens}
+    out.mkdir(parents=True, exist_ok=True)
+    _check_config(out / "run.json", config)
+    store = PredictionStore(out / "predictions.jsonl")
+    before = len(store.load())
+    done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
+                                   max_tokens=max_tokens, console=console,
+                                   show_progress=show_progress))
+    predictions = [done[t.id] for t in tasks]
+    scores = [score(t, p) for t, p in zip(tasks, predictions, strict=True)]
+    write_scores(out / "scores.jsonl", scores)
+    rows = summarize(predictions, scores)
+    mode = "constrained" if constrained else "unconstrained"
+    applied = sum(p.constrained for p in predictions)
+    per_category = limit if limit is not None else "all"
+    notes = [(f"- model: `{config['model']}`, format: `{fmt}`, {mode} "
+              f"(grammar applied on {applied}/{len(predictions)} turns), "
+              f"max_tokens {max_tokens}, {per_category} tasks per category"),
+             "- scored by the official `bfcl-eval` AST checker"]
+    write_report(out, rows, f"BFCL — {config['model']} · {fmt} · {mode}", notes, console)
+    return BfclResult(rows, predictions, scores, len(store.load()) - before, out)
+
+
+def _check_config(path: Path, config: dict) -> None:
+    """Refuse to mix configurations in one out dir (their predictions would be scored as one)."""
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved != config:
+            raise ValueError(f"{path.parent} holds a run of {saved}, not {config}: "
+                             "use another --out")
+    else:
+        path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

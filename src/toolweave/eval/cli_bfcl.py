@@ -1,0 +1,50 @@
+"""``toolweave eval bfcl``: the typer sub-app (mounted by cli.py as ``eval``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+eval_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                       help="Benchmarks: score a model and tool format on public suites.")
+
+_NON_LIVE = "simple_python,multiple,parallel,parallel_multiple,irrelevance"
+
+
+@eval_app.command()
+def bfcl(
+    categories: Annotated[str, typer.Option(
+        help="Comma-separated BFCL categories (simple_python alias simple, multiple, parallel, "
+             "parallel_multiple, irrelevance, live_simple, live_multiple, live_parallel, "
+             "live_parallel_multiple, live_irrelevance, live_relevance), or 'all'.")] = _NON_LIVE,
+    limit: Annotated[int, typer.Option(help="Tasks per category (0 = all).")] = 20,
+    model: Annotated[str, typer.Option("--model", "-m", help="default | tiny | file.gguf | "
+                                       "hf:owner/repo/file.gguf | http://host:port/v1#name")
+                     ] = "default",
+    fmt: Annotated[str, typer.Option("--format", help="Tool format: hermes | glm-xml | openai."
+                                     )] = "hermes",
+    constrained: Annotated[bool, typer.Option(
+        "--constrained/--unconstrained",
+        help="Decode under the format's grammar where the backend allows.")] = True,
+    out: Annotated[Path, typer.Option(help="Output folder for this configuration; re-running "
+                                      "into it resumes.")] = Path("bfcl-out"),
+    max_tokens: Annotated[int, typer.Option(help="Token cap of each answer.")] = 384,
+) -> None:
+    """Run the Berkeley Function-Calling Leaderboard's single-turn categories, scored by the
+    official bfcl-eval checker. Writes predictions.jsonl, scores.jsonl, report.md, accuracy.png."""
+    from toolweave.errors import ToolweaveError
+    from toolweave.eval.bfcl import run_bfcl
+    from toolweave.eval.bfcl_data import CATEGORIES
+
+    console = Console()
+    names = list(CATEGORIES) if categories.strip() == "all" else \
+        [c for c in categories.split(",") if c.strip()]
+    try:
+        run_bfcl(model, names, limit or None, fmt, constrained, out, max_tokens=max_tokens,
+                 console=console)
+    except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=1) from exc

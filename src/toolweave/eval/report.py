@@ -1,0 +1,113 @@
+"""BFCL results per category: a rich table on the console, ``report.md`` and ``accuracy.png``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from toolweave.eval.bfcl_run import Prediction, Score
+
+
+@dataclass
+class CategoryRow:
+    """Accuracy and cost of one category (or ``overall``)."""
+
+    category: str
+    tasks: int
+    correct: int
+    wall_s: float
+    completion_tokens: int
+    parse_failures: int  # turns with unreadable call syntax or a failed model call
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.tasks if self.tasks else 0.0
+
+
+def summarize(predictions: Sequence[Prediction], scores: Sequence[Score]) -> list[CategoryRow]:
+    """One row per category, in first-seen order, then ``overall`` (micro-averaged, i.e. over
+    all tasks; BFCL's leaderboard averages per category, which differs for unequal counts)."""
+    by_id = {p.id: p for p in predictions}
+    rows: dict[str, CategoryRow] = {}
+    for s in scores:
+        p = by_id[s.id]
+        row = rows.setdefault(s.category, CategoryRow(s.category, 0, 0, 0.0, 0, 0))
+        row.tasks += 1
+        row.correct += s.valid
+        row.wall_s += p.wall_s
+        row.completion_tokens += p.completion_tokens
+        row.parse_failures += bool(p.parse_errors or p.error)
+    out = list(rows.values())
+    if out:
+        out.append(CategoryRow(
+            "overall", sum(r.tasks for r in out), sum(r.correct for r in out),
+            sum(r.wall_s for r in out), sum(r.completion_tokens for r in out),
+            sum(r.parse_failures for r in out)))
+    return out
+
+
+def table(rows: Sequence[CategoryRow], title: str = "BFCL") -> Table:
+    """The rows as a rich table."""
+    t = Table(title=title)
+    for name, justify in (("category", "left"), ("tasks", "right"), ("correct", "right"),
+                          ("accuracy", "right"), ("wall s", "right"), ("s/task", "right"),
+                          ("gen tokens", "right"), ("unparsed", "right")):
+        t.add_column(name, justify=justify)
+    for r in rows:
+        style = "bold" if r.category == "overall" else None
+        t.add_row(r.category, str(r.tasks), str(r.correct), f"{100 * r.accuracy:.1f}%",
+                  f"{r.wall_s:.1f}", f"{r.wall_s / max(r.tasks, 1):.2f}",
+                  str(r.completion_tokens), str(r.parse_failures), style=style)
+    return t
+
+
+def markdown(rows: Sequence[CategoryRow], title: str, notes: Sequence[str] = ()) -> str:
+    """The rows as a Markdown report."""
+    lines = [f"# {title}", "", *notes, *([""] if notes else []),
+             "| category | tasks | correct | accuracy | wall s | s/task | gen tokens | unparsed |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        name = f"**{r.category}**" if r.category == "overall" else r.category
+        lines.append(f"| {name} | {r.tasks} | {r.correct} | {100 * r.accuracy:.1f}% "
+                     f"| {r.wall_s:.1f} | {r.wall_s / max(r.tasks, 1):.2f} "
+                     f"| {r.completion_tokens} | {r.parse_failures} |")
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(path: str | Path, rows: Sequence[CategoryRow], title: str) -> Path:
+    """Accuracy per category as a PNG (matplotlib, headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display; must precede pyplot
+    import matplotlib.pyplot as plt
+
+    names = [r.category for r in rows]
+    values = [100 * r.accuracy for r in rows]
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * len(rows) + 2), 4))
+    bars = ax.bar(names, values, color=["#4c72b0" if n != "overall" else "#dd8452"
+                                        for n in names])
+    ax.bar_label(bars, labels=[f"{v:.0f}%" for v in values], fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(axis="x", labelrotation=35, labelsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_report(out_dir: str | Path, rows: Sequence[CategoryRow], title: str,
+                 notes: Sequence[str] = (), console: Console | None = None) -> None:
+    """Print the table and write ``report.md`` and ``accuracy.png`` into ``out_dir``."""
+    out = Path(out_dir)
+    if console is not None:
+        console.print(table(rows, title))
+    (out / "report.md").write_text(markdown(rows, title, notes), encoding="utf-8")
+    if rows:
+        bar_chart(out / "accuracy.png", rows, title)
