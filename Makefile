@@ -24,10 +24,9 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/toolweave models
-	$(VENV)/bin/toolweave generate --model default \
-	  --json-schema examples/schemas/city.json \
-	  "Describe the capital of France as JSON: its name, country and population."
+	$(VENV)/bin/toolweave tools list --docs examples/docs
+	$(VENV)/bin/toolweave run --model default --docs examples/docs --tool-choice first \
+	  --trace runs/demo.jsonl "What is 1234 * 5678?"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

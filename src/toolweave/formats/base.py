@@ -130,7 +130,7 @@ def add_free_text_rule(builder) -> None:
     builder.rule("tw-free", f"[^<]{{0,{FREE_TEXT_MAX_CHARS}}}")
     # a thought does not open with "{": that would be a bare JSON call, which small models
     # then repeat inside the "thought" (formats with a bare-call path offer that instead)
-    builder.rule("tw-thought", f"( [^<{{ \\t\\n] [^<]{{0,{THOUGHT_MAX_CHARS - 1}}} )?")
+    builder.rule("tw-thought", f'( [^<{{`" \\t\\n] [^<]{{0,{THOUGHT_MAX_CHARS - 1}}} )?')
 
 
 class TagIndex:

@@ -69,8 +69,8 @@ class HermesFormat(TextFormat):
             head = literal(f'{dumps(tool.name)}, "arguments": ')
             args = _args_rule(builder, tool, i)
             alternatives.append(builder.rule(f"tw-call-{i}", f"{head} {args}"))
-        # an answer does not open with "{" (that is how Qwen writes a bare call)
-        builder.rule("tw-lead", f"[^<{{ \\t\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS - 1}}}")
+        # an answer does not open with "{", a quote or a code fence (how Qwen writes bare calls)
+        builder.rule("tw-lead", f'[^<{{`" \\t\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS - 1}}}')
         if not alternatives:
             builder.rule("root", "tw-lead")
             return builder.text()
