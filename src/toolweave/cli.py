@@ -225,8 +225,12 @@ def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
 def _attach_subcommands() -> None:
     """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
     from toolweave.eval.cli_bfcl import eval_app
+    from toolweave.retrieval.cli_tools import augment_command, index_command, search_command
 
     app.add_typer(eval_app, name="eval")
+    tools_app.command("index")(index_command)
+    tools_app.command("search")(search_command)
+    tools_app.command("augment")(augment_command)
 
 
 _attach_subcommands()
