@@ -33,13 +33,15 @@ FORMATS = ["hermes", "glm-xml", "plaintext"]
 
 @pytest.mark.parametrize("fmt", FORMATS)
 async def test_tiny_model_runs_always_parse_and_end(tiny, fmt):
-    """50 runs per format with the 135M model: zero unparseable steps, every run ends with an
-    answer or a budget stop (the model is weak; what is checked is the runtime, not quality).
-    A turn the step's token cap cuts inside a call is a budget event ("truncated"), not an
-    unparseable step."""
+    """50 runs with the 135M model, spread over the three constrainable formats (17, 17, 16),
+    each question asked with tool_choice auto and first: zero unparseable steps, every run ends
+    with an answer or a budget stop (the model is weak; what is checked is the runtime, not
+    quality). A turn the step's token cap cuts inside a call is a budget event ("truncated"),
+    not an unparseable step."""
     ends, truncated = {}, 0
-    for i in range(50):
-        question = QUESTIONS[i % len(QUESTIONS)]
+    offset = FORMATS.index(fmt)
+    for i in range(offset, 50, len(FORMATS)):
+        question = QUESTIONS[(i // 2) % len(QUESTIONS)]
         agent = Agent(tiny, [*TOOLS, calculator], format=fmt, max_steps=2, step_max_tokens=160,
                       tool_choice="first" if i % 2 else "auto")
         trace = await agent.arun(question)
