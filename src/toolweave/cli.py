@@ -140,6 +140,8 @@ def run(
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget.")] = 300.0,
     constrained: Annotated[bool, typer.Option(help="Decode turns under the format's grammar.")] = True,  # noqa: E501
     tool_choice: Annotated[str, typer.Option(help="auto | first (the first turn must call a tool)")] = "auto",  # noqa: E501
+    catalog: Annotated[Optional[Path], typer.Option(help="A tool catalog directory (toolweave tools index): give each question only its top-k tools.")] = None,  # noqa: E501
+    top_k: Annotated[int, typer.Option(help="How many retrieved tools with --catalog.")] = 5,
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
 ) -> None:
@@ -150,7 +152,7 @@ def run(
         registry = _registry(tools, docs, builtins, python)
         result = asyncio.run(_run_agent(question, model, registry, mcp or [], strategy, format,
                                         max_steps, max_seconds, constrained, tool_choice,
-                                        reasoning, trace,
+                                        reasoning, catalog, top_k, trace,
                                         [] if as_json else [LiveView(console)]))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
@@ -161,7 +163,8 @@ def run(
 
 
 async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, max_seconds,
-                     constrained, tool_choice, reasoning, trace_path, listeners):
+                     constrained, tool_choice, reasoning, catalog, top_k, trace_path,
+                     listeners):
     from toolweave.agents import Agent
     from toolweave.tools.mcp import connect_mcp
 
@@ -169,7 +172,8 @@ async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, m
         registry.include(mcp_tools)
         agent = Agent(model, registry, strategy=strategy, format=fmt, max_steps=max_steps,
                       max_seconds=max_seconds, constrained=constrained,
-                      tool_choice=tool_choice, reasoning=reasoning)
+                      tool_choice=tool_choice, reasoning=reasoning, catalog=catalog,
+                      top_k=top_k)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
 
 

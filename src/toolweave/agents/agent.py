@@ -36,7 +36,9 @@ class Agent:
     ``format`` picks the tool-call wire format (hermes, openai, glm-xml, plaintext);
     ``constrained`` decodes every turn under the format's grammar where the backend can;
     ``tool_choice="first"`` makes the first turn call a tool (small models otherwise tend to
-    answer from memory).
+    answer from memory). With a ``catalog`` (a `ToolCatalog` over these tools, or its saved
+    directory), each question gets only its ``top_k`` retrieved tools in the prompt — retrieved
+    once per question, so the prompt prefix stays stable across its steps.
     """
 
     def __init__(
@@ -45,7 +47,7 @@ class Agent:
         strategy: str = "react", format: str = "hermes", max_steps: int = 8,
         max_tokens: int = 32_000, max_seconds: float = 300.0, step_max_tokens: int = 384,
         constrained: bool = True, reasoning: str = "auto", instructions: str = "",
-        tool_choice: str = "auto",
+        tool_choice: str = "auto", catalog: Any = None, top_k: int = 5,
     ):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
@@ -59,6 +61,7 @@ class Agent:
                            step_max_tokens=step_max_tokens)
         self.constrained, self.reasoning, self.instructions = constrained, reasoning, instructions
         self.tool_choice = tool_choice
+        self.catalog, self.top_k = catalog, top_k
 
     @property
     def model(self) -> ChatModel:
@@ -74,12 +77,15 @@ class Agent:
         """Answer ``question``; the trace is written to ``trace_path`` step by step if given."""
         model = self.model if not isinstance(self._model, str) else await asyncio.to_thread(
             lambda: self.model)
+        tools, retrieved = self._tools_for(question)
         trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
-                      meta={"format": self.format_name, "tools": self.tools.names()})
+                      meta={"format": self.format_name, "tools": tools.names()})
         recorder = TraceRecorder(trace, trace_path, list(listeners))
+        if retrieved is not None:
+            recorder.meta(retrieved=retrieved)
         budget = Budget(**self.budget)
-        ctx = RunContext(model=model, tools=self.tools,
-                         format=get_format(self.format_name, self.tools.specs()), budget=budget,
+        ctx = RunContext(model=model, tools=tools,
+                         format=get_format(self.format_name, tools.specs()), budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice)
         strategy = STRATEGIES[self.strategy_name](instructions=self.instructions)
@@ -95,6 +101,18 @@ class Agent:
             recorder.meta(error=f"{type(exc).__name__}: {exc}")
             recorder.end(None, "error")
             raise
+
+    def _tools_for(self, question: str) -> tuple[ToolRegistry, list[dict] | None]:
+        """The tools this question sees: all of them, or the catalog's top-k among them."""
+        if self.catalog is None:
+            return self.tools, None
+        if not hasattr(self.catalog, "search"):
+            from toolweave.retrieval import ToolCatalog
+
+            self.catalog = ToolCatalog.load(str(self.catalog))
+        hits = [h for h in self.catalog.search(question, self.top_k) if h.tool.name in self.tools]
+        chosen = ToolRegistry([self.tools.get(h.tool.name) for h in hits])
+        return chosen, [{"tool": h.tool.name, "score": round(h.score, 4)} for h in hits]
 
     def run(self, question: str, **kwargs: Any) -> Trace:
         """Synchronous `arun`, for scripts and notebooks without an event loop."""
