@@ -309,7 +309,7 @@ async def test_end_to_end_with_the_tiny_model(tiny):
         # references to itself or to later tasks, which validation reports (then re-asks)
         assert not [e for e in errors if "cannot read" in e or "not valid JSON" in e], errors
         assert trace.meta.get("plan"), trace
-        if trace.stop_reason == "error":
-            assert errors and all("refers to" in e for e in errors), errors
+        if trace.stop_reason == "error":  # a plan that parsed but failed validation twice
+            assert errors, trace
         else:
             assert trace.stop_reason in ("answer", "max_steps", "max_tokens", "timeout"), trace

@@ -64,7 +64,7 @@ SCHEMA_PROMPTS = [
 @pytest.mark.parametrize(("schema", "prompt"), SCHEMA_PROMPTS)
 async def test_json_schema_output_always_validates(tiny, schema, prompt):
     completion = await tiny.complete([Message(role="user", content=prompt)],
-                                     constraint=Constraint.json_schema(schema), max_tokens=96)
+                                     constraint=Constraint.json_schema(schema), max_tokens=160)
     assert completion.finish_reason == "stop", completion.text  # a complete document, not cut
     assert matches(Constraint.json_schema(schema), completion.text), completion.text
 
