@@ -70,14 +70,21 @@ def bench_model(name: str, max_tokens: int, repeats: int) -> dict[str, tuple[flo
     raw = Llama(model_path=str(spec.path()), n_ctx=2048, n_threads=ours.n_threads,
                 n_threads_batch=ours.n_threads, verbose=False)
     rows: dict[str, list[tuple[float, float]]] = {k: [] for k in ("raw", "ours", "json", "regex")}
+    variants = {
+        "raw": lambda p: raw_run(raw, p, max_tokens),
+        "ours": lambda p: asyncio.run(ours_run(ours, p, max_tokens)),
+        "json": lambda p: asyncio.run(ours_run(ours, p, max_tokens,
+                                               Constraint.json_schema(SCHEMA))),
+        "regex": lambda p: asyncio.run(ours_run(ours, p, max_tokens, Constraint.regex(REGEX))),
+    }
     for _ in range(repeats):
-        for prompt in PROMPTS:
-            rows["raw"].append(raw_run(raw, prompt, max_tokens)[:2])
-            rows["ours"].append(asyncio.run(ours_run(ours, prompt, max_tokens))[:2])
-            rows["json"].append(asyncio.run(ours_run(
-                ours, prompt, max_tokens, Constraint.json_schema(SCHEMA)))[:2])
-            rows["regex"].append(asyncio.run(ours_run(
-                ours, prompt, max_tokens, Constraint.regex(REGEX)))[:2])
+        # one variant at a time, with a pause between: raw runs on the main thread and toolweave
+        # on its model thread, and llama.cpp's OpenMP workers of one keep spinning for a moment
+        # after a call, which would slow the other if they alternated token by token
+        for name, run in variants.items():
+            time.sleep(0.5)
+            for prompt in PROMPTS:
+                rows[name].append(run(prompt)[:2])
     return {k: (statistics.median(t for t, _ in v), statistics.median(f for _, f in v))
             for k, v in rows.items()}
 

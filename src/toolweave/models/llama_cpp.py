@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,31 @@ class LlamaCpp(StreamingModel):
 
     # -- generation ----------------------------------------------------------------------------
 
+    async def complete(
+        self, messages: Sequence[Message], *, tools: Sequence[ToolSpec] = (),
+        constraint: Constraint | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
+        temperature: float = 0.0, reasoning: str = "auto", stop: Sequence[str] = (),
+    ) -> Completion:
+        """The whole turn at once, without streaming.
+
+        Nothing crosses threads per token: on a small CPU, waking the event loop for every
+        token competes with llama.cpp's own threads and costs a third of the decode speed.
+        """
+        self.check_constraint(constraint)
+        gbnf = to_gbnf(constraint) if constraint is not None else None
+        loaded = await asyncio.to_thread(self._load)
+        prompt = self.render_prompt(messages, tools)
+        cancelled = threading.Event()
+        work = loaded.executor.submit(loaded.generate, prompt, gbnf, max_tokens, temperature,
+                                      [*loaded.stops, *stop], None, cancelled)
+        try:
+            completion = await asyncio.shield(asyncio.wrap_future(work))
+        except asyncio.CancelledError:
+            cancelled.set()  # the worker stops at its next token
+            raise
+        completion.model = self.name
+        return completion
+
     async def stream(
         self, messages: Sequence[Message], *, tools: Sequence[ToolSpec] = (),
         constraint: Constraint | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
@@ -106,7 +132,7 @@ class LlamaCpp(StreamingModel):
             except BaseException as exc:  # noqa: BLE001 - re-raised in the event loop below
                 emit("error", exc)
 
-        worker = loop.run_in_executor(None, work)
+        worker = loop.run_in_executor(loaded.executor, work)
         try:
             while True:
                 kind, payload = await queue.get()
@@ -157,6 +183,10 @@ class _Loaded:
         except (ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"llama.cpp cannot load {path}: {exc}") from exc
         self.lock = threading.Lock()
+        # Every call runs on this one thread: llama.cpp's OpenMP thread team belongs to the
+        # calling thread, and a call from a new thread starts a second team that fights the
+        # first one's spinning workers for the cores (measured: 40 % slower decoding).
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
         self.grammars: dict[str, Any] = {}  # GBNF text -> parsed grammar, checked once
         meta = self.llm.metadata
         template = meta.get("tokenizer.chat_template")
@@ -210,7 +240,8 @@ class _Loaded:
                 if choice["text"]:
                     first = first or time.perf_counter()
                     pieces.append(choice["text"])
-                    on_text(choice["text"])
+                    if on_text is not None:
+                        on_text(choice["text"])
                 if choice.get("finish_reason"):
                     finish = choice["finish_reason"]
                 if cancelled.is_set():
@@ -253,6 +284,7 @@ def _close_shared() -> None:
     its module globals are gone and print tracebacks."""
     with _SHARED_LOCK:
         for loaded in _SHARED.values():
+            loaded.executor.shutdown(wait=True)
             loaded.llm.close()
         _SHARED.clear()
 
