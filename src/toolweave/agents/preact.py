@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from toolweave.agents.prompts import render
+from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.constraints.gbnf import literal
 from toolweave.formats.base import FREE_TEXT_MAX_CHARS
 from toolweave.runtime.budget import BudgetExceeded
@@ -35,7 +36,6 @@ FINAL = "final answer"
 MAX_PLAN_STEPS = 6  # tool steps before the final-answer step
 WHY_MAX_CHARS = 160
 RESULT_MAX_CHARS = 500  # of each observation, as "Previous steps" shows it
-MAX_REPAIRS = 1
 ANSWER_GRAMMAR = f"root ::= [^<\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS}}}"  # text, no call tags
 
 _LINE = re.compile(r"^\s*(?:\d+[.)]|[-*])\s*(.+?)\s*(?:\s[-\u2014\u2013:]\s*|:\s*)(.*)$")
@@ -131,17 +131,12 @@ class PreactStrategy:
                     return await self._answer(ctx, messages, step)
                 completion, turn = await ctx.act_turn(messages)
                 step.completion, step.thought = completion, turn.text.strip()
-                cut = completion.finish_reason == "length" and bool(turn.errors)
-                if cut or (turn.errors and not turn.calls):
-                    step.kind = "truncated" if cut else "error"
-                    step.error = "; ".join(e.message for e in turn.errors)
+                if mark_unreadable(step, completion, turn):
                     ctx.recorder.step(step)
                     repairs += 1
                     if repairs > MAX_REPAIRS:
-                        return ctx.recorder.end(None, "max_tokens" if cut else "error")
-                    repair = [Message(role="assistant", content=completion.text),
-                              Message(role="user", content=render(
-                                  "repair", problems=step.error, cut=cut))]
+                        return ctx.recorder.end(None, stop_reason(step))
+                    repair = repair_messages(step, completion)
                     continue
                 repair = []
                 if not turn.calls:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import time
 
 from toolweave.agents.prompts import render
+from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.executor import observation_text
 from toolweave.types import Message, Step, Trace
-
-MAX_REPAIRS = 1
 
 
 class ReactStrategy:
@@ -43,17 +42,12 @@ class ReactStrategy:
                 ctx.recorder.event("step_start", index=step.index)
                 completion, turn = await ctx.act_turn(messages, answer_only=answer_only)
                 step.completion, step.thought = completion, turn.text.strip()
-                cut = completion.finish_reason == "length" and bool(turn.errors)
-                if cut or (turn.errors and not turn.calls):
-                    step.kind = "truncated" if cut else "error"
-                    step.error = "; ".join(e.message for e in turn.errors)
+                if mark_unreadable(step, completion, turn):
                     ctx.recorder.step(step)
                     repairs += 1
                     if repairs > MAX_REPAIRS:
-                        return ctx.recorder.end(None, "max_tokens" if cut else "error")
-                    messages += [Message(role="assistant", content=completion.text),
-                                 Message(role="user", content=render(
-                                     "repair", problems=step.error, cut=cut))]
+                        return ctx.recorder.end(None, stop_reason(step))
+                    messages += repair_messages(step, completion)
                     continue
                 if not turn.calls:
                     step.kind = "answer"
