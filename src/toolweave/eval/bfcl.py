@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
 
 from toolweave.eval.bfcl_data import NON_LIVE, BfclTask, canonical_category, load_tasks
 from toolweave.eval.bfcl_run import (
+    BFCL_PROMPTING,
     DEFAULT_MAX_TOKENS,
     Prediction,
     PredictionStore,
+    Prompting,
     Score,
     predict_all,
     score,
@@ -47,9 +49,13 @@ class BfclResult:
 def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
              limit: int | None = None, fmt: str = "hermes", constrained: bool = True,
              out_dir: str | Path = "bfcl-out", *, max_tokens: int = DEFAULT_MAX_TOKENS,
+             prompting: Prompting = BFCL_PROMPTING, task_ids: Sequence[str] | None = None,
              console: Console | None = None, show_progress: bool = True) -> BfclResult:
     """Run ``model_spec`` (a spec string or a model) on the first ``limit`` tasks of each
-    category in tool format ``fmt``; write and print the per-category report."""
+    category in tool format ``fmt``; write and print the per-category report.
+
+    ``prompting`` replaces BFCL's instructions (distillation asks for a rationale);
+    ``task_ids`` keeps only those tasks (a held-out split)."""
     from toolweave.models import load_model
 
     console = console or Console()
@@ -57,16 +63,22 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     tasks: list[BfclTask] = []
     for category in dict.fromkeys(canonical_category(c) for c in categories):
         tasks += load_tasks(category, limit)
+    if task_ids is not None:
+        wanted = set(task_ids)
+        tasks = [t for t in tasks if t.id in wanted]
     get_format(fmt)  # an unknown format fails here, before anything is written
     model = load_model(model_spec)
     config = {"model": model_spec if isinstance(model_spec, str) else model.name,
               "format": fmt, "constrained": constrained, "max_tokens": max_tokens}
+    if prompting != BFCL_PROMPTING:  # recorded only when changed: older run dirs still resume
+        config["prompting"] = asdict(prompting)
     out.mkdir(parents=True, exist_ok=True)
     _check_config(out / "run.json", config)
     store = PredictionStore(out / "predictions.jsonl")
     before = len(store.load())
     done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
-                                   max_tokens=max_tokens, console=console,
+                                   max_tokens=max_tokens, prompting=prompting,
+                                   console=console,
                                    show_progress=show_progress))
     predictions = [done[t.id] for t in tasks]
     scores = [score(t, p) for t, p in zip(tasks, predictions, strict=True)]

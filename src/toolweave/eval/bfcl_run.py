@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,21 @@ INSTRUCTIONS = (
 )
 
 
+@dataclass(frozen=True)
+class Prompting:
+    """How a task is asked: the system instructions, and whether the turn must call a tool.
+
+    BFCL's own run uses the defaults; distillation asks a teacher for a rationale before a
+    call it must make (``require_call`` drops the no-call path from the turn grammar)."""
+
+    instructions: str = INSTRUCTIONS
+    require_call: bool = False
+    reason_first: bool = False  # a one-line rationale before the call (hermes only)
+
+
+BFCL_PROMPTING = Prompting()
+
+
 class Prediction(BaseModel):
     """What a model answered to one task, in BFCL's output shape, with its cost."""
 
@@ -72,13 +88,14 @@ class Score(BaseModel):
     errors: list[Any] = Field(default_factory=list)
 
 
-def task_messages(task: BfclTask, fmt_name: str) -> list[Message]:
+def task_messages(task: BfclTask, fmt_name: str,
+                  instructions: str = INSTRUCTIONS) -> list[Message]:
     """The conversation sent for ``task``: instructions and tool docs, then the question.
 
     A task's own system message (some live tasks have one) follows the tool docs in the one
     system message, as BFCL does when it adds its prompt to such a task."""
     fmt = get_format(fmt_name, task.tools)
-    parts = [INSTRUCTIONS, fmt.render(task.tools)]
+    parts = [instructions, fmt.render(task.tools)]
     question = list(task.messages)
     if question and question[0].role == "system":
         parts.append(question.pop(0).content)
@@ -87,11 +104,19 @@ def task_messages(task: BfclTask, fmt_name: str) -> list[Message]:
 
 
 async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: bool,
-                  max_tokens: int = DEFAULT_MAX_TOKENS) -> Prediction:
+                  max_tokens: int = DEFAULT_MAX_TOKENS,
+                  prompting: Prompting = BFCL_PROMPTING) -> Prediction:
     """One turn of ``model`` on ``task`` in format ``fmt_name``. Never raises for a model error:
     it is recorded in ``Prediction.error`` (and scores as wrong)."""
     fmt = get_format(fmt_name, task.tools)
-    constraint = fmt.grammar(task.tools) if constrained and not fmt.native else None
+    if not constrained or fmt.native:
+        constraint = None
+    elif prompting.reason_first:
+        if not hasattr(fmt, "reasoned_call_grammar"):
+            raise ValueError(f"format {fmt_name!r} has no rationale-first grammar; use hermes")
+        constraint = fmt.reasoned_call_grammar(task.tools)
+    else:
+        constraint = fmt.grammar(task.tools, require_call=prompting.require_call)
     if constraint is not None:
         kind = constraint.kind if constraint.kind != "grammar" else f"grammar:{constraint.syntax}"
         constraint = constraint if kind in model.constraint_kinds else None
@@ -100,7 +125,7 @@ async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: 
     start = time.perf_counter()
     try:
         completion = await model.complete(
-            task_messages(task, fmt_name), tools=task.tools if fmt.native else (),
+            task_messages(task, fmt_name, prompting.instructions), tools=task.tools if fmt.native else (),
             constraint=constraint, max_tokens=max_tokens, temperature=0.0)
     except Exception as exc:  # noqa: BLE001 - one bad task must not end a benchmark run
         prediction.error = f"{type(exc).__name__}: {exc}"
@@ -168,6 +193,7 @@ class PredictionStore:
 async def predict_all(tasks: Sequence[BfclTask], model: ChatModel, fmt_name: str,
                       constrained: bool, store: PredictionStore, *,
                       max_tokens: int = DEFAULT_MAX_TOKENS,
+                      prompting: Prompting = BFCL_PROMPTING,
                       console: Console | None = None, show_progress: bool = True,
                       ) -> dict[str, Prediction]:
     """Predict every task not yet in ``store``, with a progress bar; all predictions by id."""
@@ -183,7 +209,8 @@ async def predict_all(tasks: Sequence[BfclTask], model: ChatModel, fmt_name: str
                                 completed=seen, accuracy=_accuracy(right, seen))
         for task in todo:
             progress.update(bar, description=f"BFCL {task.category}")
-            prediction = await predict(task, model, fmt_name, constrained, max_tokens)
+            prediction = await predict(task, model, fmt_name, constrained, max_tokens,
+                                       prompting)
             store.append(prediction)
             done[task.id] = prediction
             right += score(task, prediction).valid

@@ -28,6 +28,7 @@ from toolweave.formats.base import (
     TagIndex,
     TextFormat,
     add_free_text_rule,
+    cached_grammar,
     dumps,
     function_entry,
     function_schema,
@@ -35,7 +36,7 @@ from toolweave.formats.base import (
     snippet,
 )
 from toolweave.formats.values import custom_input_rule, grammar_schema
-from toolweave.types import ToolCall, ToolSpec
+from toolweave.types import Constraint, ToolCall, ToolSpec
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
 
@@ -61,7 +62,16 @@ class HermesFormat(TextFormat):
         lines = [dumps({"type": "function", "function": function_entry(t)}) for t in tools]
         return "\n".join([_HEADER, *lines, _FOOTER])
 
-    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False) -> str:
+    def reasoned_call_grammar(self, tools: Sequence[ToolSpec]) -> Constraint:
+        """A turn that must give a one-line rationale, then call (a distillation teacher's turn:
+        the rationale becomes a training target; see `toolweave.distill`)."""
+        return cached_grammar(
+            self.name, tools,
+            lambda ts: Constraint.grammar(self.build_grammar(ts, True, reason_first=True)),
+            variant=":reasoned")
+
+    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False,
+                      reason_first: bool = False) -> str:
         builder = GrammarBuilder()
         add_free_text_rule(builder)
         alternatives = []
@@ -84,8 +94,13 @@ class HermesFormat(TextFormat):
         calls = 'tw-call ( "\\n" tw-call ){0,5}'
         # A required call comes at once: a small model made to "think" first talks itself
         # into made-up facts, then calls with whatever its thought ended on.
-        builder.rule("root", f"tw-bare | {calls}" if require_call
-                     else f"tw-bare | tw-lead | tw-thought {calls}")
+        if reason_first:
+            # may run over lines (a teacher lists where each argument comes from)
+            builder.rule("tw-reason", f'[^<{{`" \\t\\n] [^<]{{8,{REASON_MAX_CHARS}}}')
+            builder.rule("root", f"tw-reason {calls}")
+        else:
+            builder.rule("root", f"tw-bare | {calls}" if require_call
+                         else f"tw-bare | tw-lead | tw-thought {calls}")
         return builder.text()
 
     def render_call(self, call: ToolCall) -> str:
@@ -93,6 +108,9 @@ class HermesFormat(TextFormat):
 
     def _parse(self, text: str, truncated: bool) -> ParsedTurn:
         return parse_hermes(text, truncated)
+
+
+REASON_MAX_CHARS = 300  # a short rationale before a required call
 
 
 def _args_rule(builder: GrammarBuilder, tool: ToolSpec, i: int) -> str:
