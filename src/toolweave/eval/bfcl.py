@@ -8,7 +8,6 @@ everything. Files: ``predictions.jsonl``, ``scores.jsonl``, ``report.md``, ``acc
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from toolweave.eval.bfcl_run import (
     score,
     write_scores,
 )
+from toolweave.eval.jsonl_store import check_run_config
 from toolweave.eval.report import CategoryRow, summarize, write_report
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
@@ -62,7 +62,7 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     config = {"model": model_spec if isinstance(model_spec, str) else model.name,
               "format": fmt, "constrained": constrained, "max_tokens": max_tokens}
     out.mkdir(parents=True, exist_ok=True)
-    _check_config(out / "run.json", config)
+    check_run_config(out / "run.json", config)
     store = PredictionStore(out / "predictions.jsonl")
     before = len(store.load())
     done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
@@ -81,14 +81,3 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
              "- scored by the official `bfcl-eval` AST checker"]
     write_report(out, rows, f"BFCL — {config['model']} · {fmt} · {mode}", notes, console)
     return BfclResult(rows, predictions, scores, len(store.load()) - before, out)
-
-
-def _check_config(path: Path, config: dict) -> None:
-    """Refuse to mix configurations in one out dir (their predictions would be scored as one)."""
-    if path.exists():
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved != config:
-            raise ValueError(f"{path.parent} holds a run of {saved}, not {config}: "
-                             "use another --out")
-    else:
-        path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

@@ -30,6 +30,7 @@ from rich.progress import (
 )
 
 from toolweave.eval.bfcl_data import RELEVANCE_CATEGORIES, BfclTask
+from toolweave.eval.jsonl_store import JsonlStore
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
 from toolweave.types import Message
@@ -139,30 +140,11 @@ def score(task: BfclTask, prediction: Prediction) -> Score:
                  errors=verdict.get("error", []))
 
 
-class PredictionStore:
+class PredictionStore(JsonlStore[Prediction]):
     """``predictions.jsonl``: one `Prediction` a line, appended and flushed per task."""
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def load(self) -> dict[str, Prediction]:
-        """Predictions made so far, by task id (a torn last line of a killed run is skipped)."""
-        found: dict[str, Prediction] = {}
-        if not self.path.exists():
-            return found
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                prediction = Prediction.model_validate_json(line)
-            except ValueError:
-                continue
-            found[prediction.id] = prediction
-        return found
-
-    def append(self, prediction: Prediction) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(prediction.model_dump_json() + "\n")
-            f.flush()
+        super().__init__(path, Prediction)
 
 
 async def predict_all(tasks: Sequence[BfclTask], model: ChatModel, fmt_name: str,
