@@ -25,6 +25,7 @@ from toolweave.eval.bfcl_run import (
     write_scores,
 )
 from toolweave.eval.jsonl_store import check_run_config
+from toolweave.eval.ray_pool import RayOptions, load_source, model_name
 from toolweave.eval.report import CategoryRow, summarize, write_report
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
@@ -47,10 +48,13 @@ class BfclResult:
 def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
              limit: int | None = None, fmt: str = "hermes", constrained: bool = True,
              out_dir: str | Path = "bfcl-out", *, max_tokens: int = DEFAULT_MAX_TOKENS,
-             console: Console | None = None, show_progress: bool = True) -> BfclResult:
+             console: Console | None = None, show_progress: bool = True,
+             ray: RayOptions | None = None) -> BfclResult:
     """Run ``model_spec`` (a spec string or a model) on the first ``limit`` tasks of each
-    category in tool format ``fmt``; write and print the per-category report."""
-    from toolweave.models import load_model
+    category in tool format ``fmt``; write and print the per-category report.
+
+    With ``ray``, tasks run on a pool of Ray workers that each load ``model_spec`` (a spec
+    string, or a picklable model such as the oracle); the predictions are the same."""
 
     console = console or Console()
     out = Path(out_dir)
@@ -58,8 +62,9 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     for category in dict.fromkeys(canonical_category(c) for c in categories):
         tasks += load_tasks(category, limit)
     get_format(fmt)  # an unknown format fails here, before anything is written
-    model = load_model(model_spec)
-    config = {"model": model_spec if isinstance(model_spec, str) else model.name,
+    # On Ray the workers load the model; the driver never needs it.
+    model = model_spec if ray is not None else load_source(model_spec)
+    config = {"model": model_name(model_spec),
               "format": fmt, "constrained": constrained, "max_tokens": max_tokens}
     out.mkdir(parents=True, exist_ok=True)
     check_run_config(out / "run.json", config)
@@ -67,7 +72,7 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     before = len(store.load())
     done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
                                    max_tokens=max_tokens, console=console,
-                                   show_progress=show_progress))
+                                   show_progress=show_progress, ray=ray))
     predictions = [done[t.id] for t in tasks]
     scores = [score(t, p) for t, p in zip(tasks, predictions, strict=True)]
     write_scores(out / "scores.jsonl", scores)
