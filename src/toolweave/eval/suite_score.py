@@ -34,8 +34,9 @@ _AROUND_SYMBOLS = re.compile(r"\s*([^\w\s])\s*")
 def _number_text(match: re.Match[str]) -> str:
     value = float(match.group(0).replace(",", ""))
     text = f"{value:.10g}" if not value.is_integer() else str(int(value))
-    # a decimal point survives punctuation removal as the placeholder "DOT" … "dot"
-    return text.replace(".", "DOTPOINT").replace("-", "MINUSSIGN")
+    # a decimal point and sign survive punctuation removal as placeholders; the spaces split
+    # "€179" into "€ 179", so "179" is found in it
+    return " " + text.replace(".", "DOTPOINT").replace("-", "MINUSSIGN") + " "
 
 
 def normalize_answer(text: str) -> str:
@@ -79,11 +80,14 @@ def contains_answer(prediction: str, answers: Sequence[str]) -> float:
 
 
 def normalize_value(value: Any) -> Any:
-    """An argument value as compared: numbers (and numeric strings) by value, strings
+    """An argument value as compared: numbers (and numeric strings) by value, booleans as
+    ``"true"``/``"false"`` (a model may write them as strings), strings
     case-folded with whitespace collapsed and none around symbols (``12 * 7`` = ``12*7``),
     lists and objects element by element."""
-    if isinstance(value, bool) or value is None:
-        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"  # not 1 / 0: True == 1 in Python
+    if value is None:
+        return None
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
@@ -145,7 +149,9 @@ class TaskScore(BaseModel):
     contains: float | None = None
     call_recall: float | None = None  # "call accuracy": expected calls made / expected
     call_precision: float | None = None  # made calls that were expected / made
-    passed: bool = False  # the answer contains an acceptable one and every expected call made
+    # the answer contains an acceptable one and every expected call was made (no call at all
+    # when the task expects ``calls: []``)
+    passed: bool = False
 
 
 def score_task(task: SuiteTask, answer: str | None, calls: Sequence[ToolCall]) -> TaskScore:
@@ -162,6 +168,7 @@ def score_task(task: SuiteTask, answer: str | None, calls: Sequence[ToolCall]) -
         hits = matched_calls(task.calls, calls, task.ordered_calls)
         result.call_recall = hits / len(task.calls) if task.calls else 1.0
         result.call_precision = hits / len(calls) if calls else float(not task.calls)
-        passed = passed and hits == len(task.calls)
+        # `calls: []` says "answer without tools": any call fails it
+        passed = passed and hits == len(task.calls) and (bool(task.calls) or not calls)
     result.passed = passed
     return result
