@@ -92,3 +92,33 @@ def test_each_worker_loads_its_model_once(local_ray):
     for pid, model_id in results:
         per_pid.setdefault(pid, set()).add(model_id)
     assert len(per_pid) == 2 and all(len(models) == 1 for models in per_pid.values())
+
+
+def test_suite_on_ray_matches_serial(local_ray, tmp_path):
+    from pathlib import Path
+
+    from toolweave.eval.suite_run import run_suite
+    from toolweave.types import Trace
+
+    example = Path(__file__).parents[2] / "examples" / "suites" / "basic.yaml"
+    serial = run_suite(example, "oracle", out_dir=tmp_path / "serial", console=QUIET,
+                       show_progress=False)
+    on_ray = run_suite(example, "oracle", out_dir=tmp_path / "ray", console=QUIET,
+                       show_progress=False, ray=RayOptions(workers=2))
+    assert on_ray.new_runs == len(serial.outcomes) >= 10
+
+    def comparable(result):  # all but timings and the random call ids
+        return [o.model_dump(exclude={"wall_s": True, "calls": {"__all__": {"id"}}})
+                for o in result.outcomes]
+
+    assert comparable(on_ray) == comparable(serial)
+    for o in on_ray.outcomes:  # traces written by the driver from what the workers sent back
+        a, b = (Trace.load(tmp_path / d / o.trace) for d in ("serial", "ray"))
+        assert (a.answer, a.stop_reason) == (b.answer, b.stop_reason)
+        assert [[c.model_dump(exclude={"id"}) for c in s.calls] for s in a.steps] == \
+            [[c.model_dump(exclude={"id"}) for c in s.calls] for s in b.steps]
+        assert [[ob.content for ob in s.observations] for s in a.steps] == \
+            [[ob.content for ob in s.observations] for s in b.steps]
+    again = run_suite(example, "oracle", out_dir=tmp_path / "ray", console=QUIET,
+                      show_progress=False, ray=RayOptions(workers=2))
+    assert again.new_runs == 0

@@ -81,8 +81,8 @@ def table(rows: Sequence[ReportRow], title: str = "BFCL") -> Table:
     """The rows as a rich table (columns from the row type; BFCL's when there are no rows)."""
     columns = type(rows[0]).columns if rows else CategoryRow.columns
     t = Table(title=title)
-    for name, justify in columns:
-        t.add_column(name, justify=justify)
+    for i, (name, justify) in enumerate(columns):
+        t.add_column(name, justify=justify, no_wrap=i == 0)  # group names stay whole
     for r in rows:
         t.add_row(*r.cells(), style="bold" if r.category == "overall" else None)
     return t
