@@ -95,8 +95,8 @@ def test_missing_docs_folder_is_reported(tmp_path):
      "task 'a': unknown tool 'search_docs' (set 'docs' in the suite)"),
     ("tasks:\n  - {id: a, question: q, tools: [calculator], calls: [{name: get_x}]}\n",
      "task 'a': expected call of 'get_x', which is not one of the task's tools (calculator)"),
-    ("tools:\n  - {python: 'no_such_module_xyz:tools'}\ntasks:\n"
-     "  - {id: a, question: q, answer: x}\n", "no module named 'no_such_module_xyz'"),
+    (("tools:\n  - {python: 'no_such_module_xyz:tools'}\ntasks:\n"
+     "  - {id: a, question: q, answer: x}\n"), "no module named 'no_such_module_xyz'"),
     ("tasks:\n  - {id: a, question: q, answer: x, tools: [calculator, calculator]}\n",
      "task 'a': tool 'calculator' is listed twice"),
 ])
