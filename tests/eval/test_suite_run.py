@@ -60,9 +60,14 @@ def test_resume_runs_nothing_new_and_reruns_edited_tasks(tmp_path):
     again = run(EXAMPLE, Refusing(), tmp_path, limit=4)
     assert again.new_runs == 0
     assert [o.model_dump() for o in again.outcomes] == [o.model_dump() for o in first.outcomes]
-    # an edited task is stale: it runs again (and only it)
+    # a new expected answer only re-scores the stored run
     suite = load_suite(EXAMPLE)
     suite.tasks[2].answer = ["thirty-six"]
+    rescored = run(suite, Refusing(), tmp_path, limit=4)
+    assert rescored.new_runs == 0
+    assert [o.id for o in rescored.outcomes if not o.score.passed] == ["calc-percent"]
+    # a new question makes the stored run stale: that task runs again, and only it
+    suite.tasks[2].question = "What is fifteen percent of 240, in words?"
     edited = run(suite, Scripted(["It is thirty-six."], name="oracle"), tmp_path, limit=4)
     assert edited.new_runs == 1
     assert [o.id for o in edited.outcomes if o.answer == "It is thirty-six."] == ["calc-percent"]

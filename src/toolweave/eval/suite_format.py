@@ -170,11 +170,6 @@ class SuiteTask(_Strict):
             raise ValueError("give an expected 'answer', expected 'calls', or both")
         return self
 
-    def fingerprint(self) -> str:
-        """A short hash of the task's definition: a stored result of an edited task is stale."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
-
-
 class Suite(_Strict):
     """A named set of tasks and the tools they share."""
 
@@ -197,6 +192,16 @@ class Suite(_Strict):
         if twice:
             raise ValueError(f"tool {twice[0]!r} is defined twice")
         return self
+
+    def fingerprint(self, task: SuiteTask) -> str:
+        """A short hash of what ``task``'s run depends on: its question and tools, and the
+        suite's tools and folders. A stored run whose fingerprint differs is stale; a changed
+        answer or expected calls only changes the score, so it does not count."""
+        parts = [task.question, [t if isinstance(t, str) else t.model_dump(mode="json")
+                                 for t in task.tools] if task.tools is not None else None,
+                 [t.model_dump(mode="json") for t in self.tools], str(self.docs),
+                 str(self.files)]
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
 
     def tags(self) -> list[str]:
         """Every tag, in first-seen order."""

@@ -3,7 +3,7 @@
 An out dir holds one configuration (suite, model, format, budgets), recorded in ``run.json``.
 Each finished (task, strategy) run is one line of ``results.jsonl``, appended and flushed as it
 comes, and its trace is kept under ``traces/``; re-running into the dir skips what is done (a
-task edited since is run again) and re-scores everything. ``report.md`` and ``accuracy.png``
+task whose question or tools changed since is run again) and re-scores everything. ``report.md`` and ``accuracy.png``
 (pass rate per strategy and tag) are rewritten at the end.
 """
 
@@ -47,7 +47,7 @@ class TaskOutcome(BaseModel):
 
     id: str
     strategy: str
-    fingerprint: str  # of the task's definition when it ran (see SuiteTask.fingerprint)
+    fingerprint: str  # of what the run depended on (see Suite.fingerprint)
     tags: list[str] = Field(default_factory=list)
     answer: str | None = None
     stop_reason: str = ""
@@ -104,7 +104,7 @@ class SuiteJob:
                           stop_reason="error", meta={"error": error})
         usage = [step.completion.usage for step in trace.steps if step.completion]
         outcome = TaskOutcome(
-            id=task.id, strategy=self.strategy, fingerprint=task.fingerprint(), tags=task.tags,
+            id=task.id, strategy=self.strategy, fingerprint=self.suite.fingerprint(task), tags=task.tags,
             answer=trace.answer, stop_reason=trace.stop_reason, steps=len(trace.steps),
             calls=[c for step in trace.steps for c in step.calls],
             wall_s=time.perf_counter() - start,
@@ -189,7 +189,7 @@ async def _run_all(suite: Suite, tasks: list[SuiteTask], strategies: list[str],
                    ray: RayOptions | None) -> tuple[dict[tuple[str, str], TaskOutcome], int]:
     """Run what is not done yet, appending each result as it comes; all results by key, and
     how many were run now."""
-    current = {t.id: t.fingerprint() for t in tasks}
+    current = {t.id: suite.fingerprint(t) for t in tasks}
     done = {k: o for k, o in store.load().items() if current.get(o.id) == o.fingerprint}
     # strategy-major: consecutive runs share the strategy's system prompt (a cached prefix)
     todo = [SuiteJob(suite, t, s, settings) for s in strategies for t in tasks
