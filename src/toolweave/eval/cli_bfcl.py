@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from toolweave.eval.cli_suite import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
+
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Benchmarks: score a model and tool format on public suites.")
 
@@ -32,9 +34,14 @@ def bfcl(
     out: Annotated[Path, typer.Option(help="Output folder for this configuration; re-running "
                                       "into it resumes.")] = Path("bfcl-out"),
     max_tokens: Annotated[int, typer.Option(help="Token cap of each answer.")] = 384,
+    use_ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    workers: WorkersOpt = None,
+    threads_per_worker: ThreadsOpt = 1,
 ) -> None:
     """Run the Berkeley Function-Calling Leaderboard's single-turn categories, scored by the
-    official bfcl-eval checker. Writes predictions.jsonl, scores.jsonl, report.md, accuracy.png."""
+    official bfcl-eval checker. Writes predictions.jsonl, scores.jsonl, report.md, accuracy.png.
+    With --ray or --ray-address, tasks run on Ray workers that each load the model."""
     from toolweave.errors import ToolweaveError
     from toolweave.eval.bfcl import run_bfcl
     from toolweave.eval.bfcl_data import CATEGORIES
@@ -44,7 +51,8 @@ def bfcl(
         [c for c in categories.split(",") if c.strip()]
     try:
         run_bfcl(model, names, limit or None, fmt, constrained, out, max_tokens=max_tokens,
-                 console=console)
+                 console=console,
+                 ray=ray_options(use_ray, ray_address, workers, threads_per_worker))
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from exc

@@ -70,3 +70,17 @@ class TraceRecorder:
             self._file.flush()
         for listener in self.listeners:
             listener(event)
+
+
+def save_trace(trace: Trace, path: str | Path) -> Path:
+    """Write a finished ``trace`` to ``path`` (replacing it) in the event format above, e.g. a
+    trace that was recorded on another machine; `Trace.load` reads it back."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    events = [{"event": "start", "trace": trace.model_dump(mode="json", exclude={"steps"})},
+              *({"event": "step", "step": s.model_dump(mode="json")} for s in trace.steps),
+              {"event": "end", "answer": trace.answer, "stop_reason": trace.stop_reason,
+               "ended_at": trace.ended_at}]
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events),
+                    encoding="utf-8")
+    return path
