@@ -113,7 +113,7 @@ class PreactStrategy:
 
     def system_prompt(self, ctx: RunContext) -> str:
         return render("preact_system", instructions=self.instructions,
-                      tool_docs=ctx.format.render(ctx.tools.specs()))
+                      tool_docs=ctx.tool_docs())
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         system = Message(role="system", content=self.system_prompt(ctx))

@@ -30,7 +30,7 @@ class ReactStrategy:
 
     def system_prompt(self, ctx: RunContext) -> str:
         return render("react_system", instructions=self.instructions,
-                      tool_docs=ctx.format.render(ctx.tools.specs()))
+                      tool_docs=ctx.tool_docs())
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         messages = [Message(role="system", content=self.system_prompt(ctx)),

@@ -1,0 +1,160 @@
+"""Running synchronous tool functions off the event loop, cheaply.
+
+A sync tool runs on a worker thread, so that one that blocks or hangs cannot stall the event
+loop and its per-call timeout still fires. `asyncio.to_thread` pays for that with an executor
+future, a cross-thread wake-up of the loop (a self-pipe write, an epoll return) and several loop
+iterations: 60-80 µs a call on a small machine, more than everything else an agent step does.
+
+Most tool functions return within microseconds, so `run_sync` first waits for the worker on
+the calling thread, for at most `BLOCKING_WAIT_S`, through a plain lock hand-off (~15 µs).
+Only a call still running after that is awaited asynchronously, as `to_thread` would, and from
+then on the loop is free and the caller's timeout can fire.
+
+The trade-off: a slow sync call holds the event loop for up to `BLOCKING_WAIT_S` (1 ms) before
+it lets go. To keep that from serialising concurrent calls (several calls in one step, or other
+runs on the same loop), the blocking wait is skipped while any other call is being awaited
+asynchronously: then the new call goes straight to the asynchronous wait. A hung call that
+its caller gave up on (timed out) no longer counts; its thread runs on in the background.
+
+Workers are daemon threads, started on demand up to the same limit as asyncio's default
+executor and then reused; a hung tool therefore cannot keep the interpreter from exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import os
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+BLOCKING_WAIT_S = 0.001
+MAX_WORKERS = min(32, (os.cpu_count() or 1) + 4)  # as asyncio's default executor
+
+
+class Job:
+    """One call on a worker: ``done`` is held until the result is in."""
+
+    __slots__ = ("done", "ok", "run", "value", "waiter")
+
+    def __init__(self, run: Callable[[], Any]):
+        self.run = run
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.ok, self.value = False, None
+        # (loop, future) once the caller waits asynchronously; the worker then wakes the loop
+        self.waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future] | None = None
+
+    def execute(self) -> None:
+        try:
+            self.value, self.ok = self.run(), True
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who decides
+            self.value = exc
+        self.run = None  # drop the arguments now; a caller may hold the job a while
+        self.done.release()
+        # Read after the release: a caller that set ``waiter`` and then failed to take
+        # ``done`` is sure to be seen here (the GIL orders the two threads' steps).
+        if self.waiter is not None:
+            loop, future = self.waiter
+            try:
+                loop.call_soon_threadsafe(_wake, future)
+            except RuntimeError:
+                pass  # the loop is closed: nobody is waiting any more
+
+    def outcome(self) -> tuple[bool, Any]:
+        """(True, the return value) or (False, the exception raised); once finished."""
+        return self.ok, self.value
+
+
+def _wake(future: asyncio.Future) -> None:
+    if not future.done():  # cancelled when the caller timed out
+        future.set_result(None)
+
+
+class SyncWorkers:
+    """A pool of reusable worker threads for sync tool calls (see the module docstring)."""
+
+    def __init__(self, max_workers: int = MAX_WORKERS):
+        self.max_workers = max_workers
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0  # workers waiting for a job and not yet claimed by a submit
+        self._awaiting = 0  # calls whose callers wait asynchronously right now
+
+    def submit(self, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Job:
+        """Start ``fn(*args, **kwargs)`` on a worker, in a copy of the caller's context (as
+        `asyncio.to_thread` does, so context variables reach the tool)."""
+        job = Job(functools.partial(contextvars.copy_context().run, fn, *args, **kwargs))
+        with self._lock:
+            if self._idle:
+                self._idle -= 1  # claim it, so the next submit does not count on it too
+                start = False
+            else:
+                start = self._threads < self.max_workers  # at the limit, the job queues
+                self._threads += start
+        self._jobs.put(job)
+        if start:
+            threading.Thread(target=self._work, name="toolweave-tool", daemon=True).start()
+        return job
+
+    def wait_blocking(self, job: Job, wait_s: float = BLOCKING_WAIT_S) -> bool:
+        """Wait up to ``wait_s`` on this thread for ``job``; whether it finished.
+
+        Returns False at once while another call is awaited asynchronously, so that the calls
+        of one step (each submitted after the previous one's wait) still overlap."""
+        if wait_s <= 0 or self._awaiting:
+            return job.done.acquire(blocking=False)
+        return job.done.acquire(timeout=wait_s)
+
+    async def wait(self, job: Job) -> None:
+        """Wait for ``job`` without blocking the event loop (cancellable; the job runs on)."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        job.waiter = (loop, future)
+        if job.done.acquire(blocking=False):  # finished just now, before it could see waiter
+            return
+        with self._lock:
+            self._awaiting += 1
+        try:
+            await future
+        finally:
+            with self._lock:
+                self._awaiting -= 1
+
+    async def run(self, fn: Callable[..., Any], args: tuple = (),
+                  kwargs: dict[str, Any] | None = None, *,
+                  wait_s: float = BLOCKING_WAIT_S) -> Any:
+        """``fn(*args, **kwargs)`` on a worker thread; its result, or its exception raised."""
+        job = self.submit(fn, args, kwargs or {})
+        if not self.wait_blocking(job, wait_s):
+            await self.wait(job)
+        ok, value = job.outcome()
+        if ok:
+            return value
+        raise value
+
+    def _work(self) -> None:
+        while True:
+            self._jobs.get().execute()
+            with self._lock:
+                self._idle += 1
+
+    def _after_fork(self) -> None:
+        # A forked child has none of the parent's threads: start afresh.
+        self.__init__(self.max_workers)
+
+
+WORKERS = SyncWorkers()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WORKERS._after_fork)
+
+
+async def run_sync(fn: Callable[..., Any], args: tuple = (),
+                   kwargs: dict[str, Any] | None = None, *,
+                   wait_s: float = BLOCKING_WAIT_S) -> Any:
+    """Run a sync function on the shared tool workers; see `SyncWorkers.run`."""
+    return await WORKERS.run(fn, args, kwargs, wait_s=wait_s)
