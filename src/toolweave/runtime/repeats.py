@@ -12,7 +12,6 @@ import json
 
 from toolweave.types import Observation, ToolCall
 
-
 # One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option.
 _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 
