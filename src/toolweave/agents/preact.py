@@ -112,8 +112,11 @@ class PreactStrategy:
         self.plan_max_tokens = plan_max_tokens
 
     def system_prompt(self, ctx: RunContext) -> str:
-        return render("preact_system", instructions=self.instructions,
-                      tool_docs=ctx.tool_docs())
+        # kept with the tool set: with a thousand tools the prompt is ~400 KB of text
+        return ctx.tools.memo(
+            ("preact_system", self.instructions, ctx.format.name),
+            lambda: render("preact_system", instructions=self.instructions,
+                           tool_docs=ctx.tool_docs()))
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         system = Message(role="system", content=self.system_prompt(ctx))
