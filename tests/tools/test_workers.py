@@ -106,3 +106,10 @@ async def test_sync_tool_returning_an_awaitable_is_awaited():
 
     obs = await indirect.invoke(ToolCall(name="indirect"))
     assert obs.ok and obs.content == "awaited"
+
+
+async def test_at_the_worker_limit_calls_queue_and_all_finish():
+    workers = SyncWorkers(max_workers=1)
+    results = await asyncio.gather(*(workers.run(lambda k=k: k) for k in range(5)))
+    assert results == [0, 1, 2, 3, 4] and workers._threads == 1
+    assert await workers.run(lambda: "after") == "after" and workers._threads == 1

@@ -5,8 +5,8 @@ loop and its per-call timeout still fires. `asyncio.to_thread` pays for that wit
 future, a cross-thread wake-up of the loop (a self-pipe write, an epoll return) and several loop
 iterations: 60-80 µs a call on a small machine, more than everything else an agent step does.
 
-Most tool functions return within microseconds, so `run_sync` first waits for the worker on
-the calling thread, for at most `BLOCKING_WAIT_S`, through a plain lock hand-off (~15 µs).
+Most tool functions return within microseconds, so the caller first waits for the worker on
+its own thread, for at most `BLOCKING_WAIT_S`, through a plain lock hand-off (~15 µs).
 Only a call still running after that is awaited asynchronously, as `to_thread` would, and from
 then on the loop is free and the caller's timeout can fire.
 
@@ -17,7 +17,12 @@ asynchronously: then the new call goes straight to the asynchronous wait. A hung
 its caller gave up on (timed out) no longer counts; its thread runs on in the background.
 
 Workers are daemon threads, started on demand up to the same limit as asyncio's default
-executor and then reused; a hung tool therefore cannot keep the interpreter from exiting.
+executor and then reused; a hung tool therefore cannot keep the interpreter (or `asyncio.run`,
+which waits for its default executor) from exiting.
+
+On a machine whose cores are all busy, each hand-off may also wait for the scheduler to run
+the worker and then the caller again (0.1-5 ms now and then); only running the function on the
+loop thread itself avoids that, and that would give up the timeout and the free loop.
 """
 
 from __future__ import annotations
@@ -82,7 +87,7 @@ class SyncWorkers:
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._threads = 0
-        self._idle = 0  # workers waiting for a job and not yet claimed by a submit
+        self._idle = 0  # workers waiting for a job and not claimed; below zero: jobs queued
         self._awaiting = 0  # calls whose callers wait asynchronously right now
 
     def submit(self, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Job:
@@ -90,12 +95,13 @@ class SyncWorkers:
         `asyncio.to_thread` does, so context variables reach the tool)."""
         job = Job(functools.partial(contextvars.copy_context().run, fn, *args, **kwargs))
         with self._lock:
-            if self._idle:
-                self._idle -= 1  # claim it, so the next submit does not count on it too
-                start = False
+            start = self._idle <= 0 and self._threads < self.max_workers
+            if start:
+                self._threads += 1
             else:
-                start = self._threads < self.max_workers  # at the limit, the job queues
-                self._threads += start
+                # claim an idle worker, so the next submit does not count on it too; at the
+                # limit, ``_idle`` goes below zero: jobs queue for the next worker to finish
+                self._idle -= 1
         self._jobs.put(job)
         if start:
             threading.Thread(target=self._work, name="toolweave-tool", daemon=True).start()
@@ -152,9 +158,3 @@ WORKERS = SyncWorkers()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=WORKERS._after_fork)
 
-
-async def run_sync(fn: Callable[..., Any], args: tuple = (),
-                   kwargs: dict[str, Any] | None = None, *,
-                   wait_s: float = BLOCKING_WAIT_S) -> Any:
-    """Run a sync function on the shared tool workers; see `SyncWorkers.run`."""
-    return await WORKERS.run(fn, args, kwargs, wait_s=wait_s)
