@@ -173,7 +173,9 @@ class PreactStrategy:
         prompt = render("preact_plan", context=_context(question, previous, plan),
                         revise=revise, tool_names=[t.name for t in specs])
         completion = await self._turn(ctx, [system, Message(role="user", content=prompt)],
-                                      plan_grammar(specs, self.max_plan_steps))
+                                      ctx.tools.memo(("preact_plan", self.max_plan_steps),
+                                                     lambda: plan_grammar(specs,
+                                                                          self.max_plan_steps)))
         new_plan = parse_plan(completion.text, ctx.tools.names())
         step.completion, step.thought = completion, completion.text.strip()
         ctx.recorder.step(step)
