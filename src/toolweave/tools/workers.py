@@ -43,31 +43,41 @@ MAX_WORKERS = min(32, (os.cpu_count() or 1) + 4)  # as asyncio's default executo
 class Job:
     """One call on a worker: ``done`` is held until the result is in."""
 
-    __slots__ = ("done", "ok", "run", "value", "waiter")
+    __slots__ = ("done", "finished", "mutex", "ok", "run", "value", "waiter")
 
     def __init__(self, run: Callable[[], Any]):
         self.run = run
         self.done = threading.Lock()
         self.done.acquire()
-        self.ok, self.value = False, None
+        self.mutex = threading.Lock()  # orders ``finished`` against ``waiter``
+        self.finished = self.ok = False
+        self.value: Any = None
         # (loop, future) once the caller waits asynchronously; the worker then wakes the loop
         self.waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future] | None = None
 
-    def execute(self) -> None:
+    def execute(self, before_release: Callable[[], None]) -> None:
+        """Run the call; ``before_release`` is the worker's own bookkeeping.
+
+        Everything the worker does holding the GIL happens before ``done`` is released: the
+        caller wakes on that release and needs the GIL at once, and a worker that still holds
+        it then (and is descheduled on a busy machine) would stall the caller for milliseconds.
+        """
         try:
             self.value, self.ok = self.run(), True
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, who decides
             self.value = exc
         self.run = None  # drop the arguments now; a caller may hold the job a while
-        self.done.release()
-        # Read after the release: a caller that set ``waiter`` and then failed to take
-        # ``done`` is sure to be seen here (the GIL orders the two threads' steps).
-        if self.waiter is not None:
-            loop, future = self.waiter
+        with self.mutex:
+            self.finished = True
+            waiter = self.waiter
+        before_release()
+        if waiter is not None:
+            loop, future = waiter
             try:
                 loop.call_soon_threadsafe(_wake, future)
             except RuntimeError:
                 pass  # the loop is closed: nobody is waiting any more
+        self.done.release()
 
     def outcome(self) -> tuple[bool, Any]:
         """(True, the return value) or (False, the exception raised); once finished."""
@@ -120,9 +130,10 @@ class SyncWorkers:
         """Wait for ``job`` without blocking the event loop (cancellable; the job runs on)."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        job.waiter = (loop, future)
-        if job.done.acquire(blocking=False):  # finished just now, before it could see waiter
-            return
+        with job.mutex:
+            if job.finished:
+                return
+            job.waiter = (loop, future)
         with self._lock:
             self._awaiting += 1
         try:
@@ -145,9 +156,11 @@ class SyncWorkers:
 
     def _work(self) -> None:
         while True:
-            self._jobs.get().execute()
-            with self._lock:
-                self._idle += 1
+            self._jobs.get().execute(self._now_idle)
+
+    def _now_idle(self) -> None:
+        with self._lock:
+            self._idle += 1
 
     def _after_fork(self) -> None:
         # A forked child has none of the parent's threads: start afresh.
