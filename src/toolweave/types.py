@@ -7,8 +7,8 @@ JSON (traces, datasets, HTTP) without extra code. This module imports nothing fr
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,8 +22,9 @@ EFFORTS = ("minimal", "low", "medium", "high", "auto")
 
 
 def new_id(prefix: str = "call") -> str:
-    """A short random id, e.g. for tool calls."""
-    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+    """A short random id, e.g. for tool calls: 12 hex digits (48 random bits, as the first
+    12 digits of a uuid4 had; drawn directly, which costs a fifth of building the uuid)."""
+    return f"{prefix}_{os.urandom(6).hex()}"
 
 
 class Constraint(BaseModel):

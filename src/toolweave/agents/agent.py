@@ -84,8 +84,10 @@ class Agent:
         if retrieved is not None:
             recorder.meta(retrieved=retrieved)
         budget = Budget(**self.budget)
-        ctx = RunContext(model=model, tools=tools,
-                         format=get_format(self.format_name, tools.specs()), budget=budget,
+        # the format bound to these tools, kept with the registry rather than rebuilt per run
+        fmt = tools.memo(("format", self.format_name),
+                         lambda: get_format(self.format_name, tools.specs()))
+        ctx = RunContext(model=model, tools=tools, format=fmt, budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice)
         strategy = STRATEGIES[self.strategy_name](instructions=self.instructions)

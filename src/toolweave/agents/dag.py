@@ -103,13 +103,16 @@ class DagStrategy:
         """Plan (with one re-ask on an invalid plan) while running the tasks; None on failure."""
         names = ctx.tools.names()
         system = render("dag_plan", instructions=self.instructions,
-                        tool_docs=tool_docs(ctx.tools.specs()))
+                        tool_docs=ctx.tools.memo("dag_tool_docs",
+                                                 lambda: tool_docs(ctx.tools.specs())))
         previous = scratchpad(rounds)
         messages = [Message(role="system", content=system),
                     Message(role="user", content=render(
                         "dag_question", question=question, subqueries=subqueries,
                         previous=previous, reason=reason))]
-        grammar = plan_grammar(ctx.tools.specs(), self.max_tasks)
+        # per tool set: it compiles every tool's argument schema
+        grammar = ctx.tools.memo(("dag_plan", self.max_tasks),
+                                 lambda: plan_grammar(ctx.tools.specs(), self.max_tasks))
         for attempt in range(2):
             step = _new_step(ctx, "plan")
             scheduler = DagScheduler(ctx.tools, ctx.recorder)

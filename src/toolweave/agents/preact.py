@@ -112,8 +112,11 @@ class PreactStrategy:
         self.plan_max_tokens = plan_max_tokens
 
     def system_prompt(self, ctx: RunContext) -> str:
-        return render("preact_system", instructions=self.instructions,
-                      tool_docs=ctx.format.render(ctx.tools.specs()))
+        # kept with the tool set: with a thousand tools the prompt is ~400 KB of text
+        return ctx.tools.memo(
+            ("preact_system", self.instructions, ctx.format.name),
+            lambda: render("preact_system", instructions=self.instructions,
+                           tool_docs=ctx.tool_docs()))
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         system = Message(role="system", content=self.system_prompt(ctx))
@@ -170,7 +173,9 @@ class PreactStrategy:
         prompt = render("preact_plan", context=_context(question, previous, plan),
                         revise=revise, tool_names=[t.name for t in specs])
         completion = await self._turn(ctx, [system, Message(role="user", content=prompt)],
-                                      plan_grammar(specs, self.max_plan_steps))
+                                      ctx.tools.memo(("preact_plan", self.max_plan_steps),
+                                                     lambda: plan_grammar(specs,
+                                                                          self.max_plan_steps)))
         new_plan = parse_plan(completion.text, ctx.tools.names())
         step.completion, step.thought = completion, completion.text.strip()
         ctx.recorder.step(step)

@@ -29,8 +29,11 @@ class ReactStrategy:
         self.instructions = instructions
 
     def system_prompt(self, ctx: RunContext) -> str:
-        return render("react_system", instructions=self.instructions,
-                      tool_docs=ctx.format.render(ctx.tools.specs()))
+        # kept with the tool set: with a thousand tools the prompt is ~400 KB of text
+        return ctx.tools.memo(
+            ("react_system", self.instructions, ctx.format.name),
+            lambda: render("react_system", instructions=self.instructions,
+                           tool_docs=ctx.tool_docs()))
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         messages = [Message(role="system", content=self.system_prompt(ctx)),

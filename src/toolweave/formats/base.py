@@ -13,7 +13,6 @@ never-raise guard around parsing.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
@@ -84,9 +83,13 @@ def loads(text: str) -> Any:
         return INVALID
 
 
+# One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
     """Compact-but-readable one-line JSON, as HF chat templates' ``tojson`` writes it."""
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def function_schema(tool: ToolSpec) -> dict[str, Any]:
@@ -139,13 +142,22 @@ class TagIndex:
 
     def __init__(self, text: str, *tags: str):
         self.end = len(text)
-        self._at = {tag: [m.start() for m in re.finditer(re.escape(tag), text)] for tag in tags}
+        self._at = {tag: _positions(text, tag) for tag in tags}
 
     def find(self, tag: str, i: int) -> int:
         """Like ``text.find(tag, i)``: the first occurrence at or after ``i``, or -1."""
         at = self._at[tag]
         k = bisect_left(at, i)
         return at[k] if k < len(at) else -1
+
+
+def _positions(text: str, tag: str) -> list[int]:
+    """Every (non-overlapping) start of ``tag`` in ``text``, as ``re.finditer`` would find."""
+    at, i = [], text.find(tag)
+    while i >= 0:
+        at.append(i)
+        i = text.find(tag, i + (len(tag) or 1))
+    return at
 
 
 # -- the grammar cache ------------------------------------------------------------------------

@@ -34,6 +34,17 @@ class Scripted(StreamingModel):
         self.kwargs: list[dict] = []
 
     async def stream(self, messages: Sequence[Message], **kwargs) -> AsyncIterator[Delta]:
+        completion = await self._next(messages, kwargs)
+        if completion.text:
+            yield Delta(text=completion.text)
+        yield Delta(completion=completion)
+
+    async def complete(self, messages: Sequence[Message], **kwargs) -> Completion:
+        # Not the stream collected: the loop-overhead bench drives its steps through here, and
+        # an async generator plus two Deltas per turn would be Scripted's cost, not the loop's.
+        return await self._next(messages, kwargs)
+
+    async def _next(self, messages: Sequence[Message], kwargs: dict) -> Completion:
         start = time.perf_counter()
         self.calls.append(list(messages))
         self.kwargs.append(kwargs)
@@ -42,13 +53,14 @@ class Scripted(StreamingModel):
         reply = self.replies.pop(0)
         if callable(reply):
             reply = reply(messages)
-        completion = reply if isinstance(reply, Completion) else Completion(text=reply)
+        if isinstance(reply, Completion):
+            # a copy, so the loop never mutates a Completion the test still holds
+            completion = reply.model_copy(deep=True)
+            completion.model = completion.model or self.name
+        else:
+            completion = Completion(text=reply, model=self.name)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        completion = completion.model_copy(deep=True)
-        completion.model = completion.model or self.name
         elapsed = time.perf_counter() - start
         completion.timings = Timings(time_to_first_token_s=elapsed, total_s=elapsed)
-        if completion.text:
-            yield Delta(text=completion.text)
-        yield Delta(completion=completion)
+        return completion

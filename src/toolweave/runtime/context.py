@@ -14,7 +14,7 @@ from toolweave.runtime.executor import run_calls
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
 from toolweave.tools.registry import ToolRegistry
-from toolweave.types import Completion, Constraint, Message, Observation, ToolCall
+from toolweave.types import Completion, Constraint, Message, Observation, ToolCall, ToolSpec
 
 
 @dataclass
@@ -40,12 +40,23 @@ class RunContext:
         """
         if not self.constrained or self.format.native:
             return None
-        tools = [] if answer_only else self.tools.specs()
-        grammar = self.format.grammar(tools, require_call=require_call and not answer_only)
+        require_call = require_call and not answer_only
+        # Kept with the registry: neither listing nor identity-checking a thousand specs per
+        # step (the format's own cache is keyed by content, for new registries of old tools).
+        grammar = self.tools.memo(
+            ("turn_grammar", self.format.name, require_call, answer_only),
+            lambda: self.format.grammar([] if answer_only else self.tools.specs(),
+                                        require_call=require_call))
         if grammar is None:
             return None
         kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
         return grammar if kind in self.model.constraint_kinds else None
+
+    def tool_docs(self) -> str:
+        """The tools as the format renders them into the system prompt; rendered once per
+        tool set and format."""
+        return self.tools.memo(("tool_docs", self.format.name),
+                               lambda: self.format.render(self.tools.specs()))
 
     async def model_turn(self, messages: Sequence[Message], *,
                          constraint: Constraint | None = None,
@@ -54,11 +65,15 @@ class RunContext:
         self.budget.check()
         self.budget.steps_taken += 1
         completion = await self.model.complete(
-            list(messages), tools=self.tools.specs() if self.format.native else (),
+            list(messages), tools=self._native_tools() if self.format.native else (),
             constraint=constraint, max_tokens=max_tokens or self.budget.step_max_tokens,
             reasoning=self.reasoning)
         self.budget.charge(completion)
         return completion
+
+    def _native_tools(self) -> tuple[ToolSpec, ...]:
+        # a tuple, shared by the steps of every run over this tool set: backends only read it
+        return self.tools.memo("native_specs", lambda: tuple(self.tools.specs()))
 
     def must_call(self) -> bool:
         """Whether the next turn has to call a tool (``tool_choice="first"`` before any call)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from toolweave.runtime.repeats import RepeatGuard
+from toolweave.runtime.repeats import RepeatGuard, signature
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Observation, ToolCall
 
@@ -27,15 +27,21 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
     """
     observations: list[Observation | None] = [None] * len(calls)
     fresh: list[int] = []
+    sigs = [signature(call) for call in calls] if guard is not None else []
     for i, call in enumerate(calls):
-        if guard is not None and guard.is_repeat(call):
+        if guard is not None and guard.is_repeat(call, sigs[i]):
             observations[i] = guard.nudge(call)
         else:
             fresh.append(i)
-    results = await asyncio.gather(*(tools.invoke(calls[i]) for i in fresh))
+    if len(fresh) == 1:
+        # One call has nothing to overlap with: await it here rather than through a task
+        # (gather would add a task and loop rounds to every single-call step).
+        results = [await tools.invoke(calls[fresh[0]])]
+    else:
+        results = await asyncio.gather(*(tools.invoke(calls[i]) for i in fresh))
     for i, observation in zip(fresh, results):
         if guard is not None:
-            guard.remember(calls[i], observation)
+            guard.remember(calls[i], observation, sigs[i])
         observations[i] = observation
     return [o for o in observations if o is not None]
 

@@ -31,13 +31,19 @@ class TraceRecorder:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "a", encoding="utf-8")
-        self._emit({"event": "start", "trace": trace.model_dump(mode="json", exclude={"steps"})})
+        if self._file is not None or self.listeners:
+            self._emit({"event": "start",
+                        "trace": trace.model_dump(mode="json", exclude={"steps"})})
 
     def step(self, step: Step) -> Step:
         """Record a finished step."""
         step.ended_at = step.ended_at or time.time()
         self.trace.steps.append(step)
-        self._emit({"event": "step", "step": step.model_dump(mode="json")})
+        if self._file is not None:
+            # pydantic-core writes the step's JSON directly: no dict tree, no json.dumps
+            self._write('{"event": "step", "step": ' + step.model_dump_json() + "}\n")
+        if self.listeners:
+            self._notify({"event": "step", "step": step.model_dump(mode="json")})
         return step
 
     def meta(self, **values: Any) -> None:
@@ -66,8 +72,15 @@ class TraceRecorder:
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self._file is not None:
-            self._file.write(json.dumps(event, ensure_ascii=False) + "\n")
-            self._file.flush()
+            self._write(json.dumps(event, ensure_ascii=False) + "\n")
+        self._notify(event)
+
+    def _write(self, line: str) -> None:
+        # flushed per event: a run that is killed keeps every finished step
+        self._file.write(line)
+        self._file.flush()
+
+    def _notify(self, event: dict[str, Any]) -> None:
         for listener in self.listeners:
             listener(event)
 

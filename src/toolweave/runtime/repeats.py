@@ -12,9 +12,13 @@ import json
 
 from toolweave.types import Observation, ToolCall
 
+# One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option.
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
+
 
 def signature(call: ToolCall) -> str:
-    return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
+    """The call's tool name and canonical (key-sorted) JSON arguments."""
+    return call.name + _CANONICAL.encode(call.arguments)
 
 
 class RepeatGuard:
@@ -25,11 +29,14 @@ class RepeatGuard:
         self.nudges = 0
         self.seen: dict[str, Observation] = {}
 
-    def is_repeat(self, call: ToolCall) -> bool:
-        return signature(call) in self.seen
+    # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
+    # arguments once more.
 
-    def remember(self, call: ToolCall, observation: Observation) -> None:
-        self.seen[signature(call)] = observation
+    def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
+        return (sig or signature(call)) in self.seen
+
+    def remember(self, call: ToolCall, observation: Observation, sig: str | None = None) -> None:
+        self.seen[sig or signature(call)] = observation
 
     @property
     def exhausted(self) -> bool:

@@ -27,6 +27,7 @@ from toolweave.tools.docstrings import parse_docstring
 from toolweave.tools.errors import ToolDefinitionError
 from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS, cap, to_text
 from toolweave.tools.schema import build_arguments_model, json_schema, read_signature
+from toolweave.tools.workers import BLOCKING_WAIT_S, WORKERS
 from toolweave.types import Constraint, Observation, ToolCall, ToolSpec
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -155,8 +156,11 @@ class Tool:
         except ArgumentError as exc:
             return self._observe(call, started, exc.message, error=exc.kind)
         try:
-            ok, value = await asyncio.wait_for(self._guarded(args, kwargs), self.timeout_s)
-        except TimeoutError:
+            if self._is_async:
+                ok, value = await self._run_async(args, kwargs)
+            else:
+                ok, value = await self._run_sync(args, kwargs)
+        except TimeoutError:  # ours: the tool's own TimeoutError is caught inside, as data
             return self._observe(call, started, f"{self.name} timed out after {self.timeout_s:g} s",
                                  error="timeout")
         if ok:
@@ -167,20 +171,30 @@ class Tool:
         return self._observe(call, started, _describe_exception(value),
                              error=type(value).__name__)
 
-    async def _guarded(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
-        # Catching here, inside wait_for, keeps a TimeoutError raised by the tool itself
-        # apart from our own timeout.
-        try:
-            if self._is_async:
-                result = await self.fn(*args, **kwargs)
-            else:
-                # A worker thread cannot be stopped: on timeout it runs on in the background.
-                result = await asyncio.to_thread(self.fn, *args, **kwargs)
-            if inspect.isawaitable(result):
-                result = await result
-            return True, result
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the tool's failure is data
-            return False, exc
+    async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
+        # asyncio.timeout rather than wait_for: no extra task and loop round per call
+        async with asyncio.timeout(self.timeout_s):
+            return await _settle(self.fn(*args, **kwargs))
+
+    async def _run_sync(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
+        # On a worker thread, so a blocking or hanging function neither stalls the event loop
+        # nor escapes the timeout; a thread cannot be stopped, so on timeout it runs on in the
+        # background. Most calls finish within the short blocking hand-off wait and need no
+        # timer at all (see tools/workers.py for that trade-off).
+        t0 = time.monotonic()
+        timeout_s = self.timeout_s
+        job = WORKERS.submit(self.fn, args, kwargs)
+        if not WORKERS.wait_blocking(
+                job, BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s)):
+            async with asyncio.timeout(_left(timeout_s, t0)):
+                await WORKERS.wait(job)
+        ok, value = job.outcome()
+        if ok and inspect.isawaitable(value):  # a sync function that returned an awaitable
+            async with asyncio.timeout(_left(timeout_s, t0)):
+                return await _settle(value)
+        if not ok and not isinstance(value, (Exception, SystemExit)):
+            raise value  # KeyboardInterrupt and the like are not the tool's failure
+        return ok, value
 
     def _observe(self, call: ToolCall, started: float, content: str,
                  error: str | None = None) -> Observation:
@@ -220,6 +234,25 @@ def tool(
         )
 
     return wrap(fn) if fn is not None else wrap
+
+
+async def _settle(awaitable: Any) -> tuple[bool, Any]:
+    """(True, its result) or (False, the exception it raised), awaiting ``awaitable``.
+
+    Catching here, inside the timeout, keeps a TimeoutError raised by the tool itself apart
+    from our own timeout."""
+    try:
+        result = await awaitable
+        if inspect.isawaitable(result):
+            result = await result
+        return True, result
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the tool's failure is data
+        return False, exc
+
+
+def _left(timeout_s: float | None, t0: float) -> float | None:
+    """What remains of ``timeout_s`` counted from ``t0`` (time.monotonic); None for no limit."""
+    return None if timeout_s is None else timeout_s - (time.monotonic() - t0)
 
 
 def _is_async_callable(fn: Callable[..., Any]) -> bool:

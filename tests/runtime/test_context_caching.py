@@ -1,0 +1,70 @@
+"""What `RunContext` derives from the tool set is computed once per registry state, and is
+recomputed when a tool is added."""
+
+from __future__ import annotations
+
+from toolweave.formats import get_format
+from toolweave.models import Scripted
+from toolweave.runtime.budget import Budget
+from toolweave.runtime.context import RunContext
+from toolweave.runtime.recorder import TraceRecorder
+from toolweave.tools import ToolRegistry
+from toolweave.types import Completion, Trace
+
+
+def alpha(x: int) -> int:
+    """First tool."""
+    return x
+
+
+def beta(x: int) -> int:
+    """Second tool."""
+    return x
+
+
+def context(registry: ToolRegistry, fmt: str = "hermes") -> RunContext:
+    return RunContext(model=Scripted([]), tools=registry, format=get_format(fmt),
+                      budget=Budget(), recorder=TraceRecorder(Trace(question="q")))
+
+
+def test_tool_docs_and_grammar_are_reused_then_follow_a_new_tool():
+    registry = ToolRegistry([alpha])
+    ctx = context(registry)
+    docs, grammar = ctx.tool_docs(), ctx.turn_constraint()
+    assert "alpha" in docs and "beta" not in docs
+    assert ctx.tool_docs() is docs and ctx.turn_constraint() is grammar
+
+    registry.add(beta)
+    assert "beta" in ctx.tool_docs() and "beta" not in docs
+    new_grammar = ctx.turn_constraint()
+    assert new_grammar is not grammar and "beta" in new_grammar.value
+
+
+def test_turn_variants_are_cached_apart():
+    ctx = context(ToolRegistry([alpha]))
+    free, required, answer = (ctx.turn_constraint(), ctx.turn_constraint(require_call=True),
+                              ctx.turn_constraint(answer_only=True))
+    assert len({free.value, required.value, answer.value}) == 3
+    assert "alpha" not in answer.value
+
+
+def test_each_format_renders_its_own_docs():
+    registry = ToolRegistry([alpha])
+    assert context(registry, "hermes").tool_docs() != context(registry, "glm-xml").tool_docs()
+
+
+async def test_native_tools_follow_the_registry():
+    registry = ToolRegistry([alpha])
+    model = Scripted(["one", "two"])
+    ctx = context(registry, "openai")
+    ctx.model = model
+    await ctx.model_turn([])
+    registry.add(beta)
+    await ctx.model_turn([])
+    assert [[t.name for t in kw["tools"]] for kw in model.kwargs] == [["alpha"], ["alpha", "beta"]]
+
+
+async def test_scripted_does_not_mutate_a_scripted_completion():
+    reply = Completion(text="hi")
+    got = await Scripted([reply]).complete([])
+    assert got is not reply and got.model == "scripted" and reply.model == ""

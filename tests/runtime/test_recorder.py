@@ -1,0 +1,32 @@
+"""`TraceRecorder` writes each event as it happens, and the file reads back as the trace."""
+
+from __future__ import annotations
+
+import json
+
+from toolweave.runtime.recorder import TraceRecorder
+from toolweave.types import Observation, Step, ToolCall, Trace
+
+
+def test_steps_are_flushed_as_they_happen_and_read_back(tmp_path):
+    path = tmp_path / "t.jsonl"
+    events = []
+    recorder = TraceRecorder(Trace(question="Où est Zürich?"), path, [events.append])
+    call = ToolCall(name="lookup", arguments={"city": "Zürich", "n": [1, 2.5, None]})
+    recorder.step(Step(index=0, thought="Je cherche…", calls=[call], observations=[
+        Observation(call_id=call.id, tool="lookup", content="47.37° N")]))
+    # on disk before the run ends: a killed run keeps its finished steps
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["start", "step"]
+    recorder.end("En Suisse.", "answer")
+
+    loaded = Trace.load(path)
+    assert loaded.model_dump() == recorder.trace.model_dump()
+    assert [e["event"] for e in events] == ["start", "step", "end"]
+    assert events[1]["step"]["calls"][0]["arguments"]["city"] == "Zürich"
+
+
+def test_without_file_or_listeners_nothing_is_serialised():
+    recorder = TraceRecorder(Trace(question="q"))
+    recorder.step(Step(index=0))
+    assert recorder.end("a", "answer").steps[0].index == 0
