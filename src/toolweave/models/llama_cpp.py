@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import io
 import os
 import re
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from toolweave.constraints import to_gbnf
-from toolweave.errors import InvalidConstraintError, ModelLoadError, ModelNotFoundError
+from toolweave.errors import AdapterLoadError, InvalidConstraintError, ModelLoadError, \
+    ModelNotFoundError
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
@@ -33,18 +37,29 @@ _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 class LlamaCpp(StreamingModel):
     """A GGUF model in this process.
 
-    Loaded models are shared: two `LlamaCpp` objects for the same file and context size use one
-    llama.cpp instance (and its lock), so tests and parallel agents do not load weights twice.
+    Loaded models are shared: two `LlamaCpp` objects for the same file, context size and LoRA
+    adapter use one llama.cpp instance (and its lock), so tests and parallel agents do not load
+    weights twice.
+
+    ``lora_path`` applies a GGUF LoRA adapter (e.g. a distilled student) on top of the base
+    weights at ``lora_scale``; a refused adapter raises `AdapterLoadError`.
     """
 
     constraint_kinds = frozenset({"json_schema", "regex", "grammar:gbnf"})
 
     def __init__(self, path: str | Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 name: str | None = None, seed: int = 0):
+                 name: str | None = None, seed: int = 0, lora_path: str | Path | None = None,
+                 lora_scale: float = 1.0):
         self.path = Path(path).expanduser()
         if not self.path.exists():
             raise ModelNotFoundError(f"model file not found: {self.path}")
         check_gguf(self.path)
+        self.lora_path = Path(lora_path).expanduser() if lora_path is not None else None
+        if self.lora_path is not None:
+            if not self.lora_path.is_file():
+                raise ModelNotFoundError(f"LoRA adapter file not found: {self.lora_path}")
+            check_gguf(self.lora_path)
+        self.lora_scale = lora_scale
         self.name = name or self.path.stem
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
@@ -60,8 +75,9 @@ class LlamaCpp(StreamingModel):
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
+            lora = str(self.lora_path.resolve()) if self.lora_path is not None else None
             self._loaded = _load_shared(str(self.path.resolve()), self.n_ctx, self.n_threads,
-                                        self.seed)
+                                        self.seed, lora, self.lora_scale)
         return self._loaded
 
     # -- prompting -----------------------------------------------------------------------------
@@ -167,20 +183,32 @@ def _template_message(message: Message) -> dict[str, Any]:
 class _Loaded:
     """One llama.cpp instance, its chat template and the lock that guards its context."""
 
-    def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int):
+    def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int,
+                 lora_path: str | None = None, lora_scale: float = 1.0):
         try:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
             from toolweave.models.grammar_sampler import FastGrammarLlama
         except ImportError as exc:  # pragma: no cover - the package is a core dependency
             raise ModelLoadError("llama-cpp-python is not installed: pip install toolweave") from exc
+        log = io.StringIO()
         try:
-            self.llm = FastGrammarLlama(model_path=path, n_ctx=n_ctx, n_threads=n_threads,
-                             n_threads_batch=n_threads, seed=seed, verbose=False,
-                             # weights in our own memory: an mmap is at the mercy of the page
-                             # cache, and a VM that trims it re-reads the model every token
-                             use_mmap=False)
+            # llama-cpp-python prints llama.cpp's error log to Python's sys.stderr; catch it
+            # while an adapter loads so that a refusal says *why* (wrong base, bad shapes).
+            with _tee_stderr(log) if lora_path else contextlib.nullcontext():
+                self.llm = FastGrammarLlama(
+                    model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                    seed=seed, verbose=False,
+                    # weights in our own memory: an mmap is at the mercy of the page
+                    # cache, and a VM that trims it re-reads the model every token
+                    use_mmap=False, lora_path=lora_path, lora_scale=lora_scale)
         except (ValueError, RuntimeError) as exc:
+            if lora_path and "LoRA" in str(exc):
+                reason = " ".join(line.strip() for line in log.getvalue().splitlines()
+                                  if line.strip()) or "no reason given"
+                raise AdapterLoadError(
+                    f"llama.cpp refused the LoRA adapter {lora_path} for base model {path}: "
+                    f"{reason}") from exc
             raise ModelLoadError(f"llama.cpp cannot load {path}: {exc}") from exc
         self.lock = threading.Lock()
         # Every call runs on this one thread: llama.cpp's OpenMP thread team belongs to the
@@ -289,9 +317,31 @@ def _close_shared() -> None:
         _SHARED.clear()
 
 
-def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int) -> _Loaded:
-    key = (path, n_ctx)
+def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int,
+                 lora_path: str | None = None, lora_scale: float = 1.0) -> _Loaded:
+    # the adapter is part of the weights: the same base with and without it are two models
+    key = (path, n_ctx, lora_path, lora_scale if lora_path else None)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _SHARED[key] = _Loaded(path, n_ctx, n_threads, seed)
+            _SHARED[key] = _Loaded(path, n_ctx, n_threads, seed, lora_path, lora_scale)
         return _SHARED[key]
+
+
+@contextlib.contextmanager
+def _tee_stderr(log: io.StringIO):
+    """Copy what is written to ``sys.stderr`` into ``log`` (and still show it)."""
+    real = sys.stderr
+
+    class Tee(io.TextIOBase):
+        def write(self, text: str) -> int:
+            log.write(text)
+            return real.write(text)
+
+        def flush(self) -> None:
+            real.flush()
+
+    sys.stderr = Tee()
+    try:
+        yield
+    finally:
+        sys.stderr = real
