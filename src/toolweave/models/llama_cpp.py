@@ -16,7 +16,6 @@ import contextlib
 import io
 import os
 import re
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -193,9 +192,8 @@ class _Loaded:
             raise ModelLoadError("llama-cpp-python is not installed: pip install toolweave") from exc
         log = io.StringIO()
         try:
-            # llama-cpp-python prints llama.cpp's error log to Python's sys.stderr; catch it
-            # while an adapter loads so that a refusal says *why* (wrong base, bad shapes).
-            with _tee_stderr(log) if lora_path else contextlib.nullcontext():
+            # while an adapter loads, keep llama.cpp's log: a refusal must say *why*
+            with _capture_llama_log(log) if lora_path else contextlib.nullcontext():
                 self.llm = FastGrammarLlama(
                     model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
                     seed=seed, verbose=False,
@@ -204,12 +202,15 @@ class _Loaded:
                     use_mmap=False, lora_path=lora_path, lora_scale=lora_scale)
         except (ValueError, RuntimeError) as exc:
             if lora_path and "LoRA" in str(exc):
-                reason = " ".join(line.strip() for line in log.getvalue().splitlines()
-                                  if line.strip()) or "no reason given"
-                raise AdapterLoadError(
-                    f"llama.cpp refused the LoRA adapter {lora_path} for base model {path}: "
-                    f"{reason}") from exc
+                raise _adapter_error(lora_path, path, log) from exc
             raise ModelLoadError(f"llama.cpp cannot load {path}: {exc}") from exc
+        if lora_path and not self.llm._lora_adapter:
+            # llama-cpp-python tests the adapter handle with `is None`, but a refused adapter
+            # comes back as a NULL ctypes pointer (never None): it would run the bare base
+            # model, silently. Treat it as the refusal it is.
+            self.llm._lora_adapter = None
+            self.llm.close()
+            raise _adapter_error(lora_path, path, log)
         self.lock = threading.Lock()
         # Every call runs on this one thread: llama.cpp's OpenMP thread team belongs to the
         # calling thread, and a call from a new thread starts a second team that fights the
@@ -327,21 +328,34 @@ def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int,
         return _SHARED[key]
 
 
+def _adapter_error(lora_path: str, path: str, log: io.StringIO) -> AdapterLoadError:
+    # keep llama.cpp's complaint about the adapter, not its chatter (metadata dumps, the base
+    # model's own loading messages)
+    lines = [line.split(": ", 1)[-1].strip() for line in log.getvalue().splitlines()
+             if ("lora" in line.lower() or "adapter" in line.lower())
+             and any(w in line.lower() for w in ("fail", "error", "expect", "invalid",
+                                                 "incorrect", "mismatch", "not "))]
+    reason = " ".join(lines) or "no reason given (llama.cpp logged nothing)"
+    return AdapterLoadError(
+        f"llama.cpp refused the LoRA adapter {lora_path} for base model {path}: {reason}")
+
+
 @contextlib.contextmanager
-def _tee_stderr(log: io.StringIO):
-    """Copy what is written to ``sys.stderr`` into ``log`` (and still show it)."""
-    real = sys.stderr
+def _capture_llama_log(log: io.StringIO):
+    """Send llama.cpp's log into ``log`` for the duration: a refused adapter's reason is logged
+    at a level that llama-cpp-python drops when not verbose (its level table predates
+    llama.cpp's current one), so without this the refusal would say nothing."""
+    import ctypes
 
-    class Tee(io.TextIOBase):
-        def write(self, text: str) -> int:
-            log.write(text)
-            return real.write(text)
+    import llama_cpp
+    from llama_cpp import _logger
 
-        def flush(self) -> None:
-            real.flush()
+    @llama_cpp.llama_log_callback
+    def capture(level, text, user_data):
+        log.write(text.decode("utf-8", "replace"))
 
-    sys.stderr = Tee()
+    llama_cpp.llama_log_set(capture, ctypes.c_void_p(0))
     try:
         yield
     finally:
-        sys.stderr = real
+        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
