@@ -8,8 +8,12 @@ import pytest
 
 from toolweave.errors import AdapterLoadError, DistilledModelError, ModelNotFoundError
 from toolweave.models import load_model
-from toolweave.models.distilled import MANIFEST, DistilledManifest, read_manifest, \
-    resolve_distilled
+from toolweave.models.distilled import (
+    MANIFEST,
+    DistilledManifest,
+    read_manifest,
+    resolve_distilled,
+)
 from toolweave.models.llama_cpp import LlamaCpp
 
 
@@ -90,4 +94,4 @@ def test_an_adapter_llama_cpp_refuses_is_a_typed_error(tmp_path):
     DistilledManifest(base="tiny", adapter="adapter.gguf").write(tmp_path)
     model = load_model(str(tmp_path), n_ctx=512)
     with pytest.raises(AdapterLoadError, match="incorrect shape"):
-        model.llama
+        _ = model.llama  # loading is lazy: the first use loads base and adapter

@@ -17,8 +17,9 @@ The layout follows llama.cpp's ``convert_lora_to_gguf.py`` and the checks of its
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from toolweave.errors import TrainingError
 

@@ -152,7 +152,8 @@ def train_student(
         dtype=adapter_dtype, name=f"{out.name} (toolweave distilled)")
     losses = [r["loss"] for r in log.records]
     if log.records:
-        draw_loss(log.records, out / "loss.png", title=f"{out.name}: {loaded.base} + LoRA r{lora_rank}")
+        draw_loss(log.records, out / "loss.png",
+                  title=f"{out.name}: {loaded.base} + LoRA r{lora_rank}")
     manifest = DistilledManifest(
         base=loaded.base, adapter="adapter.gguf", scale=1.0,
         trained_on=str(data_path.resolve()), steps=trainer.state.global_step,

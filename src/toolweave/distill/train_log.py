@@ -27,8 +27,14 @@ def make_callback(log_path: Path, *, progress: bool, console=None):
             log_path.write_text("")
             self.start = time.perf_counter()
             if progress:
-                from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                           TimeElapsedColumn, TimeRemainingColumn)
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
 
                 self.bar = Progress(TextColumn("[bold]training[/]"), BarColumn(),
                                     MofNCompleteColumn(), TextColumn("{task.description}"),

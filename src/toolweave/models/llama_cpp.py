@@ -24,8 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from toolweave.constraints import to_gbnf
-from toolweave.errors import AdapterLoadError, InvalidConstraintError, ModelLoadError, \
-    ModelNotFoundError
+from toolweave.errors import (
+    AdapterLoadError,
+    InvalidConstraintError,
+    ModelLoadError,
+    ModelNotFoundError,
+)
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
