@@ -57,3 +57,14 @@ def test_train_file_takes_a_dataset_folder_or_a_file(tmp_path):
     assert train_file(tmp_path / "train.jsonl") == tmp_path / "train.jsonl"
     with pytest.raises(TrainingDataError, match="no training data"):
         train_file(tmp_path / "nowhere")
+
+
+def test_the_cli_and_model_specs_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, toolweave.cli, toolweave.models.spec, toolweave.distill.cli_distill; "
+            "print([m for m in ('torch', 'transformers', 'trl', 'peft') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

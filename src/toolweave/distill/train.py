@@ -13,6 +13,7 @@ docs, which every example repeats.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -143,6 +144,8 @@ def train_student(
     trainer.train()
     seconds = time.perf_counter() - start
 
+    with contextlib.suppress(OSError):
+        (out / "checkpoints").rmdir()  # the Trainer makes its output_dir; nothing is saved there
     model = trainer.model
     hf = model.config
     pairs = write_lora_gguf(
