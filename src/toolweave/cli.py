@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console()
 err_console = Console(stderr=True)
 
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="default | tiny | file.gguf | "
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="default | tiny | file.gguf | distilled/NAME | "
                                        "hf:owner/repo/file.gguf | http://host:port/v1#name")]
 
 
@@ -228,12 +228,14 @@ def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
 
 def _attach_subcommands() -> None:
     """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
+    from toolweave.distill.cli_distill import distill_app
     from toolweave.eval.cli_bfcl import eval_app
     from toolweave.eval.cli_suite import suite_command
     from toolweave.retrieval.cli_tools import augment_command, index_command, search_command
 
     eval_app.command("suite")(suite_command)
     app.add_typer(eval_app, name="eval")
+    app.add_typer(distill_app, name="distill")
     tools_app.command("index")(index_command)
     tools_app.command("search")(search_command)
     tools_app.command("augment")(augment_command)

@@ -45,3 +45,20 @@ class InvalidConstraintError(ToolweaveError, ValueError):
 
 class UnsupportedConstraintError(ToolweaveError):
     """A backend cannot honour this kind of constraint; it is never dropped silently."""
+
+
+class DistilledModelError(ModelLoadError):
+    """A distilled model folder that cannot be served: no or a bad distilled.json, a missing
+    adapter file, or a base model that is not there."""
+
+
+class AdapterLoadError(ModelLoadError):
+    """llama.cpp refused a LoRA adapter (wrong base model, wrong tensor shapes or names)."""
+
+
+class TrainingDataError(ToolweaveError, ValueError):
+    """A training dataset row that is not TRL's conversational prompt-completion format."""
+
+
+class TrainingError(ToolweaveError):
+    """Training a student cannot start or finish (unsupported student, missing extras, ...)."""

@@ -95,8 +95,10 @@ class HermesFormat(TextFormat):
         # A required call comes at once: a small model made to "think" first talks itself
         # into made-up facts, then calls with whatever its thought ended on.
         if reason_first:
-            # may run over lines (a teacher lists where each argument comes from)
-            builder.rule("tw-reason", f'[^<{{`" \\t\\n] [^<]{{8,{REASON_MAX_CHARS}}}')
+            # one line, with no JSON or code in it: left free, a teacher writes the call
+            # itself into its "rationale" and then again as the call
+            builder.rule("tw-reason",
+                         f'[^<{{`" \\t\\n] [^<{{}}`\\n]{{8,{REASON_MAX_CHARS}}} "\\n"')
             builder.rule("root", f"tw-reason {calls}")
         else:
             builder.rule("root", f"tw-bare | {calls}" if require_call
@@ -110,7 +112,7 @@ class HermesFormat(TextFormat):
         return parse_hermes(text, truncated)
 
 
-REASON_MAX_CHARS = 300  # a short rationale before a required call
+REASON_MAX_CHARS = 240  # one line of rationale before a required call
 
 
 def _args_rule(builder: GrammarBuilder, tool: ToolSpec, i: int) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import io
 import os
 import re
 import threading
@@ -22,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from toolweave.constraints import to_gbnf
-from toolweave.errors import InvalidConstraintError, ModelLoadError, ModelNotFoundError
+from toolweave.errors import (
+    AdapterLoadError,
+    InvalidConstraintError,
+    ModelLoadError,
+    ModelNotFoundError,
+)
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
@@ -33,18 +40,29 @@ _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 class LlamaCpp(StreamingModel):
     """A GGUF model in this process.
 
-    Loaded models are shared: two `LlamaCpp` objects for the same file and context size use one
-    llama.cpp instance (and its lock), so tests and parallel agents do not load weights twice.
+    Loaded models are shared: two `LlamaCpp` objects for the same file, context size and LoRA
+    adapter use one llama.cpp instance (and its lock), so tests and parallel agents do not load
+    weights twice.
+
+    ``lora_path`` applies a GGUF LoRA adapter (e.g. a distilled student) on top of the base
+    weights at ``lora_scale``; a refused adapter raises `AdapterLoadError`.
     """
 
     constraint_kinds = frozenset({"json_schema", "regex", "grammar:gbnf"})
 
     def __init__(self, path: str | Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 name: str | None = None, seed: int = 0):
+                 name: str | None = None, seed: int = 0, lora_path: str | Path | None = None,
+                 lora_scale: float = 1.0):
         self.path = Path(path).expanduser()
         if not self.path.exists():
             raise ModelNotFoundError(f"model file not found: {self.path}")
         check_gguf(self.path)
+        self.lora_path = Path(lora_path).expanduser() if lora_path is not None else None
+        if self.lora_path is not None:
+            if not self.lora_path.is_file():
+                raise ModelNotFoundError(f"LoRA adapter file not found: {self.lora_path}")
+            check_gguf(self.lora_path)
+        self.lora_scale = lora_scale
         self.name = name or self.path.stem
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
@@ -60,8 +78,9 @@ class LlamaCpp(StreamingModel):
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
+            lora = str(self.lora_path.resolve()) if self.lora_path is not None else None
             self._loaded = _load_shared(str(self.path.resolve()), self.n_ctx, self.n_threads,
-                                        self.seed)
+                                        self.seed, lora, self.lora_scale)
         return self._loaded
 
     # -- prompting -----------------------------------------------------------------------------
@@ -167,21 +186,35 @@ def _template_message(message: Message) -> dict[str, Any]:
 class _Loaded:
     """One llama.cpp instance, its chat template and the lock that guards its context."""
 
-    def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int):
+    def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int,
+                 lora_path: str | None = None, lora_scale: float = 1.0):
         try:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
             from toolweave.models.grammar_sampler import FastGrammarLlama
         except ImportError as exc:  # pragma: no cover - the package is a core dependency
             raise ModelLoadError("llama-cpp-python is not installed: pip install toolweave") from exc
+        log = io.StringIO()
         try:
-            self.llm = FastGrammarLlama(model_path=path, n_ctx=n_ctx, n_threads=n_threads,
-                             n_threads_batch=n_threads, seed=seed, verbose=False,
-                             # weights in our own memory: an mmap is at the mercy of the page
-                             # cache, and a VM that trims it re-reads the model every token
-                             use_mmap=False)
+            # while an adapter loads, keep llama.cpp's log: a refusal must say *why*
+            with _capture_llama_log(log) if lora_path else contextlib.nullcontext():
+                self.llm = FastGrammarLlama(
+                    model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                    seed=seed, verbose=False,
+                    # weights in our own memory: an mmap is at the mercy of the page
+                    # cache, and a VM that trims it re-reads the model every token
+                    use_mmap=False, lora_path=lora_path, lora_scale=lora_scale)
         except (ValueError, RuntimeError) as exc:
+            if lora_path and "LoRA" in str(exc):
+                raise _adapter_error(lora_path, path, log) from exc
             raise ModelLoadError(f"llama.cpp cannot load {path}: {exc}") from exc
+        if lora_path and not self.llm._lora_adapter:
+            # llama-cpp-python tests the adapter handle with `is None`, but a refused adapter
+            # comes back as a NULL ctypes pointer (never None): it would run the bare base
+            # model, silently. Treat it as the refusal it is.
+            self.llm._lora_adapter = None
+            self.llm.close()
+            raise _adapter_error(lora_path, path, log)
         self.lock = threading.Lock()
         # Every call runs on this one thread: llama.cpp's OpenMP thread team belongs to the
         # calling thread, and a call from a new thread starts a second team that fights the
@@ -289,9 +322,44 @@ def _close_shared() -> None:
         _SHARED.clear()
 
 
-def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int) -> _Loaded:
-    key = (path, n_ctx)
+def _load_shared(path: str, n_ctx: int, n_threads: int, seed: int,
+                 lora_path: str | None = None, lora_scale: float = 1.0) -> _Loaded:
+    # the adapter is part of the weights: the same base with and without it are two models
+    key = (path, n_ctx, lora_path, lora_scale if lora_path else None)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _SHARED[key] = _Loaded(path, n_ctx, n_threads, seed)
+            _SHARED[key] = _Loaded(path, n_ctx, n_threads, seed, lora_path, lora_scale)
         return _SHARED[key]
+
+
+def _adapter_error(lora_path: str, path: str, log: io.StringIO) -> AdapterLoadError:
+    # keep llama.cpp's complaint about the adapter, not its chatter (metadata dumps, the base
+    # model's own loading messages)
+    lines = [line.split(": ", 1)[-1].strip() for line in log.getvalue().splitlines()
+             if ("lora" in line.lower() or "adapter" in line.lower())
+             and any(w in line.lower() for w in ("fail", "error", "expect", "invalid",
+                                                 "incorrect", "mismatch", "not "))]
+    reason = " ".join(lines) or "no reason given (llama.cpp logged nothing)"
+    return AdapterLoadError(
+        f"llama.cpp refused the LoRA adapter {lora_path} for base model {path}: {reason}")
+
+
+@contextlib.contextmanager
+def _capture_llama_log(log: io.StringIO):
+    """Send llama.cpp's log into ``log`` for the duration: a refused adapter's reason is logged
+    at a level that llama-cpp-python drops when not verbose (its level table predates
+    llama.cpp's current one), so without this the refusal would say nothing."""
+    import ctypes
+
+    import llama_cpp
+    from llama_cpp import _logger
+
+    @llama_cpp.llama_log_callback
+    def capture(level, text, user_data):
+        log.write(text.decode("utf-8", "replace"))
+
+    llama_cpp.llama_log_set(capture, ctypes.c_void_p(0))
+    try:
+        yield
+    finally:
+        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))

@@ -4,6 +4,8 @@
     path/to/model.gguf                 any GGUF file, run in-process
     hf:owner/repo/file.gguf[@rev]      downloaded once into the cache, then run in-process
     http://host:port/v1[#model-name]   an OpenAI-compatible server (vLLM, sglang, Ollama, ...)
+    distilled/NAME | path/to/folder     a distilled model: base GGUF + LoRA adapter, described by
+                                       the folder's distilled.json (see `models.distilled`)
 
 A dialect for server-side constraints can be given as ``?dialect=vllm`` (see `openai_compat`).
 """
@@ -30,6 +32,12 @@ def load_model(spec: str | ChatModel, **options) -> ChatModel:
     if spec in _embedded():
         model = _embedded()[spec]
         return LlamaCpp(model.path(), n_ctx=options.pop("n_ctx", model.n_ctx), name=spec, **options)
+    if _is_distilled(spec):
+        from toolweave.models.distilled import resolve_distilled
+
+        base, adapter, scale, name = resolve_distilled(spec)
+        return LlamaCpp(base, lora_path=adapter, lora_scale=scale,
+                        name=options.pop("name", name), **options)
     if spec.startswith("hf:"):
         from toolweave.models.download import hf_download
 
@@ -38,9 +46,15 @@ def load_model(spec: str | ChatModel, **options) -> ChatModel:
         return LlamaCpp(spec, **options)
     known = ", ".join(sorted(_embedded()))
     raise ModelSpecError(
-        f"unknown model spec {spec!r}: use one of {known}, a .gguf path, hf:owner/repo/file.gguf "
-        "or http://host:port/v1"
+        f"unknown model spec {spec!r}: use one of {known}, a .gguf path, hf:owner/repo/file.gguf, "
+        "http://host:port/v1 or distilled/NAME"
     )
+
+
+def _is_distilled(spec: str) -> bool:
+    from toolweave.models.distilled import is_distilled_spec
+
+    return is_distilled_spec(spec)
 
 
 def _embedded():
