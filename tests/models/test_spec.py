@@ -100,7 +100,7 @@ def test_missing_model_package_says_how_to_install(monkeypatch):
 
 
 def test_unknown_spec_lists_the_options():
-    with pytest.raises(ModelSpecError, match="default, tiny, teacher"):
+    with pytest.raises(ModelSpecError, match="default, teacher, tiny"):
         load_model("gpt-99")
 
 
