@@ -97,8 +97,9 @@ def split_by_tool(tasks: Sequence[BfclTask], test_fraction: float,
 
     for task in tasks:
         names = tool_names(task)
+        root = find(names[0])  # registers a task's only tool too
         for other in names[1:]:
-            parent[find(other)] = find(names[0])
+            parent[find(other)] = root
     groups: dict[str, list[str]] = {}
     for name in parent:
         groups.setdefault(find(name), []).append(name)

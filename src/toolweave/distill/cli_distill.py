@@ -6,7 +6,7 @@ Each step of distillation is one command on `distill_app`; heavy imports stay in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -27,24 +27,24 @@ def train(
                                          "train.jsonl is used) or a .jsonl file.")],
     student: Annotated[str, typer.Option(help="tiny | default | file.gguf | a transformers "
                                          "checkpoint folder (with --base-gguf).")] = "tiny",
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (a model spec itself).")
+    out: Annotated[Path | None, typer.Option(help="Output folder (a model spec itself).")
                    ] = None,
-    name: Annotated[Optional[str], typer.Option(help="Save as distilled/NAME in the toolweave "
+    name: Annotated[str | None, typer.Option(help="Save as distilled/NAME in the toolweave "
                                                 "cache instead of --out.")] = None,
     epochs: Annotated[float, typer.Option(help="Passes over the training rows.")] = 1.0,
     max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps "
                                            "(overrides --epochs; -1 = off).")] = -1,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 2e-4,
     rank: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
-    alpha: Annotated[Optional[float], typer.Option(help="LoRA alpha (default 2 x rank).")] = None,
+    alpha: Annotated[float | None, typer.Option(help="LoRA alpha (default 2 x rank).")] = None,
     batch_size: Annotated[int, typer.Option(help="Rows per step.")] = 4,
     grad_accum: Annotated[int, typer.Option(help="Batches accumulated per step.")] = 1,
     max_length: Annotated[int, typer.Option(help="Longest row in tokens; longer rows are "
                                             "skipped.")] = 2048,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    threads: Annotated[Optional[int], typer.Option(help="CPU threads for torch (default: one "
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch (default: one "
                                                    "per core).")] = None,
-    base_gguf: Annotated[Optional[Path], typer.Option(help="With a checkpoint-folder student: "
+    base_gguf: Annotated[Path | None, typer.Option(help="With a checkpoint-folder student: "
                                                       "the GGUF llama.cpp serves.")] = None,
 ) -> None:
     """LoRA-train a small student on CPU and export it for llama.cpp (adapter.gguf)."""
@@ -76,3 +76,88 @@ def train(
     console.print(f"model: {result.out_dir}  (adapter {result.adapter.name}, "
                   f"loss curve loss.png)")
     console.print(f"use it: [bold]toolweave run --model {spec} ...[/]")
+
+
+_MODEL_HELP = ("default | tiny | teacher | file.gguf | hf:owner/repo/file.gguf | "
+               "http://host:port/v1#name | distilled/NAME")
+
+
+@distill_app.command()
+def collect(
+    out: Annotated[Path, typer.Option(help="Folder for the teacher's trajectories; re-running "
+                                      "into it resumes.")] = Path("runs/distill/teacher"),
+    teacher: Annotated[str, typer.Option(help=_MODEL_HELP)] = "teacher",
+    categories: Annotated[str, typer.Option(help="Comma-separated BFCL categories with calls "
+                                            "(simple_python, multiple, parallel, ...).")
+                          ] = "simple_python,multiple",
+    limit: Annotated[int, typer.Option(help="Tasks per category (0 = all).")] = 0,
+    max_tokens: Annotated[int, typer.Option(help="Token cap of each turn.")] = 256,
+) -> None:
+    """Run a teacher over BFCL tasks, asking for a one-line rationale before its calls."""
+    from toolweave.distill.collect import collect as run_collect
+    from toolweave.errors import ToolweaveError
+
+    try:
+        run_collect(teacher, out, [c for c in categories.split(",") if c.strip()],
+                    limit or None, max_tokens=max_tokens, console=Console())
+    except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        _fail(exc)
+
+
+@distill_app.command()
+def build(
+    sources: Annotated[list[Path], typer.Argument(help="`distill collect` folders.")],
+    out: Annotated[Path, typer.Option(help="Dataset folder (train.jsonl, test.jsonl, "
+                                      "dataset.json).")] = Path("runs/distill/data"),
+    style: Annotated[str, typer.Option(help="Targets: rationale | action | mixed (both, the "
+                                       "inference prompt asks for the action).")] = "mixed",
+    test_fraction: Annotated[float, typer.Option(help="Share of tool groups held out.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the split by tool.")] = 0,
+) -> None:
+    """Keep the teacher's correct, clean trajectories; split by tool; write SFT rows."""
+    from rich.table import Table
+
+    from toolweave.distill.build import build_dataset
+
+    try:
+        summary = build_dataset(sources, out, style, test_fraction, seed)  # type: ignore[arg-type]
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        _fail(exc)
+    t = Table(title=f"distill build -> {out}")
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    for what, count in [("trajectories", summary.collected), ("kept", summary.kept),
+                        *((f"dropped: {k}", v) for k, v in summary.dropped.items()),
+                        ("train tasks / rows", (f"{len(summary.train_tasks)} / "
+                                               f"{summary.train_rows}")),
+                        ("test tasks / rows", f"{len(summary.test_tasks)} / {summary.test_rows}"),
+                        ("train / test tools", f"{summary.train_tools} / {summary.test_tools}")]:
+        t.add_row(what, str(count))
+    Console().print(t)
+
+
+@distill_app.command()
+def report(
+    data: Annotated[Path, typer.Argument(help="The `distill build` folder (its test split).")],
+    distilled: Annotated[str, typer.Option(help="The trained student: distilled/NAME or its "
+                                           "folder.")],
+    student: Annotated[str, typer.Option(help="The student before training.")] = "tiny",
+    teacher_dir: Annotated[Path | None, typer.Option(help="The teacher's collect folder "
+                                                        "(its test-split trajectories).")
+                           ] = None,
+    teacher: Annotated[str | None, typer.Option(help="Or re-run this teacher spec, asked "
+                                                   "for the action only.")] = None,
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("runs/distill/report"),
+) -> None:
+    """Student before, student after and teacher on held-out tools: accuracy (official
+    checker), latency and tokens per call; report.md and accuracy.png."""
+    from toolweave.distill.report import report as run_report
+    from toolweave.errors import ToolweaveError
+
+    if teacher_dir is None and teacher is None:
+        teacher_dir = Path("runs/distill/teacher")
+    try:
+        run_report(data, out, student=student, distilled=distilled, teacher_dir=teacher_dir,
+                   teacher_spec=teacher, console=Console())
+    except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        _fail(exc)
