@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import statistics
 import time
 from pathlib import Path
@@ -110,7 +111,7 @@ def evaluate(catalog: ToolCatalog, tasks, mode: str) -> dict[str, float]:
         "MRR@10": sum(1 / r for r in ranks if r) / n,
         "exact R@5": sum(exact) / n,
         "p50 ms": statistics.median(latencies),
-        "p95 ms": sorted(latencies)[int(0.95 * (n - 1))],
+        "p95 ms": sorted(latencies)[math.ceil(0.95 * n) - 1],  # nearest rank
     }
 
 
@@ -210,21 +211,28 @@ def main() -> None:
 
 def write_augmented(specs, subset, args) -> None:
     """Synthetic queries for the ground-truth tools of ``subset``, written from the tool docs
-    alone (the bench questions are never shown to the model), saved as JSON."""
+    alone (the bench questions are never shown to the model), saved as JSON after every tool
+    so that an interrupted run keeps what it wrote and a rerun resumes."""
     from toolweave.models import load_model
     from toolweave.retrieval.augment import augment_async
 
     targets = list(dict.fromkeys(want for _, _, want in subset))
+    out = args.write_augmented
+    data = json.loads(out.read_text()) if out.exists() else {}
+    queries = data.get("queries", {})
     catalog = ToolCatalog(specs, embedder=None)  # augmenting needs no index
     model = load_model(args.augment)
     start = time.perf_counter()
-    done = asyncio.run(augment_async(catalog, model, args.n, names=targets))
-    args.write_augmented.parent.mkdir(parents=True, exist_ok=True)
-    args.write_augmented.write_text(json.dumps(
-        {"model": args.augment, "every": args.every, "queries": {
-            n: catalog.queries[n] for n in targets if catalog.queries.get(n)}}, indent=1))
-    console.print(f"augmented {done}/{len(targets)} tools with {args.augment} in "
-                  f"{time.perf_counter() - start:.0f}s -> {args.write_augmented}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for name in targets:
+        if name in queries:
+            continue
+        if asyncio.run(augment_async(catalog, model, args.n, names=[name], progress=False)):
+            queries[name] = catalog.queries[name]
+            out.write_text(json.dumps({"model": args.augment, "every": args.every,
+                                       "queries": queries}, indent=1))
+        console.print(f"{len(queries)}/{len(targets)} tools, {time.perf_counter() - start:.0f}s")
+    console.print(f"{len(queries)}/{len(targets)} tools augmented with {args.augment} -> {out}")
 
 
 def augmented_rows(catalog: ToolCatalog, tasks, path: Path) -> dict[str, dict[str, float]]:
