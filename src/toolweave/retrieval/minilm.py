@@ -15,8 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from toolweave.retrieval.blas import single_thread
+
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length
+# Up to this many tokens in a batch, the forward pass runs on one BLAS thread (see blas.py):
+# a search query is far below it, an index-building batch far above.
+SINGLE_THREAD_TOKENS = 512
 
 
 def model_dir() -> Path | None:
@@ -107,7 +112,12 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), np.float32)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            out[chunk] = self._forward([encodings[i].ids for i in chunk])
+            batch = [encodings[i].ids for i in chunk]
+            if len(batch) * max(map(len, batch)) <= SINGLE_THREAD_TOKENS:
+                with single_thread():
+                    out[chunk] = self._forward(batch)
+            else:
+                out[chunk] = self._forward(batch)
         return out
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
