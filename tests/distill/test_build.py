@@ -99,7 +99,7 @@ def test_build_writes_trl_rows_with_the_eval_prompt(tmp_path, tasks):
     rows = [json.loads(line) for line in (tmp_path / "data/train.jsonl").open()]
     test_rows = [json.loads(line) for line in (tmp_path / "data/test.jsonl").open()]
     kept_train = [i for i in summary.train_tasks if i != tasks[0].id]
-    assert len(rows) == 2 * len(kept_train)  # mixed: a rationale row and an action row each
+    assert sorted(r["task_id"] for r in rows) == sorted(kept_train)  # mixed: one row a task
     assert {r["style"] for r in rows} == {"rationale", "action"}
     assert all(r["style"] == "action" for r in test_rows)
     assert not {n for r in rows for n in r["tools"]} & {n for r in test_rows for n in r["tools"]}

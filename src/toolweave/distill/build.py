@@ -150,9 +150,14 @@ class BuildSummary:
 
 def build_dataset(sources: Iterable[str | Path], out_dir: str | Path,
                   style: TargetStyle = "mixed", test_fraction: float = 0.2, seed: int = 0,
-                  rules: FilterRules = FilterRules()) -> BuildSummary:
+                  rules: FilterRules = FilterRules(),
+                  rationale_share: float = 0.5) -> BuildSummary:
     """Filter the trajectories in the `collect` folders ``sources`` and write ``train.jsonl``,
-    ``test.jsonl`` (action style: the inference prompt) and ``dataset.json``."""
+    ``test.jsonl`` (action style: the inference prompt) and ``dataset.json``.
+
+    ``mixed`` gives each training task one row: with the rationale target for a seeded
+    ``rationale_share`` of them, action only for the rest (each row's prompt asks for its
+    style, so the student learns both and is asked for the action at inference)."""
     if style not in (*STYLES, "mixed"):
         raise ValueError(f"unknown style {style!r}; expected rationale, action or mixed")
     sources = [Path(s) for s in sources]
@@ -166,9 +171,8 @@ def build_dataset(sources: Iterable[str | Path], out_dir: str | Path,
     tasks = _tasks_for(predictions.values())
     verdicts = {t.id: judge(t, predictions[t.id], rules) for t in tasks}
     train, test = split_by_tool(tasks, test_fraction, seed)
-    styles: tuple[Style, ...] = STYLES if style == "mixed" else (style,)
-    train_rows = [sft_row(t, predictions[t.id], s)
-                  for t in train if verdicts[t.id].keep for s in styles]
+    train_rows = [sft_row(t, predictions[t.id], _style_of(t, style, rationale_share, seed))
+                  for t in train if verdicts[t.id].keep]
     test_rows = [sft_row(t, predictions[t.id], "action") for t in test if verdicts[t.id].keep]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -185,6 +189,12 @@ def build_dataset(sources: Iterable[str | Path], out_dir: str | Path,
     (out / "dataset.json").write_text(json.dumps(summary.__dict__, indent=2) + "\n",
                                       encoding="utf-8")
     return summary
+
+
+def _style_of(task: BfclTask, style: TargetStyle, rationale_share: float, seed: int) -> Style:
+    if style != "mixed":
+        return style
+    return "rationale" if _unit_hash(seed, [task.id]) < rationale_share else "action"
 
 
 def _tasks_for(predictions: Iterable[Prediction]) -> list[BfclTask]:

@@ -113,6 +113,8 @@ def build(
                                        "inference prompt asks for the action).")] = "mixed",
     test_fraction: Annotated[float, typer.Option(help="Share of tool groups held out.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the split by tool.")] = 0,
+    rationale_share: Annotated[float, typer.Option(help="With mixed: the share of training "
+                                                   "rows with the rationale target.")] = 0.5,
 ) -> None:
     """Keep the teacher's correct, clean trajectories; split by tool; write SFT rows."""
     from rich.table import Table
@@ -120,7 +122,8 @@ def build(
     from toolweave.distill.build import build_dataset
 
     try:
-        summary = build_dataset(sources, out, style, test_fraction, seed)  # type: ignore[arg-type]
+        summary = build_dataset(sources, out, style, test_fraction, seed,  # type: ignore[arg-type]
+                                rationale_share=rationale_share)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         _fail(exc)
     t = Table(title=f"distill build -> {out}")
