@@ -135,6 +135,8 @@ def run(
     python: Annotated[bool, typer.Option(help="Enable the sandboxed python tool.")] = False,
     strategy: Annotated[str, typer.Option(help="react | preact | dag | auto")] = "react",
     reasoning: Annotated[str, typer.Option("--effort", help="minimal | low | medium | high | auto")] = "auto",  # noqa: E501
+    verbosity: Annotated[Optional[str], typer.Option(help="low | medium | high: how long the final answer is.")] = None,  # noqa: E501
+    route_model: Annotated[bool, typer.Option(help="With --strategy auto: one model turn picks the strategy and effort (else a heuristic).")] = False,  # noqa: E501
     format: Annotated[str, typer.Option("--format", help="hermes | openai | glm-xml | plaintext")] = "hermes",  # noqa: E501
     max_steps: Annotated[int, typer.Option(help="Most model turns.")] = 8,
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget.")] = 300.0,
@@ -153,7 +155,8 @@ def run(
         result = asyncio.run(_run_agent(question, model, registry, mcp or [], strategy, format,
                                         max_steps, max_seconds, constrained, tool_choice,
                                         reasoning, catalog, top_k, trace,
-                                        [] if as_json else [LiveView(console)]))
+                                        [] if as_json else [LiveView(console)],
+                                        verbosity, route_model))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
     if as_json:
@@ -164,7 +167,7 @@ def run(
 
 async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, max_seconds,
                      constrained, tool_choice, reasoning, catalog, top_k, trace_path,
-                     listeners):
+                     listeners, verbosity=None, route_model=False):
     from toolweave.agents import Agent
     from toolweave.tools.mcp import connect_mcp
 
@@ -173,7 +176,7 @@ async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, m
         agent = Agent(model, registry, strategy=strategy, format=fmt, max_steps=max_steps,
                       max_seconds=max_seconds, constrained=constrained,
                       tool_choice=tool_choice, reasoning=reasoning, catalog=catalog,
-                      top_k=top_k)
+                      top_k=top_k, verbosity=verbosity, route_with_model=route_model)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
 
 

@@ -106,25 +106,21 @@ async def test_routes_to_react_and_records_meta(tmp_path):
     assert Trace.load(path).meta["route"]["strategy"] == "react"
 
 
-async def test_routes_to_preact_with_verbosity(monkeypatch):
+async def test_routes_to_preact_with_verbosity():
     model = Scripted(["1. lookup - find the CEO\n2. final answer - done", call("lookup", query="CEO"),
                       "1. final answer - found", "Jane."])
-    monkeypatch.setitem(STRATEGIES, "auto",
-                        lambda instructions="": RouterStrategy(verbosity="low"))
-    agent = Agent(model, [lookup], strategy="auto")
+    agent = Agent(model, [lookup], strategy="auto", verbosity="low")
     trace = await agent.arun("Find the CEO of Acme, then look up where that person was born.")
     assert trace.meta["route"]["strategy"] == "preact" and trace.answer == "Jane."
     assert [s.kind for s in trace.steps][:2] == ["plan", "act"]
     assert "Keep the final answer short" in model.calls[0][0].content
 
 
-async def test_model_route_delegates_to_dag(monkeypatch):
+async def test_model_route_delegates_to_dag():
     model = Scripted(["strategy: dag; effort: high",
                       "1. What is A?", '1. lookup({"query": "A"})\njoin()',
                       "Answer: A is a letter."])
-    agent = Agent(model, [lookup], strategy="auto")
-    monkeypatch.setitem(STRATEGIES, "auto",
-                        lambda instructions="": RouterStrategy(use_model=True))
+    agent = Agent(model, [lookup], strategy="auto", route_with_model=True)
     trace = await agent.arun("What is the weather in Paris?")
     route = trace.meta["route"]
     assert (route["strategy"], route["effort"], route["source"]) == ("dag", "high", "model")
@@ -133,13 +129,20 @@ async def test_model_route_delegates_to_dag(monkeypatch):
     assert trace.answer == "A is a letter." and trace.stop_reason == "answer"
 
 
-async def test_unreadable_model_route_falls_back(monkeypatch):
+async def test_unreadable_model_route_falls_back():
     model = Scripted(["no idea", call("lookup", query="x"), "Done."])
-    monkeypatch.setitem(STRATEGIES, "auto",
-                        lambda instructions="": RouterStrategy(use_model=True))
-    trace = await Agent(model, [lookup], strategy="auto", constrained=False).arun("Weather in Oslo?")
+    trace = await Agent(model, [lookup], strategy="auto", constrained=False,
+                        route_with_model=True).arun("Weather in Oslo?")
     assert trace.meta["route"]["source"] == "heuristic" and trace.answer == "Done."
     assert trace.steps[0].error
+
+
+async def test_verbosity_reaches_every_strategy():
+    model = Scripted(["Paris."])
+    await Agent(model, [lookup], verbosity="high").arun("Capital of France?")
+    assert "thorough" in model.calls[0][0].content
+    with pytest.raises(ValueError, match="verbosity"):
+        Agent(model, [lookup], verbosity="loud")
 
 
 async def test_explicit_reasoning_is_kept():

@@ -48,6 +48,7 @@ class Agent:
         max_tokens: int = 32_000, max_seconds: float = 300.0, step_max_tokens: int = 384,
         constrained: bool = True, reasoning: str = "auto", instructions: str = "",
         tool_choice: str = "auto", catalog: Any = None, top_k: int = 5,
+        verbosity: str | None = None, route_with_model: bool = False,
     ):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
@@ -62,6 +63,12 @@ class Agent:
         self.constrained, self.reasoning, self.instructions = constrained, reasoning, instructions
         self.tool_choice = tool_choice
         self.catalog, self.top_k = catalog, top_k
+        if verbosity is not None:  # the final answer's length, for every strategy
+            from toolweave.agents.router import verbosity_instruction
+
+            self.instructions = "\n\n".join(
+                p for p in (instructions, verbosity_instruction(verbosity)) if p)
+        self.verbosity, self.route_with_model = verbosity, route_with_model
 
     @property
     def model(self) -> ChatModel:
@@ -90,7 +97,8 @@ class Agent:
         ctx = RunContext(model=model, tools=tools, format=fmt, budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice)
-        strategy = STRATEGIES[self.strategy_name](instructions=self.instructions)
+        options = {"use_model": self.route_with_model} if self.strategy_name == "auto" else {}
+        strategy = STRATEGIES[self.strategy_name](instructions=self.instructions, **options)
         try:
             async with asyncio.timeout(budget.max_seconds):
                 return await strategy.run(question, ctx)
