@@ -32,10 +32,10 @@ def _teacher_turn(task, rationale=RATIONALE, calls=None) -> str:
 
 
 def _prediction(task, text=None, output=None, **fields) -> Prediction:
-    values = dict(id=task.id, category=task.category,
-                  text=_teacher_turn(task) if text is None else text,
-                  output=oracle_output(task) if output is None else output,
-                  finish_reason="stop", completion_tokens=40, constrained=True)
+    values = {"id": task.id, "category": task.category,
+              "text": _teacher_turn(task) if text is None else text,
+              "output": oracle_output(task) if output is None else output,
+              "finish_reason": "stop", "completion_tokens": 40, "constrained": True}
     values.update(fields)
     return Prediction(**values)
 

@@ -45,7 +45,7 @@ def test_report_scores_each_model_on_the_held_out_tools(tmp_path):
 
     assert [(r.category, r.tasks) for r in rows] == [
         ("student before", len(held_out)), ("student after", len(held_out)),
-        ("teacher", len(held_out))]
+        ("teacher (rationale)", len(held_out))]
     assert [r.accuracy for r in rows] == [0.0, 1.0, 1.0]
     assert rows[2].wall_s == pytest.approx(2.0 * len(held_out))
     # the students were asked for the action only, under a grammar that requires a call

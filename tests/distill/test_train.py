@@ -14,8 +14,8 @@ import pytest
 for _module in ("torch", "transformers", "trl", "peft", "datasets", "gguf"):
     pytest.importorskip(_module)
 
-from toolweave.models import load_model  # noqa: E402
-from toolweave.types import Message  # noqa: E402
+from toolweave.models import load_model
+from toolweave.types import Message
 
 pytestmark = pytest.mark.model
 

@@ -148,8 +148,8 @@ def report(
     teacher_dir: Annotated[Path | None, typer.Option(help="The teacher's collect folder "
                                                         "(its test-split trajectories).")
                            ] = None,
-    teacher: Annotated[str | None, typer.Option(help="Or re-run this teacher spec, asked "
-                                                   "for the action only.")] = None,
+    teacher: Annotated[str | None, typer.Option(help="Also (or instead) re-run this teacher "
+                                                   "spec, asked for the action only.")] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("runs/distill/report"),
 ) -> None:
     """Student before, student after and teacher on held-out tools: accuracy (official

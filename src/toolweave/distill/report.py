@@ -2,7 +2,7 @@
 
 Every model is scored by the official BFCL checker on the test split of a `build` folder (tasks
 whose tools no training row used). The students are asked for the action only (the inference
-prompt of mixed-rationale SFT); the teacher is either re-run the same way (``teacher_spec``) or
+prompt of mixed-rationale SFT); the teacher is re-run the same way (``teacher_spec``) and/or
 read from its `collect` folder, where it was asked for a rationale first (its accuracy is then
 the one its training targets had, and its latency includes the rationale it wrote).
 Writes ``report.md`` and ``accuracy.png``; each model's run folder resumes like `eval bfcl`.
@@ -81,8 +81,8 @@ def report(data_dir: str | Path, out_dir: str | Path, *, student: str | ChatMode
            teacher_spec: str | ChatModel | None = None,
            console: Console | None = None, show_progress: bool = True) -> list[ModelRow]:
     """Score base student, distilled student and teacher on the test split; write the report."""
-    if (teacher_dir is None) == (teacher_spec is None):
-        raise ValueError("give the teacher as exactly one of a collect folder or a model spec")
+    if teacher_dir is None and teacher_spec is None:
+        raise ValueError("give the teacher as a collect folder, a model spec, or both")
     console = console or Console()
     ids, categories = test_split(data_dir)
     out = Path(out_dir)
@@ -90,7 +90,7 @@ def report(data_dir: str | Path, out_dir: str | Path, *, student: str | ChatMode
     rows = []
     runs = [("student before", student), ("student after", distilled)]
     if teacher_spec is not None:
-        runs.append(("teacher", teacher_spec))
+        runs.append(("teacher (action only)", teacher_spec))
     for label, spec in runs:
         spec_name = spec if isinstance(spec, str) else spec.name
         result = run_bfcl(spec, categories, fmt="hermes", constrained=True,
@@ -103,9 +103,11 @@ def report(data_dir: str | Path, out_dir: str | Path, *, student: str | ChatMode
              " scored by the official `bfcl-eval` AST checker"),
              ("- students asked for the action only, decoded under the hermes grammar"
              " (a call is required)"),
-             "- teacher: " + (f"re-run the same way ({rows[-1].spec})" if teacher_spec else
-                              f"its collected trajectories ({teacher_dir}), asked for a "
-                              "rationale first")]
+             *(["- teacher (action only): re-run the same way as the students"]
+               if teacher_spec is not None else []),
+             *([(f"- teacher (rationale): its collected trajectories ({teacher_dir}), asked for a"
+                " one-line rationale first (the training targets' source)")]
+               if teacher_dir is not None else [])]
     write_report(out, rows, "Distillation — held-out tools", notes, console)
     return rows
 
@@ -121,4 +123,5 @@ def _collected_teacher(folder: Path, ids: Sequence[str], categories: Sequence[st
     predictions = [found[i] for i in ids]
     scores = [score(tasks[i], found[i]) for i in ids]
     config = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    return ModelRow.of("teacher", str(config.get("model", "?")), predictions, scores)
+    return ModelRow.of("teacher (rationale)", str(config.get("model", "?")), predictions,
+                       scores)
