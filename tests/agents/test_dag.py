@@ -179,10 +179,23 @@ async def test_invalid_plan_is_reasked_once_then_fails():
     assert trace.stop_reason == "answer" and trace.steps[0].kind == "error"
     assert "unknown tool 'search'" in model.calls[1][-1].content
     model = Scripted([bad, '1. nap({"label": "$3"})\njoin()', "never"])
-    trace = await run_dag(model)
+    trace = await run_dag(model, fallback=None)
     assert trace.stop_reason == "error" and trace.answer is None and len(model.calls) == 2
     assert "there is no task 3" in trace.steps[-1].error
     assert not [s for s in trace.steps if s.kind == "act"]
+
+
+async def test_a_second_invalid_plan_falls_back_to_react():
+    bad = '1. nap({"label": "$1"})\njoin()'
+    react_call = '<tool_call>\n{"name": "nap", "arguments": {"label": "z"}}\n</tool_call>'
+    model = Scripted([bad, bad, react_call, "It is z."])
+    trace = await run_dag(model)
+    assert trace.stop_reason == "answer" and trace.answer == "It is z."
+    assert trace.meta["fallback"] == "react"
+    assert [s.kind for s in trace.steps] == ["error", "error", "act", "answer"]
+    assert act(trace)[0].content == "z"
+    with pytest.raises(ValueError, match="fallback"):
+        DagStrategy(fallback="preact")
 
 
 async def test_no_task_starts_before_its_dependencies_end():

@@ -11,7 +11,10 @@ LLMCompiler, methods.md §3 and §10).
    most ``max_replans`` times (the last join's grammar does not allow it).
 
 An invalid plan (unknown tool, bad reference, cycle) is shown back to the planner once with its
-problems; a second invalid plan ends the run with stop reason "error".
+problems. A second invalid plan hands the question to ReAct (``fallback="react"``, the
+default; trace meta ``fallback``), which needs no plan: a small model that cannot write a
+valid graph can still answer step by step, within the same budget. With ``fallback=None`` it
+ends the run with stop reason "error".
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ class DagStrategy:
     def __init__(self, instructions: str = "", *, decompose: bool = True,
                  decompose_min_words: int = 0, max_replans: int = 1, max_tasks: int = MAX_TASKS,
                  stream: bool = True, plan_max_tokens: int | None = None,
-                 decompose_max_tokens: int = 96, join_max_tokens: int = 160):
+                 decompose_max_tokens: int = 96, join_max_tokens: int = 160,
+                 fallback: str | None = "react"):
         """``decompose_min_words``: questions shorter than this skip decomposition.
         ``stream``: parse the planner's output as it arrives (needs a streaming model)."""
         self.instructions = instructions
@@ -59,6 +63,9 @@ class DagStrategy:
         self.max_replans, self.max_tasks, self.stream = max_replans, max_tasks, stream
         self.plan_max_tokens = plan_max_tokens
         self.decompose_max_tokens, self.join_max_tokens = decompose_max_tokens, join_max_tokens
+        if fallback not in (None, "react"):
+            raise ValueError(f"unknown fallback {fallback!r}; use 'react' or None")
+        self.fallback = fallback
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         try:
@@ -68,7 +75,7 @@ class DagStrategy:
             for round_no in range(self.max_replans + 1):
                 results = await self._plan_and_execute(question, subqueries, rounds, reason, ctx)
                 if results is None:
-                    return ctx.recorder.end(None, "error")
+                    return await self._fall_back(question, ctx)
                 rounds.append(results)
                 verdict, text = await self._join(question, rounds, ctx,
                                                  allow_replan=round_no < self.max_replans)
@@ -80,6 +87,15 @@ class DagStrategy:
             return ctx.recorder.end(None, "error")  # unreachable: the last join never replans
         except BudgetExceeded as stop:
             return ctx.recorder.end(None, stop.reason)
+
+    async def _fall_back(self, question: str, ctx: RunContext) -> Trace:
+        """No valid plan after the re-ask: answer step by step instead, or stop."""
+        if self.fallback is None:
+            return ctx.recorder.end(None, "error")
+        from toolweave.agents.react import ReactStrategy
+
+        ctx.recorder.meta(fallback=self.fallback)
+        return await ReactStrategy(self.instructions).run(question, ctx)
 
     # -- stages --------------------------------------------------------------------------------
 
