@@ -122,3 +122,35 @@ def test_suite_on_ray_matches_serial(local_ray, tmp_path):
     again = run_suite(example, "oracle", out_dir=tmp_path / "ray", console=QUIET,
                       show_progress=False, ray=RayOptions(workers=2))
     assert again.new_runs == 0
+
+
+def test_distill_collect_on_ray_matches_serial(local_ray, tmp_path, monkeypatch):
+    pytest.importorskip("bfcl_eval")
+    from toolweave.eval import ray_pool
+
+    pools = []
+    real_init = ray_pool.RayModelPool.__init__
+
+    def counted(self, *args, **kwargs):
+        pools.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ray_pool.RayModelPool, "__init__", counted)
+    from toolweave.distill.collect import collect
+    from toolweave.distill.prompting import prompting
+    from toolweave.eval.bfcl_data import load_tasks
+    from toolweave.eval.bfcl_oracle import OracleModel
+    from toolweave.eval.bfcl_run import PredictionStore
+
+    tasks = load_tasks("simple_python", 4)
+    teacher = OracleModel(tasks, instructions=prompting("rationale").instructions)
+    collect(teacher, tmp_path / "serial", ["simple_python"], 4, console=QUIET,
+            show_progress=False)
+    on_ray = collect(teacher, tmp_path / "ray", ["simple_python"], 4, console=QUIET,
+                     show_progress=False, ray=RayOptions(workers=2))
+    assert len(pools) == 1 and pools[0].workers == 2  # the serial run made no pool
+    assert on_ray.new_predictions == 4 and on_ray.accuracy() == 1.0
+    found = [{k: p.model_dump(exclude={"wall_s"}) for k, p in
+              PredictionStore(tmp_path / run / "predictions.jsonl").load().items()}
+             for run in ("serial", "ray")]
+    assert found[0] == found[1]

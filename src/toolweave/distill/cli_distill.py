@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from toolweave.eval.cli_suite import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
+
 distill_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Agent distillation: teacher trajectories -> dataset -> a trained "
                                "student served as --model distilled/NAME.")
@@ -92,14 +94,20 @@ def collect(
                           ] = "simple_python,multiple",
     limit: Annotated[int, typer.Option(help="Tasks per category (0 = all).")] = 0,
     max_tokens: Annotated[int, typer.Option(help="Token cap of each turn.")] = 256,
+    use_ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    workers: WorkersOpt = None,
+    threads_per_worker: ThreadsOpt = 1,
 ) -> None:
-    """Run a teacher over BFCL tasks, asking for a one-line rationale before its calls."""
+    """Run a teacher over BFCL tasks, asking for a one-line rationale before its calls.
+    With --ray or --ray-address, tasks run on Ray workers that each load the teacher."""
     from toolweave.distill.collect import collect as run_collect
     from toolweave.errors import ToolweaveError
 
     try:
         run_collect(teacher, out, [c for c in categories.split(",") if c.strip()],
-                    limit or None, max_tokens=max_tokens, console=Console())
+                    limit or None, max_tokens=max_tokens, console=Console(),
+                    ray=ray_options(use_ray, ray_address, workers, threads_per_worker))
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
         _fail(exc)
 

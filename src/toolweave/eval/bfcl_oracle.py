@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from toolweave.eval.bfcl_data import BfclTask
-from toolweave.eval.bfcl_run import task_messages
+from toolweave.eval.bfcl_run import INSTRUCTIONS, task_messages
 from toolweave.formats import get_format
 from toolweave.models.base import StreamingModel
 from toolweave.types import Completion, Delta, Message, ToolCall, ToolSpec
@@ -100,14 +100,16 @@ class OracleModel(StreamingModel):
 
     constraint_kinds = frozenset({"json_schema", "regex", "grammar:gbnf"})
 
-    def __init__(self, tasks: Sequence[BfclTask], fmt_name: str = "hermes"):
+    def __init__(self, tasks: Sequence[BfclTask], fmt_name: str = "hermes",
+                 instructions: str = INSTRUCTIONS):
         self.name = "oracle"
         self.fmt_name = fmt_name
         # Keyed by the whole conversation sent: the same question recurs across categories
-        # with other tools (and answers).
+        # with other tools (and answers). ``instructions``: those the prompts are sent with.
         native = get_format(fmt_name).native
-        self._by_prompt = {_prompt_key(task_messages(t, fmt_name), t.tools if native else ()): t
-                           for t in tasks}
+        self._by_prompt = {
+            _prompt_key(task_messages(t, fmt_name, instructions), t.tools if native else ()): t
+            for t in tasks}
 
     async def stream(self, messages: Sequence[Message], **kwargs) -> AsyncIterator[Delta]:
         task = self._by_prompt[_prompt_key(messages, kwargs.get("tools", ()))]
