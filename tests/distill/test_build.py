@@ -123,3 +123,20 @@ def test_build_writes_trl_rows_with_the_eval_prompt(tmp_path, tasks):
 def test_build_without_collect_output_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="distill collect"):
         build_dataset([tmp_path / "nothing"], tmp_path / "data")
+
+
+def test_built_rows_load_as_trl_conversational_prompt_completion(tmp_path, tasks):
+    pytest.importorskip("trl")
+    from trl.data_utils import is_conversational
+
+    from toolweave.distill.train_data import load_rows
+
+    source = tmp_path / "teacher"
+    store = PredictionStore(source / "predictions.jsonl")
+    for task in tasks:
+        store.append(_prediction(task))
+    build_dataset([source], tmp_path / "data", test_fraction=0.3)
+    rows = load_rows(tmp_path / "data" / "train.jsonl")  # what `distill train` feeds TRL
+    assert rows and all(set(r) == {"prompt", "completion"} for r in rows)
+    assert all(is_conversational(r) for r in rows)
+    assert all(r["completion"][0]["role"] == "assistant" for r in rows)
