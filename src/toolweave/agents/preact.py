@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from toolweave.agents.prompts import render
+from toolweave.agents.prompts import render, system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.constraints.gbnf import literal
 from toolweave.formats.base import FREE_TEXT_MAX_CHARS
@@ -112,11 +112,7 @@ class PreactStrategy:
         self.plan_max_tokens = plan_max_tokens
 
     def system_prompt(self, ctx: RunContext) -> str:
-        # kept with the tool set: with a thousand tools the prompt is ~400 KB of text
-        return ctx.tools.memo(
-            ("preact_system", self.instructions, ctx.format.name),
-            lambda: render("preact_system", instructions=self.instructions,
-                           tool_docs=ctx.tool_docs()))
+        return system_prompt("preact_system", self.instructions, ctx)
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         system = Message(role="system", content=self.system_prompt(ctx))

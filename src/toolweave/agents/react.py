@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from toolweave.agents.prompts import render
+from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
@@ -29,11 +29,7 @@ class ReactStrategy:
         self.instructions = instructions
 
     def system_prompt(self, ctx: RunContext) -> str:
-        # kept with the tool set: with a thousand tools the prompt is ~400 KB of text
-        return ctx.tools.memo(
-            ("react_system", self.instructions, ctx.format.name),
-            lambda: render("react_system", instructions=self.instructions,
-                           tool_docs=ctx.tool_docs()))
+        return system_prompt("react_system", self.instructions, ctx)
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
         messages = [Message(role="system", content=self.system_prompt(ctx)),

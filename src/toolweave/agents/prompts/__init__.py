@@ -21,3 +21,12 @@ def _template(name: str):
 def render(name: str, **variables: Any) -> str:
     """Render the template ``name`` (file ``name.j2``) with ``variables``."""
     return _template(name).render(**variables).strip()
+
+
+def system_prompt(template: str, instructions: str, ctx) -> str:
+    """``template`` rendered with ``instructions`` and the run's tool docs, kept with the tool
+    set (``ctx`` is a `RunContext`): with a thousand tools the prompt is ~400 KB of text, so it
+    is rendered once per tool set, not per run."""
+    return ctx.tools.memo(
+        (template, instructions, ctx.format.name),
+        lambda: render(template, instructions=instructions, tool_docs=ctx.tool_docs()))
