@@ -1,6 +1,6 @@
 """BFCL accuracy and wall time per model × tool format × constrained/unconstrained.
 
-    .venv/bin/python bench/bfcl_table.py [--models tiny,default] [--formats hermes,glm-xml]
+    .venv/bin/python bench/bfcl_table.py [--models tiny,default] [--formats hermes,glm-xml,openai]
                                          [--limit 100] [--out bench-out/bfcl]
 
 Runs `toolweave.eval.bfcl.run_bfcl` on the non-live single-turn categories (simple_python,
@@ -23,6 +23,7 @@ from rich.table import Table
 
 from toolweave.eval.bfcl import run_bfcl
 from toolweave.eval.bfcl_data import NON_LIVE
+from toolweave.formats import get_format
 
 SHORT = {"simple_python": "simple", "multiple": "multiple", "parallel": "parallel",
          "parallel_multiple": "par_multi", "irrelevance": "irrelev"}
@@ -31,7 +32,7 @@ SHORT = {"simple_python": "simple", "multiple": "multiple", "parallel": "paralle
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="tiny,default")
-    parser.add_argument("--formats", default="hermes,glm-xml")
+    parser.add_argument("--formats", default="hermes,glm-xml,openai")
     parser.add_argument("--limit", type=int, default=100, help="tasks per category")
     parser.add_argument("--max-tokens", type=int, default=384)
     parser.add_argument("--out", type=Path, default=Path("bench-out/bfcl"))
@@ -49,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
 
     for model in [m for m in args.models.split(",") if m]:
         for fmt in [f for f in args.formats.split(",") if f]:
-            for constrained in (True, False):
-                mode = "constrained" if constrained else "free"
+            # A native format (openai) has no grammar of ours: the backend's chat template
+            # renders the tools, so there is one mode only.
+            native = getattr(get_format(fmt), "native", False)
+            for constrained in (False,) if native else (True, False):
+                mode = "native" if native else "constrained" if constrained else "free"
                 out = args.out / f"{model.replace('/', '_')}__{fmt}__{mode}__{args.limit}"
                 console.rule(f"{model} · {fmt} · {mode}")
                 start = time.perf_counter()

@@ -183,9 +183,10 @@ class Tool:
         # timer at all (see tools/workers.py for that trade-off).
         t0 = time.monotonic()
         timeout_s = self.timeout_s
-        job = WORKERS.submit(self.fn, args, kwargs)
-        if not WORKERS.wait_blocking(
-                job, BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s)):
+        job, finished = WORKERS.start(
+            self.fn, args, kwargs,
+            BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s))
+        if not finished:
             async with asyncio.timeout(_left(timeout_s, t0)):
                 await WORKERS.wait(job)
         ok, value = job.outcome()
