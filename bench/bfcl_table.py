@@ -2,31 +2,97 @@
 
     .venv/bin/python bench/bfcl_table.py [--models tiny,default] [--formats hermes,glm-xml,openai]
                                          [--limit 100] [--out bench-out/bfcl]
+                                         [--ray [--workers N] [--threads-per-worker T]]
+                                         [--report-only] [--markdown FILE]
 
 Runs `toolweave.eval.bfcl.run_bfcl` on the non-live single-turn categories (simple_python,
 multiple, parallel, parallel_multiple, irrelevance) for every configuration, each into its own
 folder under ``--out`` (so an interrupted table resumes where it stopped), and prints one table:
-accuracy per category, overall, and the configuration's total model wall time. Scored by the
-official bfcl-eval checker. On a 2-core CPU the full default (2 models × 2 formats × 2 modes ×
-500 tasks) takes hours; use ``--limit`` to size it.
+accuracy per category, overall, the summed model time and seconds per task. Scored by the
+official bfcl-eval checker. A native format (``openai``: the model's own chat template renders
+the tools) has no grammar of ours, so it runs once. ``--report-only`` scores what is on disk
+without loading a model, and marks categories that are not complete. On a 2-core CPU the full
+table (2 models × 5 configurations × 500 tasks) takes hours; ``--ray`` with one thread per
+worker gets more out of small models than one process with all cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from toolweave.eval.bfcl import run_bfcl
-from toolweave.eval.bfcl_data import NON_LIVE
+from toolweave.eval.bfcl_data import NON_LIVE, load_tasks
+from toolweave.eval.bfcl_run import PredictionStore, score
+from toolweave.eval.ray_pool import RayOptions
+from toolweave.eval.report import CategoryRow, summarize
 from toolweave.formats import get_format
 
 SHORT = {"simple_python": "simple", "multiple": "multiple", "parallel": "parallel",
          "parallel_multiple": "par_multi", "irrelevance": "irrelev"}
+
+
+@dataclass
+class Row:
+    """One configuration's line of the table."""
+
+    model: str
+    fmt: str
+    mode: str
+    rows: dict[str, CategoryRow]
+    expected: dict[str, int]  # tasks per category the configuration should have
+
+    def cells(self) -> list[str]:
+        out = [self.model, self.fmt, self.mode]
+        for category in NON_LIVE:
+            row = self.rows.get(category)
+            if row is None:
+                out.append("–")
+                continue
+            cell = f"{100 * row.accuracy:.0f}%"
+            if row.tasks < self.expected[category]:
+                cell += f" ({row.tasks}/{self.expected[category]})"
+            out.append(cell)
+        overall = self.rows.get("overall")
+        if overall is None or not overall.tasks:
+            return out + ["–", "–", "–"]
+        return out + [f"{100 * overall.accuracy:.1f}%", f"{overall.wall_s:.0f}",
+                      f"{overall.wall_s / overall.tasks:.2f}"]
+
+
+def configurations(models: list[str], formats: list[str]) -> list[tuple[str, str, bool, str]]:
+    """(model, format, constrained, mode label) in table order."""
+    out = []
+    for model in models:
+        for fmt in formats:
+            if getattr(get_format(fmt), "native", False):
+                out.append((model, fmt, False, "native"))
+            else:
+                out += [(model, fmt, True, "constrained"), (model, fmt, False, "free")]
+    return out
+
+
+def scored_on_disk(out: Path, limit: int) -> tuple[dict[str, CategoryRow], dict[str, int]]:
+    """Score the predictions saved in ``out`` (no model needed)."""
+    tasks = [t for c in NON_LIVE for t in load_tasks(c, limit)]
+    expected = {c: sum(t.category == c for t in tasks) for c in NON_LIVE}
+    done = PredictionStore(out / "predictions.jsonl").load()
+    have = [t for t in tasks if t.id in done]
+    predictions = [done[t.id] for t in have]
+    rows = summarize(predictions, [score(t, p) for t, p in zip(have, predictions, strict=True)])
+    return {r.category: r for r in rows}, expected
+
+
+def markdown(title: str, header: list[str], rows: list[Row]) -> str:
+    lines = [f"**{title}**", "", "| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if i < 3 else "---:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,42 +100,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="tiny,default")
     parser.add_argument("--formats", default="hermes,glm-xml,openai")
     parser.add_argument("--limit", type=int, default=100, help="tasks per category")
-    parser.add_argument("--max-tokens", type=int, default=384)
+    parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path("bench-out/bfcl"))
+    parser.add_argument("--ray", action="store_true",
+                        help="run tasks on a local Ray pool (same predictions as serial)")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--threads-per-worker", type=int, default=1)
+    parser.add_argument("--report-only", action="store_true",
+                        help="score what is on disk; load no model, predict nothing")
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
     console = Console(width=150)
+    ray = (RayOptions(workers=args.workers, threads_per_worker=args.threads_per_worker)
+           if args.ray else None)
 
-    table = Table(title=f"BFCL non-live, first {args.limit} tasks per category "
-                        "(official bfcl-eval checker)")
-    for name in ("model", "format", "decoding"):
-        table.add_column(name)
-    for category in NON_LIVE:
-        table.add_column(SHORT[category], justify="right")
-    for name in ("overall", "model s", "s/task", "wall s"):
-        table.add_column(name, justify="right")
+    rows: list[Row] = []
+    for model, fmt, constrained, mode in configurations(
+            [m for m in args.models.split(",") if m], [f for f in args.formats.split(",") if f]):
+        out = args.out / f"{model.replace('/', '_')}__{fmt}__{mode}__{args.limit}"
+        if args.report_only:
+            if not (out / "predictions.jsonl").exists():
+                continue
+            by_category, expected = scored_on_disk(out, args.limit)
+        else:
+            console.rule(f"{model} · {fmt} · {mode}")
+            result = run_bfcl(model, NON_LIVE, args.limit, fmt, constrained, out,
+                              max_tokens=args.max_tokens, console=console, ray=ray)
+            by_category = {r.category: r for r in result.rows}
+            expected = {c: by_category[c].tasks for c in NON_LIVE if c in by_category}
+        rows.append(Row(model, fmt, mode, by_category, expected))
 
-    for model in [m for m in args.models.split(",") if m]:
-        for fmt in [f for f in args.formats.split(",") if f]:
-            # A native format (openai) has no grammar of ours: the backend's chat template
-            # renders the tools, so there is one mode only.
-            native = getattr(get_format(fmt), "native", False)
-            for constrained in (False,) if native else (True, False):
-                mode = "native" if native else "constrained" if constrained else "free"
-                out = args.out / f"{model.replace('/', '_')}__{fmt}__{mode}__{args.limit}"
-                console.rule(f"{model} · {fmt} · {mode}")
-                start = time.perf_counter()
-                result = run_bfcl(model, NON_LIVE, args.limit, fmt, constrained, out,
-                                  max_tokens=args.max_tokens, console=console)
-                wall = time.perf_counter() - start
-                rows = {r.category: r for r in result.rows}
-                overall = rows["overall"]
-                table.add_row(model, fmt, mode,
-                              *(f"{100 * rows[c].accuracy:.0f}%" for c in NON_LIVE),
-                              f"{100 * overall.accuracy:.1f}%", f"{overall.wall_s:.0f}",
-                              f"{overall.wall_s / max(overall.tasks, 1):.2f}", f"{wall:.0f}")
+    title = (f"BFCL non-live, first {args.limit} tasks per category, max_tokens "
+             f"{args.max_tokens} (official bfcl-eval checker)")
+    header = ["model", "format", "decoding", *(SHORT[c] for c in NON_LIVE),
+              "overall", "model s", "s/task"]
+    table = Table(title=title)
+    for i, name in enumerate(header):
+        table.add_column(name, justify="left" if i < 3 else "right")
+    for row in rows:
+        table.add_row(*row.cells())
     console.print(table)
-    console.print("model s: summed model time of all predictions (also earlier, resumed ones); "
-                  "wall s: this invocation (≈0 when everything was resumed).")
+    console.print("model s: summed model time of all predictions (tasks on Ray workers overlap, "
+                  "so it can exceed the wall time); (n/N): a category not complete yet.")
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown(title, header, rows), encoding="utf-8")
     return 0
 
 
