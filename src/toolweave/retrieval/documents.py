@@ -32,6 +32,11 @@ def _stem(word: str) -> str:
     return word
 
 
+# Names what `tokens` does; saved with a BM25 index. Change it whenever `tokens` changes, so
+# that catalogs saved before are re-indexed instead of searched with mismatched tokens.
+TOKENIZER = "split-lower-stop-stem/1"
+
+
 def tokens(text: str) -> list[str]:
     """BM25 tokens: camel/snake-split, lower-cased, stop words dropped, lightly stemmed."""
     words = split_name(text).split()

@@ -2,7 +2,8 @@
 
 Layout (``format`` 1)::
 
-    manifest.json    format, embedder name, per-tool content hash, row starts, row text hashes
+    manifest.json    format, embedder name, BM25 tokenizer, per-tool content hash, row starts,
+                     row text hashes
     specs.json       the ToolSpecs, in catalog order
     queries.json     synthetic queries per tool (from `augment`)
     embeddings.npy   one float32 row per indexed text (absent when BM25 only)
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from toolweave.errors import ToolweaveError
-from toolweave.retrieval.documents import text_hash
+from toolweave.retrieval.documents import TOKENIZER, text_hash
 from toolweave.retrieval.embedders import embedder_named
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def save_catalog(catalog: ToolCatalog, directory: str | Path) -> None:
         "format": FORMAT,
         "embedder": embedder.name if embedder is not None and catalog._matrix is not None
         else None,
+        "bm25_tokenizer": TOKENIZER,
         "tools": catalog.content_hashes(),
         "starts": catalog._starts.tolist(),
         "row_hashes": [text_hash(t) for t in texts],
@@ -116,4 +118,7 @@ def load_catalog(cls: type[ToolCatalog], directory: str | Path, embedder: Any) -
     else:
         # No vectors, or vectors from another model: rebuild (and embed) on first search.
         catalog._dirty = catalog.embedder is not None
+    # Catalogs from before the tokenizer was recorded used this very one.
+    if manifest.get("bm25_tokenizer", TOKENIZER) != TOKENIZER:
+        catalog._dirty = True  # BM25 tokens of another tokenizer: re-index on first search
     return catalog
