@@ -3,7 +3,7 @@
     .venv/bin/python bench/bfcl_table.py [--models tiny,default] [--formats hermes,glm-xml,openai]
                                          [--limit 100] [--out bench-out/bfcl]
                                          [--ray [--workers N] [--threads-per-worker T]]
-                                         [--report-only] [--markdown FILE]
+                                         [--report-only] [--markdown FILE] [--chart PNG]
 
 Runs `toolweave.eval.bfcl.run_bfcl` on the non-live single-turn categories (simple_python,
 multiple, parallel, parallel_multiple, irrelevance) for every configuration, each into its own
@@ -95,6 +95,31 @@ def markdown(title: str, header: list[str], rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def grouped_chart(path: Path, title: str, rows: list[Row]) -> None:
+    """Accuracy per category (and overall), one bar per configuration, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display; must precede pyplot
+    import matplotlib.pyplot as plt
+
+    groups = [*NON_LIVE, "overall"]
+    width = 0.8 / max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    for k, row in enumerate(rows):
+        values = [100 * row.rows[g].accuracy if g in row.rows else 0.0 for g in groups]
+        ax.bar([i + (k - (len(rows) - 1) / 2) * width for i in range(len(groups))], values,
+               width, label=f"{row.model} · {row.fmt} · {row.mode}")
+    ax.set_xticks(range(len(groups)), [SHORT.get(g, g) for g in groups])
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="tiny,default")
@@ -109,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true",
                         help="score what is on disk; load no model, predict nothing")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
+    parser.add_argument("--chart", type=Path, help="also draw it as a grouped bar chart PNG")
     args = parser.parse_args(argv)
     console = Console(width=150)
     ray = (RayOptions(workers=args.workers, threads_per_worker=args.threads_per_worker)
@@ -145,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(markdown(title, header, rows), encoding="utf-8")
+    if args.chart:
+        grouped_chart(args.chart, title, rows)
     return 0
 
 
