@@ -32,6 +32,7 @@ from toolweave.errors import (
 )
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
+from toolweave.models.tools_in_prompt import inline_tools, renders_tools
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
 
 _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
@@ -86,13 +87,16 @@ class LlamaCpp(StreamingModel):
     # -- prompting -----------------------------------------------------------------------------
 
     def render_prompt(self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()) -> str:
-        """The prompt text the chat template makes of ``messages`` (ends with the assistant cue)."""
+        """The prompt text the chat template makes of ``messages`` (ends with the assistant cue).
+
+        A template without a tools section gets the tools written into the system message
+        instead (`toolweave.models.tools_in_prompt`)."""
         loaded = self._load()
-        result = loaded.formatter(
-            messages=[_template_message(m) for m in messages],
-            tools=[t.openai_schema() for t in tools] or None,
-        )
-        return result.prompt
+        chat = [_template_message(m) for m in messages]
+        schemas = [t.openai_schema() for t in tools]
+        if schemas and not loaded.renders_tools:  # its template would drop them silently
+            chat, schemas = inline_tools(chat, schemas), []
+        return loaded.formatter(messages=chat, tools=schemas or None).prompt
 
     def tokenize(self, text: str) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -228,6 +232,7 @@ class _Loaded:
         eos = self._token_text(meta.get("tokenizer.ggml.eos_token_id"))
         bos = self._token_text(meta.get("tokenizer.ggml.bos_token_id"))
         self.formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        self.renders_tools = renders_tools(self.formatter)  # else see models/tools_in_prompt.py
         self.stops = [eos] if eos else []
 
     def _token_text(self, token_id: str | None) -> str:
