@@ -201,7 +201,7 @@ class SyncWorkers:
         # Pin to the caller's core, or back to the worker's home affinity; a syscall only
         # when that changes.
         cpu = pinned[0] if pinned is not None else None
-        if cpu == worker.cpu:
+        if cpu == worker.cpu or not worker.tid:  # tid 0 would mean the calling thread
             return
         if cpu is not None:
             if worker.home is None:
