@@ -131,3 +131,16 @@ def test_history_and_results():
     assert FMT.results_messages([], []) == []
     with pytest.raises(ValueError, match="2 calls but 1 results"):
         FMT.results_messages(calls, ["1"])
+
+
+def test_several_bare_calls_one_per_line_are_parallel_calls():
+    # Small Qwen models write calls as bare JSON; the grammar lets them write several
+    text = '{"name": "add", "arguments": {"a": 1}}\n{"name": "add", "arguments": {"a": 2}}\n'
+    turn = FMT.parse(text)
+    assert [c.arguments for c in turn.calls] == [{"a": 1}, {"a": 2}] and not turn.errors
+    assert 'tw-bare-1 ( "\\n" tw-bare-1 ){0,5}' in FMT.grammar([ADD]).value
+
+
+def test_bare_json_followed_by_prose_is_not_a_call():
+    turn = FMT.parse('{"name": "add", "arguments": {"a": 1}} and then I would add more')
+    assert not turn.calls and turn.text.startswith('{"name"')

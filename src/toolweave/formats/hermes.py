@@ -22,7 +22,6 @@ from typing import Any
 from toolweave.constraints.gbnf import GrammarBuilder, literal
 from toolweave.formats.base import (
     FREE_TEXT_MAX_CHARS,
-    INVALID,
     ParsedTurn,
     ParseError,
     TagIndex,
@@ -32,7 +31,6 @@ from toolweave.formats.base import (
     dumps,
     function_entry,
     function_schema,
-    loads,
     snippet,
 )
 from toolweave.formats.values import custom_input_rule, grammar_schema
@@ -88,7 +86,10 @@ class HermesFormat(TextFormat):
         builder.rule("tw-call", literal(OPEN + '\n{"name": ') + names + literal("}\n" + CLOSE))
         # Small Qwen models often write a call as bare JSON, without the tags. Rather than let
         # that pass as a final answer, a turn that opens with "{" must be a well-formed call.
-        builder.rule("tw-bare", literal('{"name": ') + names + literal("}"))
+        # Several bare calls go one per line; a newline after the last is allowed too, so
+        # that a model closing its JSON with a newline is not forced into another call.
+        builder.rule("tw-bare-1", literal('{"name": ') + names + literal("}"))
+        builder.rule("tw-bare", 'tw-bare-1 ( "\\n" tw-bare-1 ){0,5} "\\n"?')
         # A thought before calls is short (so a rambling model still reaches its call within the
         # step's tokens, and a turn is never cut inside a call); only an answer may be long.
         calls = 'tw-call ( "\\n" tw-call ){0,5}'
@@ -151,9 +152,16 @@ def _bare_calls(text: str) -> list[ToolCall] | None:
         body = body[fence.end():].removesuffix("```").strip()
     if not body.startswith(("{", "[")):
         return None
-    obj = loads(body)
-    items = obj if isinstance(obj, list) else [obj]
-    if obj is INVALID or not items or not all(isinstance(i, dict) and "name" in i for i in items):
+    items: list[Any] = []
+    i = 0
+    while i < len(body):  # one JSON value, or several on their own lines (parallel calls)
+        try:
+            obj, end = _DECODER.raw_decode(body, i)
+        except (ValueError, RecursionError):
+            return None
+        items += obj if isinstance(obj, list) else [obj]
+        i = _skip(body, end)
+    if not items or not all(isinstance(i, dict) and "name" in i for i in items):
         return None
     calls = [_to_call(item) for item in items]
     return calls if all(isinstance(c, ToolCall) for c in calls) else None
