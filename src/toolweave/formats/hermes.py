@@ -153,15 +153,15 @@ def _bare_calls(text: str) -> list[ToolCall] | None:
     if not body.startswith(("{", "[")):
         return None
     items: list[Any] = []
-    i = 0
-    while i < len(body):  # one JSON value, or several on their own lines (parallel calls)
+    pos = 0
+    while pos < len(body):  # one JSON value, or several on their own lines (parallel calls)
         try:
-            obj, end = _DECODER.raw_decode(body, i)
+            obj, end = _DECODER.raw_decode(body, pos)
         except (ValueError, RecursionError):
             return None
         items += obj if isinstance(obj, list) else [obj]
-        i = _skip(body, end)
-    if not items or not all(isinstance(i, dict) and "name" in i for i in items):
+        pos = _skip(body, end)
+    if not items or not all(isinstance(item, dict) and "name" in item for item in items):
         return None
     calls = [_to_call(item) for item in items]
     return calls if all(isinstance(c, ToolCall) for c in calls) else None
