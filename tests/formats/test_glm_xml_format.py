@@ -104,3 +104,12 @@ def test_json_values_never_contain_the_value_end_tag():
     text = BOUND.assistant_message("", [call]).content
     assert text.count("</arg_value>") == 2
     assert BOUND.parse(text).calls[0].arguments == call.arguments
+
+
+def test_a_call_without_its_tool_call_tag_is_reported_not_taken_as_the_answer():
+    # what Qwen-0.5B writes under glm-xml when left free
+    turn = BOUND.parse("<math_factorial>\n<arg_key>number</arg_key>\n<arg_value>5</arg_value>\n"
+                       "</math_factorial>")
+    assert not turn.calls and len(turn.errors) == 1
+    assert "outside a call" in turn.errors[0].message
+    assert "<arg_key>number" in turn.errors[0].snippet

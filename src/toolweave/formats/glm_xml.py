@@ -106,7 +106,15 @@ class GlmXmlFormat(TextFormat):
             else:
                 errors.append(ParseError(message=call, snippet=snippet(text, start, pos)))
         outside.append(text[pos:])
-        return ParsedTurn(text="".join(outside).strip(), calls=calls, errors=errors)
+        rest = "".join(outside)
+        if (stray := rest.find(KEY)) >= 0:
+            # e.g. "<get_weather><arg_key>city</arg_key>…": a call without its <tool_call>
+            # tag. Reported, so that an unconstrained loop asks for a repair instead of
+            # taking it for the final answer.
+            errors.append(ParseError(
+                message=f"{KEY} outside a call: write {OPEN}name\n{KEY}…{VALUE_END}\n{CLOSE}",
+                snippet=snippet(rest, max(stray - 40, 0), stray + 60)))
+        return ParsedTurn(text=rest.strip(), calls=calls, errors=errors)
 
     def _read_call(self, text: str, start: int, truncated: bool,
                    tags: TagIndex) -> tuple[ToolCall | str, int]:
