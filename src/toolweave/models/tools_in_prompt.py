@@ -45,6 +45,7 @@ def inline_tools(messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     docs = _instructions().substitute(
         tools="\n".join(json.dumps(t, ensure_ascii=False) for t in tools))
     out: list[dict[str, Any]] = []
+    previous = None  # the role of the message before, as given
     for message in messages:
         role, content = message["role"], message.get("content") or ""
         if role == "assistant" and message.get("tool_calls"):
@@ -55,14 +56,13 @@ def inline_tools(messages: list[dict[str, Any]], tools: list[dict[str, Any]]
             out.append({"role": "assistant", "content": f"{content}\n{text}".strip()})
         elif role == "tool":
             response = f"<tool_response>\n{content}\n</tool_response>"
-            if out and out[-1]["role"] == "user" and out[-1].get("tool_results"):
+            if previous == "tool":
                 out[-1]["content"] += "\n" + response  # results of one turn go together
             else:
-                out.append({"role": "user", "content": response, "tool_results": True})
+                out.append({"role": "user", "content": response})
         else:
             out.append({"role": role, "content": content})
-    for message in out:
-        message.pop("tool_results", None)
+        previous = role
     if out and out[0]["role"] == "system":
         out[0] = {"role": "system", "content": f"{out[0]['content']}\n\n{docs}".strip()}
     else:
