@@ -1,6 +1,7 @@
 """BFCL accuracy and wall time per model × tool format × constrained/unconstrained.
 
     .venv/bin/python bench/bfcl_table.py [--models tiny,default] [--formats hermes,glm-xml,openai]
+                                         [--modes constrained,free,native]
                                          [--limit 100] [--out bench-out/bfcl]
                                          [--ray [--workers N] [--threads-per-worker T]]
                                          [--report-only] [--markdown FILE] [--chart PNG]
@@ -65,8 +66,9 @@ class Row:
                       f"{overall.wall_s / overall.tasks:.2f}"]
 
 
-def configurations(models: list[str], formats: list[str]) -> list[tuple[str, str, bool, str]]:
-    """(model, format, constrained, mode label) in table order."""
+def configurations(models: list[str], formats: list[str],
+                   modes: set[str] | None = None) -> list[tuple[str, str, bool, str]]:
+    """(model, format, constrained, mode label) in table order, keeping only ``modes``."""
     out = []
     for model in models:
         for fmt in formats:
@@ -74,7 +76,7 @@ def configurations(models: list[str], formats: list[str]) -> list[tuple[str, str
                 out.append((model, fmt, False, "native"))
             else:
                 out += [(model, fmt, True, "constrained"), (model, fmt, False, "free")]
-    return out
+    return [c for c in out if modes is None or c[3] in modes]
 
 
 def scored_on_disk(out: Path, limit: int) -> tuple[dict[str, CategoryRow], dict[str, int]]:
@@ -104,7 +106,7 @@ def grouped_chart(path: Path, title: str, rows: list[Row]) -> None:
 
     groups = [*NON_LIVE, "overall"]
     width = 0.8 / max(len(rows), 1)
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = plt.subplots(figsize=(max(11.0, 0.8 * len(rows)), 4.5))
     for k, row in enumerate(rows):
         values = [100 * row.rows[g].accuracy if g in row.rows else 0.0 for g in groups]
         ax.bar([i + (k - (len(rows) - 1) / 2) * width for i in range(len(groups))], values,
@@ -124,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="tiny,default")
     parser.add_argument("--formats", default="hermes,glm-xml,openai")
+    parser.add_argument("--modes", default="constrained,free,native",
+                        help="which decodings to run: constrained, free (non-native formats), "
+                             "native (formats the chat template renders, e.g. openai)")
     parser.add_argument("--limit", type=int, default=100, help="tasks per category")
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path("bench-out/bfcl"))
@@ -142,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Row] = []
     for model, fmt, constrained, mode in configurations(
-            [m for m in args.models.split(",") if m], [f for f in args.formats.split(",") if f]):
+            [m for m in args.models.split(",") if m], [f for f in args.formats.split(",") if f],
+            {m for m in args.modes.split(",") if m}):
         out = args.out / f"{model.replace('/', '_')}__{fmt}__{mode}__{args.limit}"
         if args.report_only:
             if not (out / "predictions.jsonl").exists():
