@@ -32,6 +32,7 @@ from toolweave.eval.bfcl_data import NON_LIVE, load_tasks
 from toolweave.eval.bfcl_run import PredictionStore, score
 from toolweave.eval.ray_pool import RayOptions
 from toolweave.eval.report import CategoryRow, summarize
+from toolweave.eval.run_sessions import SessionLog
 from toolweave.formats import get_format
 
 SHORT = {"simple_python": "simple", "multiple": "multiple", "parallel": "parallel",
@@ -47,6 +48,7 @@ class Row:
     mode: str
     rows: dict[str, CategoryRow]
     expected: dict[str, int]  # tasks per category the configuration should have
+    wall_s: float | None  # elapsed time of all its predictions, when every session was recorded
 
     def cells(self) -> list[str]:
         out = [self.model, self.fmt, self.mode]
@@ -61,8 +63,9 @@ class Row:
             out.append(cell)
         overall = self.rows.get("overall")
         if overall is None or not overall.tasks:
-            return out + ["–", "–", "–"]
-        return out + [f"{100 * overall.accuracy:.1f}%", f"{overall.wall_s:.0f}",
+            return out + ["–", "–", "–", "–"]
+        wall = "–" if self.wall_s is None else f"{self.wall_s:.0f}"
+        return out + [f"{100 * overall.accuracy:.1f}%", wall, f"{overall.wall_s:.0f}",
                       f"{overall.wall_s / overall.tasks:.2f}"]
 
 
@@ -80,7 +83,8 @@ def configurations(models: list[str], formats: list[str],
 
 
 def scored_on_disk(out: Path, limit: int) -> tuple[dict[str, CategoryRow], dict[str, int]]:
-    """Score the predictions saved in ``out`` (no model needed)."""
+    """Score the predictions saved in ``out`` (no model needed): rows by category, and the
+    tasks each category should have."""
     tasks = [t for c in NON_LIVE for t in load_tasks(c, limit)]
     expected = {c: sum(t.category == c for t in tasks) for c in NON_LIVE}
     done = PredictionStore(out / "predictions.jsonl").load()
@@ -154,26 +158,31 @@ def main(argv: list[str] | None = None) -> int:
             if not (out / "predictions.jsonl").exists():
                 continue
             by_category, expected = scored_on_disk(out, args.limit)
+            predicted = len(PredictionStore(out / "predictions.jsonl").load())
         else:
             console.rule(f"{model} · {fmt} · {mode}")
             result = run_bfcl(model, NON_LIVE, args.limit, fmt, constrained, out,
                               max_tokens=args.max_tokens, console=console, ray=ray)
             by_category = {r.category: r for r in result.rows}
             expected = {c: by_category[c].tasks for c in NON_LIVE if c in by_category}
-        rows.append(Row(model, fmt, mode, by_category, expected))
+            predicted = len(result.predictions)
+        rows.append(Row(model, fmt, mode, by_category, expected,
+                        SessionLog(out).wall_s(predicted)))
 
     title = (f"BFCL non-live, first {args.limit} tasks per category, max_tokens "
              f"{args.max_tokens} (official bfcl-eval checker)")
     header = ["model", "format", "decoding", *(SHORT[c] for c in NON_LIVE),
-              "overall", "model s", "s/task"]
+              "overall", "wall s", "model s", "s/task"]
     table = Table(title=title)
     for i, name in enumerate(header):
         table.add_column(name, justify="left" if i < 3 else "right")
     for row in rows:
         table.add_row(*row.cells())
     console.print(table)
-    console.print("model s: summed model time of all predictions (tasks on Ray workers overlap, "
-                  "so it can exceed the wall time); (n/N): a category not complete yet.")
+    console.print("wall s: elapsed time of the row's runs (– where some were not recorded); "
+                  "model s: summed model time of all predictions (tasks on Ray workers overlap, "
+                  "so it can exceed the wall time); s/task: model s per task; "
+                  "(n/N): a category not complete yet.")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(markdown(title, header, rows), encoding="utf-8")

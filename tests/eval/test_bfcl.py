@@ -23,6 +23,7 @@ from toolweave.eval.bfcl_data import (
 )
 from toolweave.eval.bfcl_oracle import OracleModel, answer_key_defects, oracle_output
 from toolweave.eval.bfcl_run import Prediction, PredictionStore, score
+from toolweave.eval.run_sessions import SessionLog
 from toolweave.models.base import StreamingModel
 
 PER_CATEGORY = 20
@@ -176,6 +177,11 @@ def test_resume_predicts_nothing_new_and_scores_the_same(tmp_path):
     for name in ("report.md", "accuracy.png", "scores.jsonl", "run.json"):
         assert (tmp_path / name).stat().st_size > 0
     assert "| **overall** | 12 | 12 | 100.0% |" in (tmp_path / "report.md").read_text()
+    # the run that predicted is one session; the resumed run that added nothing is not kept
+    sessions = list(SessionLog(tmp_path).load().values())
+    assert [(s.new_predictions, s.where) for s in sessions] == [(12, "serial")]
+    assert SessionLog(tmp_path).wall_s(12) == sessions[0].wall_s > 0
+    assert "- wall time of all predictions in this folder:" in (tmp_path / "report.md").read_text()
     with pytest.raises(ValueError, match="another --out"):
         run_bfcl(Refusing(), cats, 4, "glm-xml", True, tmp_path, console=QUIET,
                  show_progress=False)
@@ -189,6 +195,10 @@ def test_resume_completes_a_partial_run(tmp_path):
                       console=QUIET, show_progress=False)
     assert result.new_predictions == 4
     assert result.accuracy() == 1.0
+    # one prediction came from no recorded session, so the folder's wall time is unknown
+    assert [s.new_predictions for s in SessionLog(tmp_path).load().values()] == [4]
+    assert SessionLog(tmp_path).wall_s(5) is None
+    assert "wall time" not in (tmp_path / "report.md").read_text()
 
 
 # -- a real model --------------------------------------------------------------------------------

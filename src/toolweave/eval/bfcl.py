@@ -2,14 +2,17 @@
 
 An out dir holds one configuration (model, format, constrained, max_tokens), recorded in
 ``run.json``; re-running into it resumes (tasks already predicted are skipped) and re-scores
-everything. Files: ``predictions.jsonl``, ``scores.jsonl``, ``report.md``, ``accuracy.png``.
+everything. Files: ``predictions.jsonl``, ``scores.jsonl``, ``sessions.jsonl`` (the wall time of
+each invocation that predicted something), ``report.md``, ``accuracy.png``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -29,6 +32,7 @@ from toolweave.eval.bfcl_run import (
 from toolweave.eval.jsonl_store import check_run_config
 from toolweave.eval.ray_pool import RayOptions, load_source, model_name
 from toolweave.eval.report import CategoryRow, summarize, write_report
+from toolweave.eval.run_sessions import SessionLog
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
 
@@ -80,9 +84,13 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     check_run_config(out / "run.json", config)
     store = PredictionStore(out / "predictions.jsonl")
     before = len(store.load())
+    started, clock = datetime.now(UTC), time.perf_counter()
     done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
                                    max_tokens=max_tokens, prompting=prompting,
                                    console=console, show_progress=show_progress, ray=ray))
+    added = len(store.load()) - before
+    sessions = SessionLog(out)
+    sessions.add(started, time.perf_counter() - clock, added, where(ray))
     predictions = [done[t.id] for t in tasks]
     scores = [score(t, p) for t, p in zip(tasks, predictions, strict=True)]
     write_scores(out / "scores.jsonl", scores)
@@ -94,5 +102,16 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
               f"(grammar applied on {applied}/{len(predictions)} turns), "
               f"max_tokens {max_tokens}, {per_category} tasks per category"),
              "- scored by the official `bfcl-eval` AST checker"]
+    wall_s = sessions.wall_s(len(store.load()))
+    if wall_s is not None:
+        notes.append(f"- wall time of all predictions in this folder: {wall_s:.0f} s")
     write_report(out, rows, f"BFCL — {config['model']} · {fmt} · {mode}", notes, console)
-    return BfclResult(rows, predictions, scores, len(store.load()) - before, out)
+    return BfclResult(rows, predictions, scores, added, out)
+
+
+def where(ray: RayOptions | None) -> str:
+    """Where a session ran, as `RunSession.where` records it."""
+    if ray is None:
+        return "serial"
+    workers = ray.workers if ray.workers is not None else "auto"
+    return f"ray: {workers} workers × {ray.threads_per_worker} threads"
