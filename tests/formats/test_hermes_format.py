@@ -49,6 +49,12 @@ def test_no_call_is_a_final_answer():
     '<tool_call>\n{"function": {"name": "add", "arguments": {"a": 1}}}\n</tool_call>',  # OpenAI
     '<tool_call>\n[{"name": "add", "arguments": {"a": 1}}]\n</tool_call>',     # a list of one
     '<tool_call>  {"name": " add ", "parameters": {"a": 1}}  </tool_call>',
+    # Qwen2.5-Coder's template shows the call as {{"name": ...}}; models copy it, with or
+    # without the tags, and close it two or three times
+    '<tool_call>\n{{"name": "add", "arguments": {"a": 1}}}\n</tool_call>',
+    '{{"name": "add", "arguments": {"a": 1}}}',
+    '{{ "name": "add", "arguments": {"a": 1}}}}',
+    '{"name": "add", "arguments": {"a": 1}}\n```',  # a closing fence that was never opened
 ])
 def test_tolerated_quirks(text):
     turn = FMT.parse(text)
@@ -144,3 +150,13 @@ def test_several_bare_calls_one_per_line_are_parallel_calls():
 def test_bare_json_followed_by_prose_is_not_a_call():
     turn = FMT.parse('{"name": "add", "arguments": {"a": 1}} and then I would add more')
     assert not turn.calls and turn.text.startswith('{"name"')
+
+
+def test_doubled_braces_on_several_bare_calls():
+    turn = FMT.parse('{{"name": "add", "arguments": {"a": 1}}}\n{{"name": "add", "arguments": {"a": 2}}}')
+    assert turn.ok and [c.arguments for c in turn.calls] == [{"a": 1}, {"a": 2}]
+
+
+def test_doubled_braces_around_prose_are_not_a_call():
+    turn = FMT.parse("{{ not json }}")
+    assert turn.calls == [] and turn.text == "{{ not json }}"

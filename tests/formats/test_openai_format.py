@@ -30,6 +30,15 @@ def test_calls_left_in_the_text_are_read_as_hermes():
     assert not cut.ok
 
 
+def test_calls_copied_from_qwen_coder_template_doubled_braces():
+    # Qwen2.5-Coder-1.5B's own answers under its chat template (bench/bfcl_table, openai)
+    for text, args in [('{{"name": "math_factorial", "arguments": {"number": 5}}}', {"number": 5}),
+                       ('{{"name": "math_hypot", "arguments": {"x": 4, "y": 5}}}}',
+                        {"x": 4, "y": 5})]:
+        turn = FMT.parse_completion(Completion(text=text))
+        assert turn.ok and turn.text == "" and turn.calls[0].arguments == args
+
+
 def test_history_and_results():
     calls = [ToolCall(id="c1", name="add", arguments={}), ToolCall(id="c2", name="add")]
     message = FMT.assistant_message("", calls)

@@ -128,7 +128,8 @@ def _args_rule(builder: GrammarBuilder, tool: ToolSpec, i: int) -> str:
 
 def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
     """Read ``<tool_call>`` blocks. Tolerates a missing closing tag at the very end, code
-    fences, an extra ``}``, and ``arguments`` given as a JSON string; reports anything else
+    fences, an extra ``}``, an object opened with ``{{`` (as Qwen2.5-Coder's template shows
+    it), and ``arguments`` given as a JSON string; reports anything else
     (single quotes, bad JSON) as a `ParseError` while keeping the calls that did parse."""
     outside: list[str] = []
     calls: list[ToolCall] = []
@@ -149,18 +150,19 @@ def _bare_calls(text: str) -> list[ToolCall] | None:
     """Calls written as bare JSON (no tags) when that JSON is the whole turn, else None."""
     body = text.strip()
     if fence := _FENCE.match(body):
-        body = body[fence.end():].removesuffix("```").strip()
+        body = body[fence.end():]
+    body = body.removesuffix("```").strip()  # a closing fence, even one that was never opened
     if not body.startswith(("{", "[")):
         return None
     items: list[Any] = []
     pos = 0
     while pos < len(body):  # one JSON value, or several on their own lines (parallel calls)
         try:
-            obj, end = _DECODER.raw_decode(body, pos)
+            obj, end = _DECODER.raw_decode(body, _inside_doubled_brace(body, pos))
         except (ValueError, RecursionError):
             return None
         items += obj if isinstance(obj, list) else [obj]
-        pos = _skip(body, end)
+        pos = _skip_extra_braces(body, end)
     if not items or not all(isinstance(item, dict) and "name" in item for item in items):
         return None
     calls = [_to_call(item) for item in items]
@@ -173,6 +175,7 @@ def _read_block(text: str, start: int, truncated: bool, calls: list[ToolCall],
     i = _skip(text, start + len(OPEN))
     if fence := _FENCE.match(text, i):
         i = _skip(text, fence.end())
+    i = _inside_doubled_brace(text, i)
     try:
         obj, end = _decode(text, i, tags)
     except (ValueError, RecursionError) as exc:
@@ -188,8 +191,7 @@ def _read_block(text: str, start: int, truncated: bool, calls: list[ToolCall],
     end = _skip(text, end)
     if text.startswith("```", end):
         end = _skip(text, end + 3)
-    while text.startswith("}", end):  # small models often close the object once too often
-        end = _skip(text, end + 1)
+    end = _skip_extra_braces(text, end)
     if text.startswith(CLOSE, end):
         end += len(CLOSE)
     elif end < len(text) and not text.startswith(OPEN, end):
@@ -263,6 +265,26 @@ def _to_call(obj: Any) -> ToolCall | str:
 
 def _skip(text: str, i: int) -> int:
     return _WS.match(text, i).end()
+
+
+def _inside_doubled_brace(text: str, i: int) -> int:
+    """Where the call object starts when it opens with ``{{``. Qwen2.5-Coder's chat template
+    shows the call as ``{{"name": …, "arguments": …}}`` (a Jinja escape left inside a string
+    literal), and models that copy it open the object twice. ``{{`` is never valid JSON, so
+    stepping over the outer brace reads no valid input differently; the extra closing brace is
+    then skipped like any other (`_skip_extra_braces`)."""
+    if text.startswith("{", i) and text.startswith("{", inner := _skip(text, i + 1)):
+        return inner
+    return i
+
+
+def _skip_extra_braces(text: str, i: int) -> int:
+    """Past whitespace and stray ``}`` after a call: small models often close the object once
+    too often (or twice, after opening it with ``{{``)."""
+    i = _skip(text, i)
+    while text.startswith("}", i):
+        i = _skip(text, i + 1)
+    return i
 
 
 def _next_open(tags: TagIndex, i: int) -> int:
