@@ -49,7 +49,7 @@ def test_no_call_is_a_final_answer():
     '<tool_call>\n{"function": {"name": "add", "arguments": {"a": 1}}}\n</tool_call>',  # OpenAI
     '<tool_call>\n[{"name": "add", "arguments": {"a": 1}}]\n</tool_call>',     # a list of one
     '<tool_call>  {"name": " add ", "parameters": {"a": 1}}  </tool_call>',
-    # Qwen2.5-Coder's template shows the call as {{"name": ...}}; models copy it, with or
+    # the 1.5B bench model's template shows the call as {{"name": ...}}; models copy it, with or
     # without the tags, and close it two or three times
     '<tool_call>\n{{"name": "add", "arguments": {"a": 1}}}\n</tool_call>',
     '{{"name": "add", "arguments": {"a": 1}}}',

@@ -128,7 +128,7 @@ def _args_rule(builder: GrammarBuilder, tool: ToolSpec, i: int) -> str:
 
 def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
     """Read ``<tool_call>`` blocks. Tolerates a missing closing tag at the very end, code
-    fences, an extra ``}``, an object opened with ``{{`` (as Qwen2.5-Coder's template shows
+    fences, an extra ``}``, an object opened with ``{{`` (as some chat templates show
     it), and ``arguments`` given as a JSON string; reports anything else
     (single quotes, bad JSON) as a `ParseError` while keeping the calls that did parse."""
     outside: list[str] = []
@@ -268,9 +268,9 @@ def _skip(text: str, i: int) -> int:
 
 
 def _inside_doubled_brace(text: str, i: int) -> int:
-    """Where the call object starts when it opens with ``{{``. Qwen2.5-Coder's chat template
-    shows the call as ``{{"name": …, "arguments": …}}`` (a Jinja escape left inside a string
-    literal), and models that copy it open the object twice. ``{{`` is never valid JSON, so
+    """Where the call object starts when it opens with ``{{``. Some chat templates (the one in
+    the Qwen2.5-Coder-1.5B GGUF of the bench model) show the call as ``{{"name": …}}``, a Jinja
+    escape left inside a string literal, and models that copy it open the object twice. ``{{`` is never valid JSON, so
     stepping over the outer brace reads no valid input differently; the extra closing brace is
     then skipped like any other (`_skip_extra_braces`)."""
     if text.startswith("{", i) and text.startswith("{", inner := _skip(text, i + 1)):
