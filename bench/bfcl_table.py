@@ -110,16 +110,18 @@ def grouped_chart(path: Path, title: str, rows: list[Row]) -> None:
 
     groups = [*NON_LIVE, "overall"]
     width = 0.8 / max(len(rows), 1)
-    fig, ax = plt.subplots(figsize=(max(11.0, 0.8 * len(rows)), 4.5))
+    colors = plt.get_cmap("tab20").colors  # 20 distinct colours: rows up to 20 stay apart
+    fig, ax = plt.subplots(figsize=(max(11.0, 0.8 * len(rows)) + 3, 4.5))
     for k, row in enumerate(rows):
         values = [100 * row.rows[g].accuracy if g in row.rows else 0.0 for g in groups]
         ax.bar([i + (k - (len(rows) - 1) / 2) * width for i in range(len(groups))], values,
-               width, label=f"{row.model} · {row.fmt} · {row.mode}")
+               width, label=f"{row.model} · {row.fmt} · {row.mode}",
+               color=colors[k % len(colors)])
     ax.set_xticks(range(len(groups)), [SHORT.get(g, g) for g in groups])
     ax.set_ylim(0, 105)
     ax.set_ylabel("accuracy (%)")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside, not over, bars
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
