@@ -82,16 +82,17 @@ def configurations(models: list[str], formats: list[str],
     return [c for c in out if modes is None or c[3] in modes]
 
 
-def scored_on_disk(out: Path, limit: int) -> tuple[dict[str, CategoryRow], dict[str, int]]:
-    """Score the predictions saved in ``out`` (no model needed): rows by category, and the
-    tasks each category should have."""
+def scored_on_disk(out: Path, limit: int
+                   ) -> tuple[dict[str, CategoryRow], dict[str, int], float | None]:
+    """Score the predictions saved in ``out`` (no model needed): rows by category, the tasks
+    each category should have, and the wall time of all predictions (None if not recorded)."""
     tasks = [t for c in NON_LIVE for t in load_tasks(c, limit)]
     expected = {c: sum(t.category == c for t in tasks) for c in NON_LIVE}
     done = PredictionStore(out / "predictions.jsonl").load()
     have = [t for t in tasks if t.id in done]
     predictions = [done[t.id] for t in have]
     rows = summarize(predictions, [score(t, p) for t, p in zip(have, predictions, strict=True)])
-    return {r.category: r for r in rows}, expected
+    return {r.category: r for r in rows}, expected, SessionLog(out).wall_s(len(done))
 
 
 def markdown(title: str, header: list[str], rows: list[Row]) -> str:
@@ -159,17 +160,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.report_only:
             if not (out / "predictions.jsonl").exists():
                 continue
-            by_category, expected = scored_on_disk(out, args.limit)
-            predicted = len(PredictionStore(out / "predictions.jsonl").load())
+            by_category, expected, wall_s = scored_on_disk(out, args.limit)
         else:
             console.rule(f"{model} · {fmt} · {mode}")
             result = run_bfcl(model, NON_LIVE, args.limit, fmt, constrained, out,
                               max_tokens=args.max_tokens, console=console, ray=ray)
             by_category = {r.category: r for r in result.rows}
             expected = {c: by_category[c].tasks for c in NON_LIVE if c in by_category}
-            predicted = len(result.predictions)
-        rows.append(Row(model, fmt, mode, by_category, expected,
-                        SessionLog(out).wall_s(predicted)))
+            wall_s = result.wall_s
+        rows.append(Row(model, fmt, mode, by_category, expected, wall_s))
 
     title = (f"BFCL non-live, first {args.limit} tasks per category, max_tokens "
              f"{args.max_tokens} (official bfcl-eval checker)")

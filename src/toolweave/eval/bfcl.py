@@ -46,6 +46,7 @@ class BfclResult:
     scores: list[Score]
     new_predictions: int  # made by this call (0 when everything was already on disk)
     out_dir: Path
+    wall_s: float | None = None  # elapsed time of every prediction on disk, when all recorded
 
     def accuracy(self, category: str = "overall") -> float:
         return next(r.accuracy for r in self.rows if r.category == category)
@@ -88,9 +89,9 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     done = asyncio.run(predict_all(tasks, model, fmt, constrained, store,
                                    max_tokens=max_tokens, prompting=prompting,
                                    console=console, show_progress=show_progress, ray=ray))
-    added = len(store.load()) - before
+    on_disk = len(store.load())
     sessions = SessionLog(out)
-    sessions.add(started, time.perf_counter() - clock, added, where(ray))
+    sessions.add(started, time.perf_counter() - clock, on_disk - before, _where_it_ran(ray))
     predictions = [done[t.id] for t in tasks]
     scores = [score(t, p) for t, p in zip(tasks, predictions, strict=True)]
     write_scores(out / "scores.jsonl", scores)
@@ -102,14 +103,14 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
               f"(grammar applied on {applied}/{len(predictions)} turns), "
               f"max_tokens {max_tokens}, {per_category} tasks per category"),
              "- scored by the official `bfcl-eval` AST checker"]
-    wall_s = sessions.wall_s(len(store.load()))
+    wall_s = sessions.wall_s(on_disk)
     if wall_s is not None:
         notes.append(f"- wall time of all predictions in this folder: {wall_s:.0f} s")
     write_report(out, rows, f"BFCL — {config['model']} · {fmt} · {mode}", notes, console)
-    return BfclResult(rows, predictions, scores, added, out)
+    return BfclResult(rows, predictions, scores, on_disk - before, out, wall_s)
 
 
-def where(ray: RayOptions | None) -> str:
+def _where_it_ran(ray: RayOptions | None) -> str:
     """Where a session ran, as `RunSession.where` records it."""
     if ray is None:
         return "serial"

@@ -270,9 +270,10 @@ def _skip(text: str, i: int) -> int:
 def _inside_doubled_brace(text: str, i: int) -> int:
     """Where the call object starts when it opens with ``{{``. Some chat templates (the one in
     the Qwen2.5-Coder-1.5B GGUF of the bench model) show the call as ``{{"name": …}}``, a Jinja
-    escape left inside a string literal, and models that copy it open the object twice. ``{{`` is never valid JSON, so
-    stepping over the outer brace reads no valid input differently; the extra closing brace is
-    then skipped like any other (`_skip_extra_braces`)."""
+    escape left inside a string literal, and models that copy it open the object twice.
+    ``{{`` is never valid JSON, so stepping over the outer brace reads no valid input
+    differently; the extra closing brace is then skipped like any other
+    (`_skip_extra_braces`)."""
     if text.startswith("{", i) and text.startswith("{", inner := _skip(text, i + 1)):
         return inner
     return i
