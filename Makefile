@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test teacher bench bench-overhead bench-parallel clean
+.PHONY: setup demo test teacher bench bench-overhead bench-parallel bench-agent clean
 
 setup: $(STAMP)
 
@@ -47,6 +47,11 @@ bench: $(STAMP)
 
 bench-parallel: $(STAMP)
 	$(PY) bench/parallel.py
+
+# Real models (default, tiny) × strategies on bench/agent_suite.yaml; resumes runs/bench-agent.
+bench-agent: $(STAMP)
+	$(PY) bench/agent.py --chart docs/results/agent/bench.png \
+	  --markdown docs/results/agent/table.md
 
 # smolagents and LangGraph live only in the bench environment, never in toolweave's own.
 $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt

@@ -40,6 +40,21 @@ tasks:
     assert suite.tasks[1].answer == ["1.5", "one and a half"]
 
 
+def test_min_calls_is_optional_checked_and_not_part_of_the_fingerprint(tmp_path):
+    suite = load_suite(write(tmp_path, """
+tasks:
+  - {id: a, question: q, answer: x, min_calls: 3}
+  - {id: b, question: q, answer: x}
+  - {id: c, question: q, calls: [{name: calculator}], min_calls: 2}
+"""))
+    assert [t.min_calls for t in suite.tasks] == [3, None, 2]
+    before = suite.fingerprint(suite.tasks[0])
+    suite.tasks[0].min_calls = 5  # like `answer`, it changes the report, not the run
+    assert suite.fingerprint(suite.tasks[0]) == before
+    line = json.dumps(suite.tasks[0].model_dump(mode="json", exclude_none=True))
+    assert load_suite(write(tmp_path, line + "\n", "s.jsonl")).tasks[0].min_calls == 5
+
+
 def test_jsonl_is_the_same_document(tmp_path):
     yaml_suite = load_suite(EXAMPLE)
     header = yaml_suite.model_dump(mode="json", exclude={"tasks"}, exclude_none=True)
@@ -68,6 +83,12 @@ def test_jsonl_is_the_same_document(tmp_path):
      "tools[0].parameters: not a valid JSON Schema"),
     ("tasks:\n  - {id: a, question: q, answer: x, tools: [{name: 'bad name'}]}\n",
      "task 1 (id 'a'): tools[0].name: tool name 'bad name' must be"),
+    ("tasks:\n  - {id: a, question: q, answer: x, min_calls: -1}\n",
+     "task 1 (id 'a'): min_calls: Input should be greater than or equal to 0"),
+    ("tasks:\n  - {id: a, question: q, calls: [{name: c}, {name: c}], min_calls: 1}\n",
+     "task 1 (id 'a'): min_calls 1 disagrees with the 2 expected calls"),
+    ("tasks:\n  - {id: a, question: q, calls: [], min_calls: 1}\n",
+     "task 1 (id 'a'): min_calls 1 disagrees with the 0 expected calls"),
     ("tasks: [1, 2\n", "not valid YAML"),
     ("- just a list\n", "a mapping with a 'tasks' list"),
 ])

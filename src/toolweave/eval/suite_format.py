@@ -137,6 +137,9 @@ class SuiteTask(_Strict):
     answer: list[str] | None = None  # acceptable final answers (a single one is a list of 1)
     calls: list[ExpectedCall] | None = None
     ordered_calls: bool = False  # expected calls must occur in this order
+    # the fewest tool calls a right run needs; reports compare the calls made against it.
+    # It changes no run, so (like `answer`) it is no part of the run's fingerprint.
+    min_calls: int | None = Field(default=None, ge=0)
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("id", "question")
@@ -168,6 +171,11 @@ class SuiteTask(_Strict):
     def _expects_something(self) -> SuiteTask:
         if self.answer is None and self.calls is None:
             raise ValueError("give an expected 'answer', expected 'calls', or both")
+        # a passing run makes every expected call (and none for `calls: []`)
+        if self.min_calls is not None and self.calls is not None and (
+                self.min_calls < len(self.calls) or (not self.calls and self.min_calls)):
+            raise ValueError(f"min_calls {self.min_calls} disagrees with the {len(self.calls)} "
+                             "expected calls")
         return self
 
 class Suite(_Strict):
