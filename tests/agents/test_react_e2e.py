@@ -35,7 +35,7 @@ FORMATS = ["hermes", "glm-xml", "plaintext"]
 async def test_tiny_model_runs_always_parse_and_end(tiny, fmt):
     """50 runs with the 135M model, spread over the three constrainable formats (17, 17, 16),
     each question asked with tool_choice auto and first: zero unparseable steps, every run ends
-    with an answer or a budget stop (the model is weak; what is checked is the runtime, not
+    with an answer or a budget stop, and with an answer whenever a call succeeded (the model is weak; what is checked is the runtime, not
     quality). A turn the step's token cap cuts inside a call is a budget event ("truncated"),
     not an unparseable step."""
     ends, truncated = {}, 0
@@ -49,7 +49,9 @@ async def test_tiny_model_runs_always_parse_and_end(tiny, fmt):
         assert not bad, (fmt, question, bad[0].error, bad[0].completion.text)
         assert trace.stop_reason in {"answer", "max_steps", "max_tokens", "stuck"}, trace
         truncated += sum(s.kind == "truncated" for s in trace.steps)
-        assert (trace.answer is not None) == (trace.stop_reason == "answer")
+        # an answer on every stop once a call succeeded (the answer turn from the evidence)
+        evidence = any(o.ok for s in trace.steps for o in s.observations)
+        assert trace.answer is not None or (not evidence and trace.stop_reason != "answer")
         ends[trace.stop_reason] = ends.get(trace.stop_reason, 0) + 1
     print(fmt, ends, "truncated steps:", truncated)
 

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from toolweave.agents import Agent
+from toolweave.agents.answer import ANSWER_GRAMMAR
 from toolweave.models import Scripted
 from toolweave.tools import tool
 from toolweave.types import Completion, Trace, Usage
@@ -57,20 +58,32 @@ async def test_calls_then_answer(tmp_path):
     assert model.kwargs[0]["constraint"].kind == "grammar"
 
 
-async def test_max_steps_stops_the_run():
-    model = Scripted([call("add", a=i, b=1) for i in range(10)])
+async def test_max_steps_stops_the_run_with_an_answer_from_the_evidence():
+    model = Scripted([*(call("add", a=i, b=1) for i in range(3)), "The sum is 3."])
     trace = await Agent(model, [add], max_steps=3).arun("loop")
-    assert trace.stop_reason == "max_steps" and trace.answer is None
-    assert len(trace.steps) == 3 and len(model.calls) == 3
+    assert (trace.stop_reason, trace.answer) == ("max_steps", "The sum is 3.")
+    assert [s.kind for s in trace.steps] == ["act", "act", "act", "answer"]
+    # one turn past the budget, asked for the answer, offered no call
+    last = model.calls[3][-1].content
+    assert "Answer the question now" in last and "loop" in last
+    assert model.kwargs[3]["constraint"].value == ANSWER_GRAMMAR
+
+
+async def test_no_answer_turn_without_evidence():
+    model = Scripted([call("explode", x=str(i)) for i in range(3)])
+    trace = await Agent(model, [explode], max_steps=3).arun("loop")
+    assert (trace.stop_reason, trace.answer) == ("max_steps", None)
+    assert len(model.calls) == 3
 
 
 async def test_token_budget_stops_the_run():
     heavy = Completion(text=call("add", a=1, b=1), usage=Usage(prompt_tokens_evaluated=600,
                                                                  completion_tokens=50))
     heavy2 = heavy.model_copy(update={"text": call("add", a=2, b=2)})
-    model = Scripted([heavy, heavy2, "never reached"])
+    model = Scripted([heavy, heavy2, "2 and 4", "never reached"])
     trace = await Agent(model, [add], max_tokens=1000).arun("x")
-    assert trace.stop_reason == "max_tokens" and len(model.calls) == 2
+    assert trace.stop_reason == "max_tokens" and len(model.calls) == 3
+    assert trace.answer == "2 and 4"
 
 
 async def test_wall_clock_budget_stops_the_run():
@@ -114,6 +127,47 @@ async def test_repeated_call_is_nudged_once_then_stopped():
     assert nudge.error == "repeated_call" and "already called explode" in nudge.content
     # the repeat was answered from memory, not run again
     assert trace.steps[1].observations[0].started_at == 0.0
+
+
+async def test_repeat_of_a_successful_call_ends_with_the_answer():
+    """A turn that asks only for what the run already has: the model is done looking up."""
+    model = Scripted([call("add", a=1, b=2), call("add", a=1, b=2), "It is 3."])
+    trace = await Agent(model, [add]).arun("1+2?")
+    assert (trace.answer, trace.stop_reason) == ("It is 3.", "answer")
+    assert [s.kind for s in trace.steps] == ["act", "act", "answer"]
+    # the repeated turn was never shown back: the model copies its own turns
+    assert [m.role for m in model.calls[2]] == ["system", "user", "assistant", "user", "user"]
+
+
+async def test_duplicate_calls_in_one_turn_run_once():
+    runs = []
+
+    @tool
+    def record(x: str) -> str:
+        """Records x."""
+        runs.append(x)
+        return x
+
+    turn = "\n".join([call("record", x="a"), call("record", x="a"), call("record", x="b")])
+    model = Scripted([turn, "a and b"])
+    trace = await Agent(model, [record]).arun("x")
+    assert sorted(runs) == ["a", "b"]
+    assert [o.error for o in trace.steps[0].observations] == [None, "duplicate_call", None]
+    assert model.calls[1][-1].content.count("<tool_response>") == 2
+
+
+async def test_follow_up_turns_run_their_first_new_call_only():
+    first = "\n".join([call("add", a=1, b=1), call("add", a=2, b=2)])
+    follow = "\n".join([call("add", a=1, b=1), call("add", a=3, b=3), call("add", a=4, b=4)])
+    model = Scripted([first, follow, "done"])
+    trace = await Agent(model, [add]).arun("x")
+    assert [o.content for o in trace.steps[0].observations] == ["2", "4"]
+    assert [o.ok for o in trace.steps[1].observations] == [False, True, True]
+    # the first turn may write a fan-out; later ones fewer calls, and only the first new runs
+    assert '( "\\n" tw-call ){0,5}' in model.kwargs[0]["constraint"].value
+    assert '( "\\n" tw-call ){0,2}' in model.kwargs[1]["constraint"].value
+    shown = model.calls[2][-1].content
+    assert "<tool_response>\n6\n</tool_response>" in shown and "8" not in shown
 
 
 async def test_calls_of_one_step_run_concurrently():

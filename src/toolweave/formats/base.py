@@ -58,7 +58,7 @@ class ToolFormat(Protocol):
 
     def render(self, tools: Sequence[ToolSpec]) -> str: ...
     def grammar(self, tools: Sequence[ToolSpec],
-                require_call: bool = False) -> Constraint | None: ...
+                require_call: bool = False, max_calls: int = ...) -> Constraint | None: ...
     def parse(self, text: str) -> ParsedTurn: ...
     def parse_completion(self, completion: Completion) -> ParsedTurn: ...
     def assistant_message(self, text: str, calls: Sequence[ToolCall]) -> Message: ...
@@ -120,8 +120,14 @@ FREE_TEXT_MAX_CHARS = 1200
 # When a call is required, the text before it is a thought: short, so that a rambling model
 # reaches its call within the step's token budget.
 THOUGHT_MAX_CHARS = 160
-# Every turn's grammar allows at most 6 calls (`tw-call ( "\n" tw-call ){0,5}`): a looping small
-# model stops instead of filling its token budget with copies of one call.
+# A turn's grammar allows at most MAX_CALLS calls (`calls_rule`): a looping small model stops
+# instead of filling its token budget with copies of one call. Agents may ask for fewer.
+MAX_CALLS = 6
+
+
+def calls_rule(call: str, max_calls: int = MAX_CALLS) -> str:
+    """GBNF for one to ``max_calls`` ``call``s, one per line."""
+    return f'{call} ( "\\n" {call} ){{0,{max(1, max_calls) - 1}}}'
 
 
 def add_free_text_rule(builder) -> None:
@@ -215,19 +221,23 @@ class TextFormat:
         """A copy of this format that knows ``tools`` (for schema-aware parsing)."""
         return type(self)(tools)
 
-    def grammar(self, tools: Sequence[ToolSpec], require_call: bool = False) -> Constraint | None:
+    def grammar(self, tools: Sequence[ToolSpec], require_call: bool = False,
+                max_calls: int = MAX_CALLS) -> Constraint | None:
         """The GBNF grammar of one assistant turn; built once per tool set.
 
         ``require_call`` leaves out the final-answer path: the turn must call a tool (a
         ``tool_choice="required"`` for models that would otherwise answer from memory).
+        ``max_calls`` caps the calls of the turn.
         """
         return cached_grammar(
             self.name, tools,
-            lambda ts: Constraint.grammar(self.build_grammar(ts, require_call and bool(ts))),
-            variant=":required" if require_call else "")
+            lambda ts: Constraint.grammar(self.build_grammar(ts, require_call and bool(ts),
+                                                             max_calls=max_calls)),
+            variant=(":required" if require_call else "")
+            + (f":calls{max_calls}" if max_calls != MAX_CALLS else ""))
 
-    def build_grammar(self, tools: list[ToolSpec],
-                      require_call: bool = False) -> str:  # pragma: no cover - abstract
+    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False,
+                      max_calls: int = MAX_CALLS) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def parse(self, text: str) -> ParsedTurn:

@@ -23,11 +23,13 @@ from typing import Any
 
 from toolweave.constraints.gbnf import GrammarBuilder, literal
 from toolweave.formats.base import (
+    MAX_CALLS,
     ParsedTurn,
     ParseError,
     TagIndex,
     TextFormat,
     add_free_text_rule,
+    calls_rule,
     dumps,
     function_entry,
     function_schema,
@@ -66,7 +68,8 @@ class GlmXmlFormat(TextFormat):
         lines = [dumps(function_entry(t)) for t in tools]
         return "\n".join([_HEADER, *lines, _FOOTER])
 
-    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False) -> str:
+    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False,
+                      max_calls: int = MAX_CALLS) -> str:
         builder = GrammarBuilder()
         add_free_text_rule(builder)
         builder.rule("tw-raw", "[^<]*")  # a raw string value; `<` would open a tag
@@ -77,7 +80,7 @@ class GlmXmlFormat(TextFormat):
             return builder.text()
         builder.rule("tw-call", literal(OPEN) + " ( " + " | ".join(alternatives) + " ) "
                      + literal(CLOSE))
-        calls = 'tw-thought tw-call ( "\\n" tw-call ){0,5}'  # short thought: see hermes
+        calls = 'tw-thought ' + calls_rule("tw-call", max_calls)  # short thought: see hermes
         builder.rule("root", calls if require_call else f"tw-free | {calls}")
         return builder.text()
 

@@ -22,12 +22,14 @@ from typing import Any
 from toolweave.constraints.gbnf import GrammarBuilder, literal
 from toolweave.formats.base import (
     FREE_TEXT_MAX_CHARS,
+    MAX_CALLS,
     ParsedTurn,
     ParseError,
     TagIndex,
     TextFormat,
     add_free_text_rule,
     cached_grammar,
+    calls_rule,
     dumps,
     function_entry,
     function_schema,
@@ -69,7 +71,7 @@ class HermesFormat(TextFormat):
             variant=":reasoned")
 
     def build_grammar(self, tools: list[ToolSpec], require_call: bool = False,
-                      reason_first: bool = False) -> str:
+                      reason_first: bool = False, max_calls: int = MAX_CALLS) -> str:
         builder = GrammarBuilder()
         add_free_text_rule(builder)
         alternatives = []
@@ -89,10 +91,10 @@ class HermesFormat(TextFormat):
         # Several bare calls go one per line; a newline after the last is allowed too, so
         # that a model closing its JSON with a newline is not forced into another call.
         builder.rule("tw-bare-1", literal('{"name": ') + names + literal("}"))
-        builder.rule("tw-bare", 'tw-bare-1 ( "\\n" tw-bare-1 ){0,5} "\\n"?')
+        builder.rule("tw-bare", calls_rule("tw-bare-1", max_calls) + ' "\\n"?')
         # A thought before calls is short (so a rambling model still reaches its call within the
         # step's tokens, and a turn is never cut inside a call); only an answer may be long.
-        calls = 'tw-call ( "\\n" tw-call ){0,5}'
+        calls = calls_rule("tw-call", max_calls)
         # A required call comes at once: a small model made to "think" first talks itself
         # into made-up facts, then calls with whatever its thought ended on.
         if reason_first:

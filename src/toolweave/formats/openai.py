@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from toolweave.formats.base import ParsedTurn, check_results, guarded_parse
+from toolweave.formats.base import MAX_CALLS, ParsedTurn, check_results, guarded_parse
 from toolweave.formats.hermes import parse_hermes
 from toolweave.types import Completion, Constraint, Message, ToolCall, ToolSpec
 
@@ -31,7 +31,8 @@ class OpenAIFormat:
         """Nothing: the tools travel in the request, not the prompt."""
         return ""
 
-    def grammar(self, tools: Sequence[ToolSpec], require_call: bool = False) -> Constraint | None:
+    def grammar(self, tools: Sequence[ToolSpec], require_call: bool = False,
+                max_calls: int = MAX_CALLS) -> Constraint | None:
         """None: the backend constrains (or parses) its own calls."""
         return None
 

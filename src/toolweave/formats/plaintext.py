@@ -26,10 +26,12 @@ from typing import Any
 
 from toolweave.constraints.gbnf import GrammarBuilder, literal
 from toolweave.formats.base import (
+    MAX_CALLS,
     THOUGHT_MAX_CHARS,
     ParsedTurn,
     ParseError,
     TextFormat,
+    calls_rule,
     check_results,
     dumps,
     function_schema,
@@ -66,7 +68,8 @@ class PlaintextFormat(TextFormat):
     def render(self, tools: Sequence[ToolSpec]) -> str:
         return "\n\n".join([_INTRO, *(_tool_doc(t) for t in tools)])
 
-    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False) -> str:
+    def build_grammar(self, tools: list[ToolSpec], require_call: bool = False,
+                      max_calls: int = MAX_CALLS) -> str:
         builder = GrammarBuilder()
         builder.rule("tw-free-line", _NOT_CALL)
         builder.rule("tw-input-line", _NOT_END)
@@ -80,7 +83,7 @@ class PlaintextFormat(TextFormat):
         builder.rule("tw-call", '"CALL " ( ' + " | ".join(alternatives) + " )")
         # one short thought line at most before the calls (see hermes); only an answer is long
         builder.rule("tw-thought", f"[^C\\n] [^\\n]{{0,{THOUGHT_MAX_CHARS}}}")
-        calls = '( tw-thought "\\n" )? tw-call ( "\\n" tw-call ){0,5}'
+        calls = '( tw-thought "\\n" )? ' + calls_rule("tw-call", max_calls)
         builder.rule("root", calls if require_call
                      else f'( tw-free-line? "\\n" )* tw-free-line? | {calls}')
         return builder.text()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from toolweave.formats.base import ParsedTurn, ToolFormat
+from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
 from toolweave.models.base import ChatModel
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.executor import run_calls
@@ -32,11 +32,12 @@ class RunContext:
     tool_choice: str = "auto"  # auto | first (the first turn must call a tool)
     guard: RepeatGuard = field(default_factory=RepeatGuard)
 
-    def turn_constraint(self, require_call: bool = False,
-                        answer_only: bool = False) -> Constraint | None:
+    def turn_constraint(self, require_call: bool = False, answer_only: bool = False,
+                        max_calls: int = MAX_CALLS) -> Constraint | None:
         """The grammar for one assistant turn, when this backend can honour it.
 
         ``answer_only`` offers no tools at all: the turn must be the final answer.
+        ``max_calls`` caps the calls in the turn.
         """
         if not self.constrained or self.format.native:
             return None
@@ -44,9 +45,9 @@ class RunContext:
         # Kept with the registry: neither listing nor identity-checking a thousand specs per
         # step (the format's own cache is keyed by content, for new registries of old tools).
         grammar = self.tools.memo(
-            ("turn_grammar", self.format.name, require_call, answer_only),
+            ("turn_grammar", self.format.name, require_call, answer_only, max_calls),
             lambda: self.format.grammar([] if answer_only else self.tools.specs(),
-                                        require_call=require_call))
+                                        require_call=require_call, max_calls=max_calls))
         if grammar is None:
             return None
         kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
@@ -60,12 +61,17 @@ class RunContext:
 
     async def model_turn(self, messages: Sequence[Message], *,
                          constraint: Constraint | None = None,
-                         max_tokens: int | None = None) -> Completion:
-        """One model call, charged to the budget (which is checked first)."""
-        self.budget.check()
+                         max_tokens: int | None = None, offer_tools: bool = True,
+                         over_budget: bool = False) -> Completion:
+        """One model call, charged to the budget (which is checked first, unless
+        ``over_budget``: a run's last answer turn). ``offer_tools=False`` sends no native
+        tools, so the turn cannot call one."""
+        if not over_budget:
+            self.budget.check()
         self.budget.steps_taken += 1
+        native = offer_tools and self.format.native
         completion = await self.model.complete(
-            list(messages), tools=self._native_tools() if self.format.native else (),
+            list(messages), tools=self._native_tools() if native else (),
             constraint=constraint, max_tokens=max_tokens or self.budget.step_max_tokens,
             reasoning=self.reasoning)
         self.budget.charge(completion)
@@ -79,14 +85,15 @@ class RunContext:
         """Whether the next turn has to call a tool (``tool_choice="first"`` before any call)."""
         return self.tool_choice == "first" and not self.guard.seen
 
-    async def act_turn(self, messages: Sequence[Message], *,
-                       answer_only: bool = False) -> tuple[Completion, ParsedTurn]:
+    async def act_turn(self, messages: Sequence[Message], *, answer_only: bool = False,
+                       max_calls: int = MAX_CALLS) -> tuple[Completion, ParsedTurn]:
         """A turn in the tool format: constrained when possible, parsed, never raising on junk.
 
         ``answer_only`` (after the model repeated a call whose result it already has) decodes
-        the turn without any call path, so a looping model has to use what it got.
+        the turn without any call path, so a looping model has to use what it got;
+        ``max_calls`` caps its calls where the grammar applies.
         """
-        constraint = self.turn_constraint(self.must_call(), answer_only)
+        constraint = self.turn_constraint(self.must_call(), answer_only, max_calls)
         completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 

@@ -24,14 +24,23 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
     """Observations for ``calls`` in call order; new calls run concurrently.
 
     Repeats of earlier calls (same tool, same arguments) are not run: the guard answers them.
+    A call written twice in one turn runs once (small models copy a call up to the grammar's
+    cap); its copies get a ``duplicate_call`` observation.
     """
     observations: list[Observation | None] = [None] * len(calls)
     fresh: list[int] = []
     sigs = [signature(call) for call in calls] if guard is not None else []
+    first_at: dict[str, int] = {}
     for i, call in enumerate(calls):
         if guard is not None and guard.is_repeat(call, sigs[i]):
             observations[i] = guard.nudge(call)
+        elif guard is not None and sigs[i] in first_at:
+            observations[i] = Observation(
+                call_id=call.id, tool=call.name, ok=False, error="duplicate_call",
+                content=f"the same call as call {first_at[sigs[i]] + 1} of this turn: run once")
         else:
+            if guard is not None:
+                first_at[sigs[i]] = i
             fresh.append(i)
     if len(fresh) == 1:
         # One call has nothing to overlap with: await it here rather than through a task
@@ -46,11 +55,21 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
     return [o for o in observations if o is not None]
 
 
+NOT_RUN = frozenset({"repeated_call", "duplicate_call"})
+
+
+def new_results(calls: Sequence[ToolCall], observations: Sequence[Observation]
+                ) -> list[tuple[ToolCall, Observation]]:
+    """The calls of a turn that really ran, with their observations: what the model is shown
+    again. Repeats are left out of the history, since a small model copies its own turns."""
+    return [(c, o) for c, o in zip(calls, observations) if o.error not in NOT_RUN]
+
+
 def observation_text(observation: Observation) -> str:
     """What the model reads for an observation: the content, plus a hint when it failed."""
     if observation.ok:
         return observation.content
-    if observation.error == "repeated_call":
+    if observation.error in NOT_RUN:
         return observation.content
     hint = HINTS.get(observation.error or "", DEFAULT_HINT)
     return f"Error: {observation.content}\nHint: {hint}"
