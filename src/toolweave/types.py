@@ -105,10 +105,17 @@ class Message(BaseModel):
 
 
 class Usage(BaseModel):
-    """Token counts. ``prompt_tokens_evaluated`` < ``prompt_tokens`` shows a prefix cache hit."""
+    """Token counts. ``prompt_tokens_evaluated`` < ``prompt_tokens`` shows a prefix cache hit.
+
+    ``prompt_tokens_new`` (in-process backends) counts the prompt tokens past the longest prefix
+    shared with any of the model's recent calls: what a cache keeping every recent state would
+    evaluate. ``prompt_tokens_evaluated`` against it shows what the cache missed (a strategy
+    whose phases interleave different prompts evaluates more than is new).
+    """
 
     prompt_tokens: int = 0
     prompt_tokens_evaluated: int = 0
+    prompt_tokens_new: int = 0
     completion_tokens: int = 0
 
     @property

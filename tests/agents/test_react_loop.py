@@ -63,9 +63,10 @@ async def test_max_steps_stops_the_run_with_an_answer_from_the_evidence():
     trace = await Agent(model, [add], max_steps=3).arun("loop")
     assert (trace.stop_reason, trace.answer) == ("max_steps", "The sum is 3.")
     assert [s.kind for s in trace.steps] == ["act", "act", "act", "answer"]
-    # one turn past the budget, asked for the answer, offered no call
-    last = model.calls[3][-1].content
-    assert "Answer the question now" in last and "loop" in last
+    # one turn past the budget, asked for the answer from the results alone, offered no call
+    system, ask = model.calls[3]
+    assert "answer a question from the results" in system.content
+    assert "Question: loop" in ask.content and 'add({"a": 2, "b": 1}) -> 3' in ask.content
     assert model.kwargs[3]["constraint"].value == ANSWER_GRAMMAR
 
 
@@ -135,8 +136,9 @@ async def test_repeat_of_a_successful_call_ends_with_the_answer():
     trace = await Agent(model, [add]).arun("1+2?")
     assert (trace.answer, trace.stop_reason) == ("It is 3.", "answer")
     assert [s.kind for s in trace.steps] == ["act", "act", "answer"]
-    # the repeated turn was never shown back: the model copies its own turns
-    assert [m.role for m in model.calls[2]] == ["system", "user", "assistant", "user", "user"]
+    # the answer turn reads the question and the results only
+    assert [m.role for m in model.calls[2]] == ["system", "user"]
+    assert 'add({"a": 1, "b": 2}) -> 3' in model.calls[2][1].content
 
 
 async def test_duplicate_calls_in_one_turn_run_once():
@@ -228,3 +230,22 @@ def test_sync_run_and_listeners():
     trace = Agent(model, [add]).run("x", listeners=[events.append])
     assert trace.answer == "Just an answer."
     assert [e["event"] for e in events] == ["start", "step_start", "step", "end"]
+
+
+async def test_an_answer_that_names_a_tool_is_asked_again_with_a_call_required():
+    model = Scripted(["I will use add to find it.", call("add", a=2, b=3), "It is 5."])
+    trace = await Agent(model, [add]).arun("2+3?")
+    assert (trace.answer, trace.stop_reason) == ("It is 5.", "answer")
+    assert [s.kind for s in trace.steps] == ["think", "act", "answer"]
+    root = next(line for line in model.kwargs[1]["constraint"].value.splitlines()
+                if line.startswith("root ::="))
+    assert "tw-lead" not in root  # the retold turn had no answer path
+    # the intent was not put into the history
+    assert [m.role for m in model.calls[1]] == ["system", "user"]
+
+
+async def test_after_results_an_answer_naming_a_tool_becomes_the_answer_turn():
+    model = Scripted([call("add", a=2, b=3), 'add(a=2, b=3)', "It is 5."])
+    trace = await Agent(model, [add]).arun("2+3?")
+    assert (trace.answer, trace.stop_reason) == ("It is 5.", "answer")
+    assert "Answer the question from these results" in model.calls[2][-1].content

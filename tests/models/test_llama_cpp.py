@@ -138,6 +138,23 @@ async def test_second_call_reuses_the_prompt_prefix(tiny):
     assert second.usage.prompt_tokens_evaluated < second.usage.prompt_tokens / 2
 
 
+async def test_switching_prompts_restores_the_saved_prefix_state(tiny):
+    """Prompt A, a different prompt B, then A again: A's saved state is loaded, so A is not
+    read again (and the greedy output is the same as the first time)."""
+    facts = " ".join(f"Fact {i}: item {i} weighs {i * 7} grams." for i in range(60))
+    first = [Message(role="system", content=f"You answer questions. {facts}"),
+             Message(role="user", content="How much does item 5 weigh?")]
+    other = [Message(role="system", content="You translate words into French."),
+             Message(role="user", content="cat")]
+    a1 = await tiny.complete(first, max_tokens=12)
+    b = await tiny.complete(other, max_tokens=12)
+    a2 = await tiny.complete(first, max_tokens=12)
+    assert a1.usage.prompt_tokens > 500 and b.usage.prompt_tokens_evaluated > 10
+    assert a2.usage.prompt_tokens_evaluated <= 2 and a2.usage.prompt_tokens_new == 0
+    assert a2.text == a1.text
+    assert b.usage.prompt_tokens_new == b.usage.prompt_tokens_evaluated
+
+
 async def test_generation_does_not_block_the_event_loop(tiny):
     ticks = 0
 

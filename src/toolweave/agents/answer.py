@@ -3,12 +3,13 @@
 Whatever stops a run — the model repeating calls it already made, the step or token budget,
 turns it cannot write — a small model has usually fetched what the question needs already; it
 just does not stop calling. Ending such a run with no answer throws that evidence away. This
-turn offers no tools, asks for the answer from the results, and is decoded under a grammar of
-plain text that cannot open like a call.
+turn shows the question and the successful results only, offers no tools, and is decoded under
+a grammar of plain text that cannot open like a call.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -23,6 +24,11 @@ ANSWER_MAX_TOKENS = 160
 ANSWER_GRAMMAR = (f'root ::= [^<>{{}}\\[`" \\t\\n] [^<>{{}}]{{0,{ANSWER_MAX_CHARS - 1}}}')
 
 
+def names_a_tool(text: str, tool_names: Sequence[str]) -> bool:
+    """True when ``text`` mentions one of the tools by name (as a whole word)."""
+    return any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) for name in tool_names)
+
+
 def has_evidence(ctx: RunContext) -> bool:
     """True once some tool call of this run succeeded."""
     return any(o.ok for o in ctx.guard.seen.values())
@@ -35,23 +41,40 @@ def answer_constraint(ctx: RunContext) -> Constraint | None:
     return None
 
 
-async def answer_from_evidence(ctx: RunContext, messages: Sequence[Message],
-                               stop_reason: str, question: str = "",
-                               evidence: str = "") -> Trace:
-    """End the run with an answer turn over ``messages`` (the history so far, plus
-    ``evidence`` written out when the history does not hold it), or with no answer when no
-    call succeeded. ``stop_reason`` is what stopped the run; it is kept in the trace.
+EVIDENCE_MAX_RESULTS = 12  # the latest successful results the answer turn reads
+RESULT_MAX_CHARS = 400
 
-    The turn may go one step past the step and token budgets: it is the last one either way.
+
+def evidence_lines(ctx: RunContext) -> str:
+    """The run's successful calls and their results, one per line, oldest first."""
+    lines = []
+    for sig, obs in list(ctx.guard.seen.items())[-EVIDENCE_MAX_RESULTS:]:
+        if obs.ok:
+            name, args = sig[:len(obs.tool)], sig[len(obs.tool):]
+            text = " ".join(obs.content.split())
+            if len(text) > RESULT_MAX_CHARS:
+                text = text[:RESULT_MAX_CHARS] + "…"
+            lines.append(f"- {name}({args}) -> {text}")
+    return "\n".join(lines)
+
+
+async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str) -> Trace:
+    """End the run with an answer turn over the results of its successful calls, or with no
+    answer when none succeeded. ``stop_reason`` is what stopped the run; the trace keeps it.
+
+    The turn is a short conversation of its own (the question and the results, no tool docs,
+    no history): a small model shown its whole history here goes on calling tools in prose.
+    It may go one step past the step and token budgets: it is the last one either way.
     """
     if not has_evidence(ctx) or ctx.budget.seconds_left() <= 0:
         # a model that only repeats calls that all failed cannot progress
         return ctx.recorder.end(None, "stuck" if stop_reason == "answer" else stop_reason)
     step = Step(index=len(ctx.recorder.trace.steps), kind="answer", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
-    prompt = Message(role="user", content=render("answer_now", question=question,
-                                                 evidence=evidence))
-    completion = await ctx.model_turn([*messages, prompt], constraint=answer_constraint(ctx),
+    messages = [Message(role="system", content=render("answer_system")),
+                Message(role="user", content=render("answer_now", question=question,
+                                                    evidence=evidence_lines(ctx)))]
+    completion = await ctx.model_turn(messages, constraint=answer_constraint(ctx),
                                       max_tokens=ANSWER_MAX_TOKENS, offer_tools=False,
                                       over_budget=True)
     step.completion = completion

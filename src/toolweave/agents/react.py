@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from toolweave.agents.answer import answer_from_evidence
+from toolweave.agents.answer import answer_from_evidence, has_evidence, names_a_tool
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS
@@ -43,48 +43,84 @@ class ReactStrategy:
         return system_prompt("react_system", self.instructions, ctx)
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
-        messages = [Message(role="system", content=self.system_prompt(ctx)),
-                    Message(role="user", content=question)]
-        repairs, nudged, max_calls = 0, False, MAX_CALLS
+        loop = _Loop(question, ctx, [Message(role="system", content=self.system_prompt(ctx)),
+                                     Message(role="user", content=question)])
         try:
             while True:
-                step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
-                ctx.recorder.event("step_start", index=step.index)
-                completion, turn = await ctx.act_turn(messages, max_calls=max_calls)
-                step.completion, step.thought = completion, turn.text.strip()
-                if mark_unreadable(step, completion, turn):
-                    ctx.recorder.step(step)
-                    repairs += 1
-                    if repairs > MAX_REPAIRS:
-                        return await answer_from_evidence(ctx, messages, stop_reason(step),
-                                                          question)
-                    messages += repair_messages(step, completion)
-                    continue
-                if not turn.calls:
-                    step.kind = "answer"
-                    ctx.recorder.step(step)
-                    return ctx.recorder.end(turn.text.strip(), "answer")
-                step.calls = turn.calls
-                step.observations = await ctx.run_calls(turn.calls)
-                step.ended_at = time.time()
-                ctx.recorder.step(step)
-                ran = new_results(turn.calls, step.observations)
-                if not ran:
-                    failed = failed_repeats(ctx, turn.calls, step.observations)
-                    if not failed or nudged:
-                        # nothing new asked: the model has what it can get, so it answers now
-                        return await answer_from_evidence(ctx, messages, "answer", question)
-                    # a failed call asked again: once, it is told so, with the error
-                    nudged, ran = True, failed
-                if max_calls == self.follow_up_calls:
-                    ran = ran[:1]
-                max_calls = self.follow_up_calls
-                calls = [c for c, _ in ran]
-                messages.append(ctx.format.assistant_message(turn.text, calls))
-                messages += ctx.format.results_messages(
-                    calls, [observation_text(o) for _, o in ran])
+                trace = await loop.turn(self.follow_up_calls)
+                if trace is not None:
+                    return trace
         except BudgetExceeded as stop:
-            return await answer_from_evidence(ctx, messages, stop.reason, question)
+            return await loop.answer_now(stop.reason)
+
+
+class _Loop:
+    """The state of one ReAct run: its history and the guards that have fired."""
+
+    def __init__(self, question: str, ctx: RunContext, messages: list[Message]):
+        self.question, self.ctx, self.messages = question, ctx, messages
+        self.repairs, self.nudged, self.retold = 0, False, False
+        self.require_call, self.max_calls = False, MAX_CALLS
+
+    async def answer_now(self, stop: str) -> Trace:
+        return await answer_from_evidence(self.ctx, stop, self.question)
+
+    async def turn(self, follow_up_calls: int) -> Trace | None:
+        """One model turn and its calls; the trace when the run ends."""
+        ctx = self.ctx
+        step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
+        ctx.recorder.event("step_start", index=step.index)
+        completion, turn = await ctx.act_turn(self.messages, max_calls=self.max_calls,
+                                              require_call=self.require_call)
+        step.completion, step.thought = completion, turn.text.strip()
+        if mark_unreadable(step, completion, turn):
+            ctx.recorder.step(step)
+            self.repairs += 1
+            if self.repairs > MAX_REPAIRS:
+                return await self.answer_now(stop_reason(step))
+            self.messages += repair_messages(step, completion)
+            return None
+        if not turn.calls:
+            return await self._answered(step, turn.text.strip())
+        self.require_call = False
+        step.calls = turn.calls
+        step.observations = await ctx.run_calls(turn.calls)
+        step.ended_at = time.time()
+        ctx.recorder.step(step)
+        ran = new_results(turn.calls, step.observations)
+        if not ran:
+            failed = failed_repeats(ctx, turn.calls, step.observations)
+            if not failed or self.nudged:
+                # nothing new asked: the model has what it can get, so it answers now
+                return await self.answer_now("answer")
+            # a failed call asked again: once, it is told so, with the error
+            self.nudged, ran = True, failed
+        if self.max_calls == follow_up_calls:
+            ran = ran[:1]
+        self.max_calls = follow_up_calls
+        calls = [c for c, _ in ran]
+        self.messages.append(ctx.format.assistant_message(turn.text, calls))
+        self.messages += ctx.format.results_messages(
+            calls, [observation_text(o) for _, o in ran])
+        return None
+
+    async def _answered(self, step: Step, text: str) -> Trace | None:
+        """A turn without calls: the answer, unless it names a tool ("I will call
+        get_weather…", a call written as prose), an intent to act. Then, once, the turn is
+        asked again with a call required (no results yet) or for the answer from the
+        results."""
+        ctx = self.ctx
+        if self.retold or not names_a_tool(text, ctx.tools.names()):
+            step.kind = "answer"
+            ctx.recorder.step(step)
+            return ctx.recorder.end(text, "answer")
+        self.retold = True
+        step.kind, step.error = "think", "an answer that names a tool"
+        ctx.recorder.step(step)
+        if has_evidence(ctx):
+            return await self.answer_now("answer")
+        self.require_call = True
+        return None
 
 
 def failed_repeats(ctx: RunContext, calls: list[ToolCall], observations: list[Observation]

@@ -18,8 +18,8 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from toolweave.errors import (
 )
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
+from toolweave.models.prefix_states import PrefixStates, common_prefix
 from toolweave.models.tools_in_prompt import inline_tools, renders_tools
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
 
@@ -225,6 +226,8 @@ class _Loaded:
         # first one's spinning workers for the cores (measured: 40 % slower decoding).
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
         self.grammars: dict[str, Any] = {}  # GBNF text -> parsed grammar, checked once
+        # the KV states of recent calls: a prompt switch does not re-read a known prefix
+        self.prefix_states = PrefixStates()
         meta = self.llm.metadata
         template = meta.get("tokenizer.chat_template")
         if not template:
@@ -265,7 +268,11 @@ class _Loaded:
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             if len(tokens) + max_tokens > llm.n_ctx():
                 max_tokens = max(1, llm.n_ctx() - len(tokens))
-            reused = min(_common_prefix(llm.input_ids, tokens), len(tokens) - 1)
+            new = len(tokens) - max(
+                [common_prefix(llm.input_ids[:llm.n_tokens], tokens),
+                 *(common_prefix(s.tokens, tokens) for s in self.prefix_states.states)])
+            self.prefix_states.restore(llm, tokens)
+            reused = min(common_prefix(llm.input_ids[:llm.n_tokens], tokens), len(tokens) - 1)
             start = time.perf_counter()
             first = None
             pieces: list[str] = []
@@ -287,6 +294,7 @@ class _Loaded:
                     break
             end = time.perf_counter()
             generated = max(0, llm.n_tokens - len(tokens))
+            self.prefix_states.save(llm)
         text = "".join(pieces)
         reasoning = None
         if match := _THINK.match(text):
@@ -295,21 +303,12 @@ class _Loaded:
         return Completion(
             text=text, reasoning=reasoning, finish_reason=finish,
             usage=Usage(prompt_tokens=len(tokens), prompt_tokens_evaluated=len(tokens) - reused,
-                        completion_tokens=generated),
+                        prompt_tokens_new=new, completion_tokens=generated),
             timings=Timings(
                 time_to_first_token_s=(first or end) - start, total_s=end - start,
                 tokens_per_s=(generated - 1) / decode_s if generated > 1 and decode_s > 0 else 0.0,
             ),
         )
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 _SHARED: dict[tuple, _Loaded] = {}

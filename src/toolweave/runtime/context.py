@@ -86,14 +86,17 @@ class RunContext:
         return self.tool_choice == "first" and not self.guard.seen
 
     async def act_turn(self, messages: Sequence[Message], *, answer_only: bool = False,
-                       max_calls: int = MAX_CALLS) -> tuple[Completion, ParsedTurn]:
+                       max_calls: int = MAX_CALLS,
+                       require_call: bool = False) -> tuple[Completion, ParsedTurn]:
         """A turn in the tool format: constrained when possible, parsed, never raising on junk.
 
         ``answer_only`` (after the model repeated a call whose result it already has) decodes
         the turn without any call path, so a looping model has to use what it got;
-        ``max_calls`` caps its calls where the grammar applies.
+        ``max_calls`` caps its calls where the grammar applies; ``require_call`` (or
+        ``tool_choice="first"`` before any call) leaves out the answer path.
         """
-        constraint = self.turn_constraint(self.must_call(), answer_only, max_calls)
+        constraint = self.turn_constraint(require_call or self.must_call(), answer_only,
+                                          max_calls)
         completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 
