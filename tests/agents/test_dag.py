@@ -247,7 +247,7 @@ async def test_failed_branch_skips_dependents_and_keeps_the_other_going():
 
 
 async def test_replanning_is_bounded():
-    model = Scripted(['1. nap({"label": "a"})\njoin()', "Replan: need b",
+    model = Scripted(['1. nap({"label": "a"})\n2. explode({"x": "b"})\njoin()', "Replan: need b",
                       '1. nap({"label": "b"})\njoin()', "Answer: a and b"])
     trace = await run_dag(model, max_replans=1)
     assert (trace.answer, trace.meta["replans"]) == ("a and b", 1)
@@ -256,15 +256,36 @@ async def test_replanning_is_bounded():
     assert "Observation: a" in model.calls[2][-1].content and "need b" in model.calls[2][-1].content
     assert "Replan" not in model.kwargs[3]["constraint"].value
     assert "Replan" in model.kwargs[1]["constraint"].value
-    no_replan = Scripted(['1. nap({"label": "a"})\njoin()', "Answer: a"])
+    no_replan = Scripted(['1. explode({"x": "a"})\njoin()', "Answer: a"])
     await run_dag(no_replan, max_replans=0)
     assert "Replan" not in no_replan.kwargs[1]["constraint"].value
 
 
+async def test_replanning_is_offered_only_when_a_task_failed():
+    model = Scripted(['1. nap({"label": "a"})\njoin()', "Answer: a"])
+    trace = await run_dag(model, max_replans=1)
+    assert trace.answer == "a"
+    assert "Replan" not in model.kwargs[1]["constraint"].value
+
+
+async def test_a_call_already_made_is_not_run_again():
+    """Within a plan and across a replan, an identical call takes the earlier result."""
+    model = Scripted(['1. nap({"label": "a"})\n2. nap({"label": "a"})\n3. explode({"x": "c"})\n'
+                      'join()', "Replan: c failed",
+                      '1. nap({"label": "a"})\n2. nap({"label": "b"})\njoin()', "Answer: a, b"])
+    trace = await run_dag(model, max_replans=1)
+    acts = [s for s in trace.steps if s.kind == "act"]
+    assert [c.arguments["label"] for c in acts[0].calls if c.name == "nap"] == ["a"]
+    assert [c.arguments["label"] for c in acts[1].calls] == ["b"]
+    # the joiner reads each result once
+    assert model.calls[3][-1].content.count("Observation: a") == 1
+
+
 async def test_budget_stop():
-    model = Scripted(["1. One?", '1. nap({"label": "a"})\njoin()', "Answer: a"])
+    model = Scripted(["1. One?", '1. nap({"label": "a"})\njoin()', "It is a."])
     trace = await run_dag(model, decompose=True, budget={"max_steps": 2})
-    assert trace.stop_reason == "max_steps" and trace.answer is None
+    # the join did not fit; the answer turn over the results did (one step past the budget)
+    assert (trace.stop_reason, trace.answer) == ("max_steps", "It is a.")
 
 
 class SlowStream(StreamingModel):

@@ -80,18 +80,27 @@ async def test_immediate_final_answer():
     assert model.kwargs[1]["constraint"].value != ANSWER_GRAMMAR
 
 
-async def test_budget_stop_ends_the_run():
-    model = Scripted([PLAN, call("add", a=2, b=3), REVISED, "never reached"])
+async def test_budget_stop_ends_the_run_with_the_answer_from_the_results():
+    model = Scripted([PLAN, call("add", a=2, b=3), REVISED, "It is 5.", "never reached"])
     trace = await Agent(model, [add, mul], strategy="preact", max_steps=3).arun("x")
-    assert trace.stop_reason == "max_steps" and trace.answer is None
-    assert len(model.calls) == 3
+    assert (trace.stop_reason, trace.answer) == ("max_steps", "It is 5.")
+    assert len(model.calls) == 4 and 'add({"a": 2, "b": 3}) -> 5' in model.calls[3][-1].content
 
 
-async def test_repeated_calls_stop_as_stuck():
+async def test_repeated_calls_end_with_the_answer_from_the_results():
     same = call("add", a=1, b=1)
+    model = Scripted([PLAN, same, PLAN, same, PLAN, same, "It is 2.", PLAN, same])
+    trace = await Agent(model, [add, mul], strategy="preact", max_steps=20).arun("x")
+    assert (trace.stop_reason, trace.answer) == ("answer", "It is 2.")
+    # the repeats were not run: one real call
+    assert sum(o.ok for s in trace.steps for o in s.observations) == 1
+
+
+async def test_repeated_failing_calls_stop_as_stuck():
+    same = call("add", a="x", b=1)
     model = Scripted([PLAN, same, PLAN, same, PLAN, same, PLAN, same])
     trace = await Agent(model, [add, mul], strategy="preact", max_steps=20).arun("x")
-    assert trace.stop_reason == "stuck"
+    assert (trace.stop_reason, trace.answer) == ("stuck", None)
 
 
 async def test_unreadable_turn_gets_one_repair():

@@ -23,6 +23,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
+from toolweave.agents.answer import answer_from_evidence
 from toolweave.agents.dag_plan import (
     MAX_TASKS,
     PlanParser,
@@ -76,9 +77,14 @@ class DagStrategy:
                 results = await self._plan_and_execute(question, subqueries, rounds, reason, ctx)
                 if results is None:
                     return await self._fall_back(question, ctx)
-                rounds.append(results)
-                verdict, text = await self._join(question, rounds, ctx,
-                                                 allow_replan=round_no < self.max_replans)
+                if results or not rounds:  # a replan that asked nothing new adds nothing
+                    rounds.append(results)
+                # Replanning is offered only when a task failed: a small joiner otherwise
+                # "replans" over results that hold the answer, and the new plan adds junk.
+                failed = any(not o.ok for _, o in results)
+                verdict, text = await self._join(
+                    question, rounds, ctx,
+                    allow_replan=round_no < self.max_replans and failed and bool(results))
                 if verdict != "replan":
                     return ctx.recorder.end(*((text, "answer") if verdict == "answer"
                                               else (None, "error")))
@@ -86,7 +92,7 @@ class DagStrategy:
                 ctx.recorder.meta(replans=round_no + 1)
             return ctx.recorder.end(None, "error")  # unreachable: the last join never replans
         except BudgetExceeded as stop:
-            return ctx.recorder.end(None, stop.reason)
+            return await answer_from_evidence(ctx, stop.reason, question)
 
     async def _fall_back(self, question: str, ctx: RunContext) -> Trace:
         """No valid plan after the re-ask: answer step by step instead, or stop."""
@@ -126,12 +132,14 @@ class DagStrategy:
                     Message(role="user", content=render(
                         "dag_question", question=question, subqueries=subqueries,
                         previous=previous, reason=reason))]
-        # per tool set: it compiles every tool's argument schema
-        grammar = ctx.tools.memo(("dag_plan", self.max_tasks),
-                                 lambda: plan_grammar(ctx.tools.specs(), self.max_tasks))
+        # A plan needs about two calls per sub-question; past that a small planner lists
+        # every tool. Per tool set and bound: the grammar compiles every tool's schema.
+        max_tasks = min(self.max_tasks, 2 * len(subqueries) + 1)
+        grammar = ctx.tools.memo(("dag_plan", max_tasks),
+                                 lambda: plan_grammar(ctx.tools.specs(), max_tasks))
         for attempt in range(2):
             step = _new_step(ctx, "plan")
-            scheduler = DagScheduler(ctx.tools, ctx.recorder)
+            scheduler = DagScheduler(ctx.tools, ctx.recorder, ctx.guard)
             parser = PlanParser()
             on_text = _submitter(parser, scheduler, names)
             try:

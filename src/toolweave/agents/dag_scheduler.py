@@ -5,6 +5,10 @@ asyncio task that awaits its dependencies' futures, substitutes their results in
 arguments and runs through the tool registry (so per-tool timeouts and output caps apply).
 There is no level-by-level barrier and no polling. A failed task does not stop independent
 branches; its dependents are skipped with an observation saying why.
+
+With the run's `RepeatGuard`, a call that already succeeded (earlier in the plan, or in an
+earlier plan of the run) is not run again: the task takes the earlier result, and it is left
+out of `wait`'s results, so the joiner reads each result once.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import time
 
 from toolweave.agents.dag_plan import Task, substitute
 from toolweave.runtime.recorder import TraceRecorder
+from toolweave.runtime.repeats import RepeatGuard, signature
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Observation, ToolCall, new_id
 
@@ -23,9 +28,13 @@ SKIPPED = "skipped"
 class DagScheduler:
     """Streaming executor of one plan's tasks."""
 
-    def __init__(self, tools: ToolRegistry, recorder: TraceRecorder | None = None):
+    def __init__(self, tools: ToolRegistry, recorder: TraceRecorder | None = None,
+                 guard: RepeatGuard | None = None):
         self.tools = tools
         self.recorder = recorder
+        self.guard = guard
+        self.reused: set[int] = set()  # tasks answered by an earlier identical call
+        self._pending: dict[str, asyncio.Future[Observation]] = {}  # running calls by signature
         self.calls: dict[int, ToolCall] = {}
         self.observations: dict[int, Observation] = {}
         self._done: dict[int, asyncio.Future[Observation]] = {}
@@ -46,7 +55,8 @@ class DagScheduler:
         holding the arguments that actually ran (references substituted)."""
         if self._running:
             await asyncio.gather(*self._running)
-        return [(self.calls[i], self.observations[i]) for i in sorted(self.observations)]
+        return [(self.calls[i], self.observations[i]) for i in sorted(self.observations)
+                if i not in self.reused]
 
     async def cancel(self) -> None:
         """Stop every unfinished task (a budget stop or an invalid plan)."""
@@ -63,19 +73,36 @@ class DagScheduler:
         else:
             results = {d: obs.content for d, obs in deps.items()}
             call.arguments = substitute(task.args, results)
-            self._event("task_start", id=task.id, tool=task.tool, arguments=call.arguments)
-            try:
-                observation = await self.tools.invoke(call)
-            except Exception as exc:  # noqa: BLE001
-                # invoke never raises by contract; a bug must still not hang the dependents
-                now = time.time()
-                observation = Observation(call_id=call.id, tool=task.tool, ok=False,
-                                          error="internal", content=f"{type(exc).__name__}: {exc}",
-                                          started_at=now, ended_at=now)
+            observation = await self._invoke_once(task, call)
         self.observations[task.id] = observation
         self._event("task_end", id=task.id, tool=task.tool, ok=observation.ok,
                     content=observation.content[:200])
         self._done[task.id].set_result(observation)
+
+    async def _invoke_once(self, task: Task, call: ToolCall) -> Observation:
+        """The call's result: an earlier identical call's when there is one, else its own."""
+        sig = signature(call)
+        before = self.guard.seen.get(sig) if self.guard is not None else None
+        if before is not None and before.ok:
+            self.reused.add(task.id)
+            return before
+        if sig in self._pending:  # the same call, written twice in this plan
+            self.reused.add(task.id)
+            return await asyncio.shield(self._pending[sig])
+        self._pending[sig] = asyncio.get_running_loop().create_future()
+        self._event("task_start", id=task.id, tool=task.tool, arguments=call.arguments)
+        try:
+            observation = await self.tools.invoke(call)
+        except Exception as exc:  # noqa: BLE001
+            # invoke never raises by contract; a bug must still not hang the dependents
+            now = time.time()
+            observation = Observation(call_id=call.id, tool=task.tool, ok=False,
+                                      error="internal", content=f"{type(exc).__name__}: {exc}",
+                                      started_at=now, ended_at=now)
+        self._pending[sig].set_result(observation)
+        if self.guard is not None:
+            self.guard.remember(call, observation, sig)
+        return observation
 
     def _event(self, kind: str, **payload) -> None:
         if self.recorder is not None:

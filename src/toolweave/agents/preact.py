@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from toolweave.agents.answer import answer_from_evidence
 from toolweave.agents.prompts import render, system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.constraints.gbnf import literal
@@ -147,7 +148,7 @@ class PreactStrategy:
                 step.ended_at = time.time()
                 ctx.recorder.step(step)
                 if ctx.guard.exhausted:
-                    return ctx.recorder.end(None, "stuck")
+                    return await answer_from_evidence(ctx, "answer", question)
                 previous += [{"call": call_text(c), "result": _clip(observation_text(o))}
                              for c, o in zip(turn.calls, step.observations)]
                 done += [c.name for c in turn.calls]
@@ -158,7 +159,7 @@ class PreactStrategy:
                     plan = _drop_done(await self._plan(question, system, previous, plan, ctx),
                                       done)
         except BudgetExceeded as stop:
-            return ctx.recorder.end(None, stop.reason)
+            return await answer_from_evidence(ctx, stop.reason, question)
 
     async def _plan(self, question: str, system: Message, previous: list[dict[str, str]],
                     plan: list[PlanStep] | None, ctx: RunContext) -> list[PlanStep]:
