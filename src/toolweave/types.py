@@ -164,6 +164,7 @@ class Observation(BaseModel):
     tool: str
     content: str
     ok: bool = True
+    hint: str = ""  # for a failed call: what the model can do instead (shown after the error)
     error: str | None = None
     truncated_chars: int = 0
     started_at: float = 0.0

@@ -249,3 +249,27 @@ async def test_after_results_an_answer_naming_a_tool_becomes_the_answer_turn():
     trace = await Agent(model, [add]).arun("2+3?")
     assert (trace.answer, trace.stop_reason) == ("It is 5.", "answer")
     assert "Answer the question from these results" in model.calls[2][-1].content
+
+
+async def test_a_failed_call_names_other_tools_that_fit_the_question():
+    @tool
+    def get_product_price(product: str) -> str:
+        """Price of a product in the shop."""
+        raise ValueError(f"unknown product {product!r}")
+
+    @tool
+    def lookup_ticker(company: str) -> str:
+        """The stock ticker symbol of a company, by the company's name."""
+        return "HLF"
+
+    @tool
+    def get_stock_price(symbol: str) -> str:
+        """The share price of a stock, by its ticker symbol."""
+        return "87.40"
+
+    model = Scripted([call("get_product_price", product="Halcyon Foods"), "gave up"])
+    tools = [get_product_price, lookup_ticker, get_stock_price]
+    trace = await Agent(model, tools).arun("What is the ticker symbol of the company Halcyon Foods?")
+    failed = trace.steps[0].observations[0]
+    assert "lookup_ticker(company)" in failed.hint and "get_product_price(" not in failed.hint
+    assert failed.hint in model.calls[1][-1].content

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
 from toolweave.models.base import ChatModel
+from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import Budget
-from toolweave.runtime.executor import run_calls
+from toolweave.runtime.executor import DEFAULT_HINT, HINTS, NOT_RUN, run_calls
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
 from toolweave.tools.registry import ToolRegistry
@@ -101,4 +102,13 @@ class RunContext:
         return completion, self.format.parse_completion(completion)
 
     async def run_calls(self, calls: Sequence[ToolCall]) -> list[Observation]:
-        return await run_calls(self.tools, calls, self.guard)
+        """Run ``calls`` (see `run_calls`); a failed one's hint names other tools that match
+        the question (`alternatives`)."""
+        observations = await run_calls(self.tools, calls, self.guard)
+        for obs in observations:
+            if not obs.ok and obs.error not in NOT_RUN and not obs.hint:
+                others = alternatives(self.tools, self.recorder.trace.question, obs.tool)
+                if others:
+                    obs.hint = (HINTS.get(obs.error or "", DEFAULT_HINT)
+                                + " Tools that may fit the question: " + ", ".join(others) + ".")
+        return observations

@@ -71,5 +71,5 @@ def observation_text(observation: Observation) -> str:
         return observation.content
     if observation.error in NOT_RUN:
         return observation.content
-    hint = HINTS.get(observation.error or "", DEFAULT_HINT)
+    hint = observation.hint or HINTS.get(observation.error or "", DEFAULT_HINT)
     return f"Error: {observation.content}\nHint: {hint}"
