@@ -40,13 +40,17 @@ def test_grammar_is_built_once_per_tool_set(name, monkeypatch):
     builds = []
     original = type(fmt).build_grammar
     monkeypatch.setattr(type(fmt), "build_grammar",
-                        lambda self, tools, *rest: builds.append(1) or original(self, tools, *rest))
+                        lambda self, tools, *rest, **kw: builds.append(1)
+                        or original(self, tools, *rest, **kw))
     tools = [ToolSpec(name="only_here", description=f"unique to {__name__} {name}")]
     first = fmt.grammar(tools)
     assert fmt.grammar(list(tools)) is first
     assert get_format(name, tools).grammar(tools) is first  # bound copies share the cache
     assert len(builds) == 1
     assert fmt.grammar([*tools, NO_ARGS]) is not first and len(builds) == 2
+    # a cap on the calls is another grammar, built once too
+    fewer = fmt.grammar(tools, max_calls=1)
+    assert fewer is not first and fmt.grammar(tools, max_calls=1) is fewer and len(builds) == 3
 
 
 @pytest.mark.model

@@ -160,3 +160,13 @@ def test_doubled_braces_on_several_bare_calls():
 def test_doubled_braces_around_prose_are_not_a_call():
     turn = FMT.parse("{{ not json }}")
     assert turn.calls == [] and turn.text == "{{ not json }}"
+
+
+def test_a_bare_call_that_does_not_parse_is_an_error_not_an_answer():
+    cut = '{"name": "calculator", "arguments": {"expression": "5 * 1000 * 1000 * 1000 *'
+    turn = get_format("hermes").parse(cut)
+    assert not turn.calls and turn.errors and "not valid JSON" in turn.errors[0].message
+    fenced = '```json\n{"name": "f", "arguments": {"a": 1}'
+    assert get_format("hermes").parse(fenced).errors
+    # prose that merely mentions braces is still an answer
+    assert get_format("hermes").parse('The set {"a"} has one element.').ok

@@ -50,6 +50,7 @@ _FOOTER = ("</tools>\n\nFor each function call, return a json object with functi
 _WS = re.compile(r"\s*")
 _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?")
 _DECODER = json.JSONDecoder()
+_BARE_CALL_START = re.compile(r'\s*(```[A-Za-z]*\s*)?\[?\s*\{\s*"name"\s*:')
 
 
 class HermesFormat(TextFormat):
@@ -143,8 +144,15 @@ def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
         # max(): whatever a block holds, the scan moves on (no malformed input can loop it)
         pos = max(_read_block(text, start, truncated, calls, errors, tags), start + len(OPEN))
     outside.append(text[pos:])
-    if not calls and not errors and (bare := _bare_calls(text)) is not None:
-        return ParsedTurn(text="", calls=bare)
+    if not calls and not errors:
+        if (bare := _bare_calls(text)) is not None:
+            return ParsedTurn(text="", calls=bare)
+        if _BARE_CALL_START.match(text):
+            # a bare call that does not parse (cut off by the token cap, as a call repeating
+            # an expression until the cap is): not an answer
+            errors.append(ParseError(message="the call is not valid JSON"
+                                     + (" (the turn was cut off)" if truncated else ""),
+                                     snippet=snippet(text)))
     return ParsedTurn(text="".join(outside).strip(), calls=calls, errors=errors)
 
 
