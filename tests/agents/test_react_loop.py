@@ -164,7 +164,9 @@ async def test_follow_up_turns_run_their_first_new_call_only():
     model = Scripted([first, follow, "done"])
     trace = await Agent(model, [add]).arun("x")
     assert [o.content for o in trace.steps[0].observations] == ["2", "4"]
-    assert [o.ok for o in trace.steps[1].observations] == [False, True, True]
+    # the repeat and the call after the first new one were not run
+    assert [c.arguments for c in trace.steps[1].calls] == [{"a": 3, "b": 3}]
+    assert [o.content for o in trace.steps[1].observations] == ["6"]
     # the first turn may write a fan-out; later ones fewer calls, and only the first new runs
     assert '( "\\n" tw-call ){0,5}' in model.kwargs[0]["constraint"].value
     assert '( "\\n" tw-call ){0,2}' in model.kwargs[1]["constraint"].value
@@ -273,3 +275,27 @@ async def test_a_failed_call_names_other_tools_that_fit_the_question():
     failed = trace.steps[0].observations[0]
     assert "lookup_ticker(company)" in failed.hint and "get_product_price(" not in failed.hint
     assert failed.hint in model.calls[1][-1].content
+
+
+async def test_a_tool_that_failed_before_the_results_is_retried_with_their_values():
+    """A chain begun at its end: the price by company name fails, the ticker comes back, the
+    model repeats itself; the failed tool is called once more, its argument a result."""
+    @tool
+    def lookup_ticker(company: str) -> str:
+        """The ticker of a company."""
+        return "NOVD"
+
+    @tool
+    def get_stock_price(symbol: str) -> str:
+        """The share price of a ticker."""
+        if symbol != "NOVD":
+            raise ValueError(f"unknown symbol {symbol!r}")
+        return "142.35"
+
+    model = Scripted([call("get_stock_price", symbol="Nova"), call("lookup_ticker", company="Nova"),
+                      call("lookup_ticker", company="Nova"), call("get_stock_price", symbol="NOVD"),
+                      "It is 142.35."])
+    trace = await Agent(model, [lookup_ticker, get_stock_price]).arun("Price of Nova?")
+    assert trace.answer == "It is 142.35." and trace.steps[3].observations[0].content == "142.35"
+    retry = model.kwargs[3]["constraint"].value
+    assert "lookup_ticker" not in retry and '\\"NOVD\\"' in retry

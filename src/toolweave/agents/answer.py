@@ -19,6 +19,8 @@ from toolweave.types import Constraint, Message, Step, Trace
 
 ANSWER_MAX_CHARS = 600
 ANSWER_MAX_TOKENS = 160
+EVIDENCE_MAX_RESULTS = 12  # the latest successful results the answer turn reads
+RESULT_MAX_CHARS = 400
 # Plain text that does not open like markup, JSON, a quote or a list, and holds no braces or
 # tags: what a small model writes instead of an answer is a call as text ({"name": …}).
 ANSWER_GRAMMAR = (f'root ::= [^<>{{}}\\[`" \\t\\n] [^<>{{}}]{{0,{ANSWER_MAX_CHARS - 1}}}')
@@ -41,15 +43,12 @@ def answer_constraint(ctx: RunContext) -> Constraint | None:
     return None
 
 
-EVIDENCE_MAX_RESULTS = 12  # the latest successful results the answer turn reads
-RESULT_MAX_CHARS = 400
-
-
 def evidence_lines(ctx: RunContext) -> str:
     """The run's successful calls and their results, one per line, oldest first."""
     lines = []
     for sig, obs in list(ctx.guard.seen.items())[-EVIDENCE_MAX_RESULTS:]:
         if obs.ok:
+            # a signature is the tool's name followed by its canonical JSON arguments
             name, args = sig[:len(obs.tool)], sig[len(obs.tool):]
             text = " ".join(obs.content.split())
             if len(text) > RESULT_MAX_CHARS:

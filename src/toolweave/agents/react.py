@@ -18,7 +18,7 @@ import time
 from toolweave.agents.answer import answer_from_evidence, has_evidence, names_a_tool
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
-from toolweave.formats.base import MAX_CALLS
+from toolweave.formats.base import MAX_CALLS, loads
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.executor import new_results, observation_text
@@ -59,8 +59,10 @@ class _Loop:
 
     def __init__(self, question: str, ctx: RunContext, messages: list[Message]):
         self.question, self.ctx, self.messages = question, ctx, messages
-        self.repairs, self.nudged, self.retold = 0, False, False
+        self.repairs, self.nudged, self.retold, self.retried = 0, False, False, False
         self.require_call, self.max_calls = False, MAX_CALLS
+        self.only: tuple[str, ...] = ()  # the next turn offers just these tools…
+        self.values: tuple[str, ...] = ()  # …with these values for their string arguments
 
     async def answer_now(self, stop: str) -> Trace:
         return await answer_from_evidence(self.ctx, stop, self.question)
@@ -71,7 +73,8 @@ class _Loop:
         step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
         ctx.recorder.event("step_start", index=step.index)
         completion, turn = await ctx.act_turn(self.messages, max_calls=self.max_calls,
-                                              require_call=self.require_call)
+                                              require_call=self.require_call, only=self.only,
+                                              values=self.values)
         step.completion, step.thought = completion, turn.text.strip()
         if mark_unreadable(step, completion, turn):
             ctx.recorder.step(step)
@@ -82,21 +85,31 @@ class _Loop:
             return None
         if not turn.calls:
             return await self._answered(step, turn.text.strip())
-        self.require_call = False
-        step.calls = turn.calls
-        step.observations = await ctx.run_calls(turn.calls)
+        self.require_call, self.only, self.values = False, (), ()
+        calls = turn.calls
+        if self.max_calls == follow_up_calls:
+            # a follow-up turn runs its first new call only (or its first, when all repeat)
+            calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
+        step.calls = calls
+        step.observations = await ctx.run_calls(calls)
         step.ended_at = time.time()
         ctx.recorder.step(step)
-        ran = new_results(turn.calls, step.observations)
+        ran = new_results(calls, step.observations)
         if not ran:
-            failed = failed_repeats(ctx, turn.calls, step.observations)
+            failed = failed_repeats(ctx, calls, step.observations)
             if not failed or self.nudged:
-                # nothing new asked: the model has what it can get, so it answers now
-                return await self.answer_now("answer")
+                retry = () if self.retried else unresolved_tools(ctx)
+                if not retry:
+                    # nothing new asked: the model has what it can get, so it answers now
+                    return await self.answer_now("answer")
+                # A tool that failed before the results came in (a chain begun at its end:
+                # a share price asked by company name) is called again, once, with them:
+                # its string arguments are values the results gave.
+                self.retried, self.only, self.require_call = True, retry, True
+                self.values, self.max_calls = result_values(ctx), 1
+                return None
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
-        if self.max_calls == follow_up_calls:
-            ran = ran[:1]
         self.max_calls = follow_up_calls
         calls = [c for c, _ in ran]
         self.messages.append(ctx.format.assistant_message(turn.text, calls))
@@ -121,6 +134,34 @@ class _Loop:
             return await self.answer_now("answer")
         self.require_call = True
         return None
+
+
+def result_values(ctx: RunContext, max_chars: int = 60) -> tuple[str, ...]:
+    """Short values the run's successful results gave: a result that is one short line, and
+    the short strings inside a JSON result."""
+    values: list[str] = []
+    for obs in ctx.guard.seen.values():
+        if not obs.ok:
+            continue
+        text = obs.content.strip()
+        parsed = loads(text)
+        if isinstance(parsed, (dict, list)):
+            items = parsed.values() if isinstance(parsed, dict) else parsed
+            values += [v for v in items if isinstance(v, str) and 0 < len(v) <= max_chars]
+        elif text and len(text) <= max_chars and "\n" not in text:
+            values.append(text)
+    return tuple(dict.fromkeys(values))
+
+
+def unresolved_tools(ctx: RunContext) -> tuple[str, ...]:
+    """Tools that failed before the run's first success and never succeeded since: the end of
+    a chain the model tried first. Empty while nothing succeeded."""
+    seen = list(ctx.guard.seen.values())
+    first_ok = next((i for i, o in enumerate(seen) if o.ok), None)
+    if first_ok is None:
+        return ()
+    ok = {o.tool for o in seen if o.ok}
+    return tuple(dict.fromkeys(o.tool for o in seen[:first_ok] if o.tool not in ok))
 
 
 def failed_repeats(ctx: RunContext, calls: list[ToolCall], observations: list[Observation]

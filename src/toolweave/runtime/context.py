@@ -34,11 +34,13 @@ class RunContext:
     guard: RepeatGuard = field(default_factory=RepeatGuard)
 
     def turn_constraint(self, require_call: bool = False, answer_only: bool = False,
-                        max_calls: int = MAX_CALLS) -> Constraint | None:
+                        max_calls: int = MAX_CALLS, only: tuple[str, ...] = (),
+                        values: tuple[str, ...] = ()) -> Constraint | None:
         """The grammar for one assistant turn, when this backend can honour it.
 
         ``answer_only`` offers no tools at all: the turn must be the final answer.
-        ``max_calls`` caps the calls in the turn.
+        ``max_calls`` caps the calls in the turn; ``only`` offers just these tools, and with
+        ``values`` their required string arguments must be one of these values.
         """
         if not self.constrained or self.format.native:
             return None
@@ -46,9 +48,12 @@ class RunContext:
         # Kept with the registry: neither listing nor identity-checking a thousand specs per
         # step (the format's own cache is keyed by content, for new registries of old tools).
         grammar = self.tools.memo(
-            ("turn_grammar", self.format.name, require_call, answer_only, max_calls),
-            lambda: self.format.grammar([] if answer_only else self.tools.specs(),
-                                        require_call=require_call, max_calls=max_calls))
+            ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only,
+             values),
+            lambda: self.format.grammar(
+                [] if answer_only else
+                [with_values(s, values) for s in self.tools.specs() if not only or s.name in only],
+                require_call=require_call, max_calls=max_calls))
         if grammar is None:
             return None
         kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
@@ -86,18 +91,17 @@ class RunContext:
         """Whether the next turn has to call a tool (``tool_choice="first"`` before any call)."""
         return self.tool_choice == "first" and not self.guard.seen
 
-    async def act_turn(self, messages: Sequence[Message], *, answer_only: bool = False,
-                       max_calls: int = MAX_CALLS,
-                       require_call: bool = False) -> tuple[Completion, ParsedTurn]:
+    async def act_turn(self, messages: Sequence[Message], *, max_calls: int = MAX_CALLS,
+                       require_call: bool = False, only: tuple[str, ...] = (),
+                       values: tuple[str, ...] = ()) -> tuple[Completion, ParsedTurn]:
         """A turn in the tool format: constrained when possible, parsed, never raising on junk.
 
-        ``answer_only`` (after the model repeated a call whose result it already has) decodes
-        the turn without any call path, so a looping model has to use what it got;
         ``max_calls`` caps its calls where the grammar applies; ``require_call`` (or
-        ``tool_choice="first"`` before any call) leaves out the answer path.
+        ``tool_choice="first"`` before any call) leaves out the answer path; ``only`` and
+        ``values`` as in `turn_constraint`.
         """
-        constraint = self.turn_constraint(require_call or self.must_call(), answer_only,
-                                          max_calls)
+        constraint = self.turn_constraint(require_call or self.must_call(),
+                                          max_calls=max_calls, only=only, values=values)
         completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 
@@ -112,3 +116,16 @@ class RunContext:
                     obs.hint = (HINTS.get(obs.error or "", DEFAULT_HINT)
                                 + " Tools that may fit the question: " + ", ".join(others) + ".")
         return observations
+
+
+def with_values(spec: ToolSpec, values: tuple[str, ...]) -> ToolSpec:
+    """``spec`` whose required string arguments must be one of ``values`` (none: unchanged)."""
+    props = spec.parameters.get("properties", {})
+    required = set(spec.parameters.get("required", ()))
+    if not values or spec.kind != "function":
+        return spec
+    narrowed = {name: ({**schema, "enum": list(values)}
+                       if name in required and schema.get("type") == "string"
+                       and "enum" not in schema else schema)
+                for name, schema in props.items()}
+    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": narrowed}})
