@@ -8,7 +8,10 @@ What a small model needs carried: a call written twice in a turn runs once; a ca
 is not run again, and neither is shown back (the model copies its own turns); a turn that asks
 only for what the run already has means the model has nothing left to look up, so the run ends
 with an answer turn over the results (`answer_from_evidence`), as it does on every other stop
-(step or token budget, unreadable turns) once some call succeeded.
+(step or token budget, unreadable turns) once some call succeeded. Before that answer, a tool
+that failed before the first result came in (a chain begun at its end) is called once more,
+its string arguments limited to values the results gave. Once results are in, a turn runs its
+first new call only.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class _Loop:
     def __init__(self, question: str, ctx: RunContext, messages: list[Message]):
         self.question, self.ctx, self.messages = question, ctx, messages
         self.repairs, self.nudged, self.retold, self.retried = 0, False, False, False
-        self.require_call, self.max_calls = False, MAX_CALLS
+        self.require_call = False
         self.only: tuple[str, ...] = ()  # the next turn offers just these tools…
         self.values: tuple[str, ...] = ()  # …with these values for their string arguments
 
@@ -72,7 +75,9 @@ class _Loop:
         ctx = self.ctx
         step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
         ctx.recorder.event("step_start", index=step.index)
-        completion, turn = await ctx.act_turn(self.messages, max_calls=self.max_calls,
+        follow_up = bool(ctx.guard.seen)  # results (or errors) are in
+        max_calls = 1 if self.only else follow_up_calls if follow_up else MAX_CALLS
+        completion, turn = await ctx.act_turn(self.messages, max_calls=max_calls,
                                               require_call=self.require_call, only=self.only,
                                               values=self.values)
         step.completion, step.thought = completion, turn.text.strip()
@@ -87,7 +92,7 @@ class _Loop:
             return await self._answered(step, turn.text.strip())
         self.require_call, self.only, self.values = False, (), ()
         calls = turn.calls
-        if self.max_calls == follow_up_calls:
+        if follow_up:
             # a follow-up turn runs its first new call only (or its first, when all repeat)
             calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
         step.calls = calls
@@ -106,11 +111,10 @@ class _Loop:
                 # a share price asked by company name) is called again, once, with them:
                 # its string arguments are values the results gave.
                 self.retried, self.only, self.require_call = True, retry, True
-                self.values, self.max_calls = result_values(ctx), 1
+                self.values = result_values(ctx)
                 return None
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
-        self.max_calls = follow_up_calls
         calls = [c for c, _ in ran]
         self.messages.append(ctx.format.assistant_message(turn.text, calls))
         self.messages += ctx.format.results_messages(
