@@ -149,3 +149,24 @@ async def test_explicit_reasoning_is_kept():
     model = Scripted(["Hi."])
     trace = await Agent(model, [lookup], strategy="auto", reasoning="high").arun("Hello there?")
     assert trace.meta["route"]["effort"] == "high" and trace.meta["route"]["source"] == "fixed"
+
+
+async def test_measured_routes_send_a_shape_where_the_model_did_best(monkeypatch):
+    """A fan-out's wording suggests dag; where the benchmark measured react better on this
+    model, auto runs react (and says why)."""
+    from toolweave.agents import router
+
+    monkeypatch.setitem(router.MEASURED_ROUTES, "measured-model", {"fanout": "react"})
+    question = "Compare the weather in Oslo and Lima."
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Weather in a city."""
+        return "sunny"
+
+    measured = Scripted(['<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}'
+                         '\n</tool_call>', "Sunny in both."], name="measured-model")
+    trace = await Agent(measured, [get_weather], strategy="auto").arun(question)
+    assert trace.meta["route"]["strategy"] == "react" and "measured" in trace.meta["route"]["why"]
+    other = router.measured_route(router.heuristic_route(question), "unmeasured-model")
+    assert other.strategy == "dag"

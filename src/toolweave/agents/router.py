@@ -60,6 +60,26 @@ class Route(BaseModel):
     why: str = ""
 
 
+# The strategy that solved most questions of each shape on the agent benchmark
+# (`bench/agent.py`), per model; the wording tells the shape (`SHAPE_OF`). A model or shape
+# not listed keeps the strategy its wording suggests. See README "Agent benchmark".
+MEASURED_ROUTES: dict[str, dict[str, str]] = {
+    "default": {"single": "react", "fanout": "react", "chain": "react"},
+}
+SHAPE_OF = {"react": "single", "dag": "fanout", "preact": "chain"}
+
+
+def measured_route(route: Route, model_name: str) -> Route:
+    """``route`` sent where its question's shape did best on this model, when measured."""
+    shape = SHAPE_OF.get(route.strategy, "")
+    best = MEASURED_ROUTES.get(model_name, {}).get(shape)
+    if best is None or best == route.strategy:
+        return route
+    return route.model_copy(update={
+        "strategy": best, "why": f"{route.why}; {shape} questions: {best} did best on "
+                                 f"{model_name} (measured)"})
+
+
 def heuristic_route(question: str) -> Route:
     """The route by wording alone.
 
@@ -176,6 +196,7 @@ class RouterStrategy:
         route = heuristic_route(question)
         if self.use_model:
             route = await self._model_route(question, ctx) or route
+        route = measured_route(route, getattr(ctx.model, "name", ""))
         if ctx.reasoning != "auto":
             route = route.model_copy(update={"effort": ctx.reasoning, "source": "fixed"})
         return route
