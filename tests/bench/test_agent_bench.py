@@ -44,8 +44,9 @@ def no_latency(monkeypatch):
 
 
 class StagedOracle(StreamingModel):
-    """Plays each task's ideal run (from the generator) in the react loop: one turn per stage
-    of calls, then the first acceptable answer."""
+    """Plays each task's ideal run (from the generator) in the react loop: the first stage of
+    calls in one turn (a fan-out), then one call per turn (react runs the first new call of a
+    follow-up turn), then the first acceptable answer."""
 
     name = "oracle"
     constraint_kinds = frozenset({"json_schema", "regex", "grammar:gbnf", "grammar:lark"})
@@ -56,8 +57,9 @@ class StagedOracle(StreamingModel):
     async def stream(self, messages, **kwargs):
         plan = self.plans[next(m.content for m in messages if m.role == "user")]
         turn = sum(m.role == "assistant" for m in messages)
-        if turn < len(plan.stages):
-            calls = [ToolCall(name=n, arguments=a) for n, a in plan.stages[turn]]
+        turns = plan.stages[:1] + [[call] for stage in plan.stages[1:] for call in stage]
+        if turn < len(turns):
+            calls = [ToolCall(name=n, arguments=a) for n, a in turns[turn]]
             text = get_format("hermes").assistant_message("", calls).content
         else:
             text = plan.answers[0]
