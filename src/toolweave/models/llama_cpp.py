@@ -268,10 +268,7 @@ class _Loaded:
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             if len(tokens) + max_tokens > llm.n_ctx():
                 max_tokens = max(1, llm.n_ctx() - len(tokens))
-            new = len(tokens) - max(
-                [common_prefix(llm.input_ids[:llm.n_tokens], tokens),
-                 *(common_prefix(s.tokens, tokens) for s in self.prefix_states.states)])
-            self.prefix_states.restore(llm, tokens)
+            new = len(tokens) - self.prefix_states.restore(llm, tokens)
             reused = min(common_prefix(llm.input_ids[:llm.n_tokens], tokens), len(tokens) - 1)
             start = time.perf_counter()
             first = None

@@ -55,30 +55,32 @@ class PrefixStates:
         self.states.append(_State(tokens, data))
         del self.states[:-self.max_states]
 
-    def restore(self, llm, prompt: Sequence[int]) -> bool:
+    def restore(self, llm, prompt: Sequence[int]) -> int:
         """Load the saved state sharing the longest prefix with ``prompt`` into ``llm``, when
-        it shares `min_gain` tokens more than the live context; True if one was loaded."""
+        it shares `min_gain` tokens more than the live context. Returns the longest prefix
+        of ``prompt`` that the live context or any saved state holds (what is not new)."""
+        live = common_prefix(llm.input_ids[:llm.n_tokens], prompt)
         if not self.states:
-            return False
+            return live
         import llama_cpp
 
-        live = common_prefix(llm.input_ids[:llm.n_tokens], prompt)
         shared = [common_prefix(s.tokens, prompt) for s in self.states]
         best = int(np.argmax(shared))
+        known = max(live, shared[best])
         if shared[best] < live + self.min_gain:
-            return False
+            return known
         state = self.states[best]
         llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llm.ctx), -1, -1, -1)
         if llama_cpp.llama_state_seq_set_data(llm.ctx, state.data, len(state.data), 0) == 0:
             llm.n_tokens = 0  # a refused state leaves nothing reusable: evaluate afresh
-            return False
+            return known
         n = len(state.tokens)
         llm.input_ids[:n] = state.tokens
         llm.n_tokens = n
         # the logits are not the state's: llama-cpp-python decodes at least one token again
         llm._requires_eval = True
         self.loads += 1
-        return True
+        return known
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -11,7 +11,7 @@ from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
 from toolweave.models.base import ChatModel
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import Budget
-from toolweave.runtime.executor import DEFAULT_HINT, HINTS, NOT_RUN, run_calls
+from toolweave.runtime.executor import NOT_RUN, error_hint, run_calls
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
 from toolweave.tools.registry import ToolRegistry
@@ -113,8 +113,8 @@ class RunContext:
             if not obs.ok and obs.error not in NOT_RUN and not obs.hint:
                 others = alternatives(self.tools, self.recorder.trace.question, obs.tool)
                 if others:
-                    obs.hint = (HINTS.get(obs.error or "", DEFAULT_HINT)
-                                + " Tools that may fit the question: " + ", ".join(others) + ".")
+                    obs.hint = (error_hint(obs) + " Tools that may fit the question: "
+                                + ", ".join(others) + ".")
         return observations
 
 

@@ -71,5 +71,9 @@ def observation_text(observation: Observation) -> str:
         return observation.content
     if observation.error in NOT_RUN:
         return observation.content
-    hint = observation.hint or HINTS.get(observation.error or "", DEFAULT_HINT)
-    return f"Error: {observation.content}\nHint: {hint}"
+    return f"Error: {observation.content}\nHint: {observation.hint or error_hint(observation)}"
+
+
+def error_hint(observation: Observation) -> str:
+    """The standard hint for a failed observation's kind of error."""
+    return HINTS.get(observation.error or "", DEFAULT_HINT)
