@@ -98,9 +98,11 @@ async def test_repeated_calls_end_with_the_answer_from_the_results():
 
 async def test_repeated_failing_calls_stop_as_stuck():
     same = call("add", a="x", b=1)
-    model = Scripted([PLAN, same, PLAN, same, PLAN, same, PLAN, same])
+    model = Scripted([PLAN, same, PLAN, same, PLAN, same, PLAN, same, "Not found."])
     trace = await Agent(model, [add, mul], strategy="preact", max_steps=20).arun("x")
-    assert (trace.stop_reason, trace.answer) == ("stuck", None)
+    # ended by the answer turn without results: no call succeeded
+    assert trace.stop_reason == "stuck" and trace.steps[-1].kind == "answer"
+    assert "No tool call gave a result" in model.calls[-1][-1].content
 
 
 async def test_unreadable_turn_gets_one_repair():

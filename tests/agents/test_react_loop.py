@@ -70,11 +70,18 @@ async def test_max_steps_stops_the_run_with_an_answer_from_the_evidence():
     assert model.kwargs[3]["constraint"].value == ANSWER_GRAMMAR
 
 
-async def test_no_answer_turn_without_evidence():
-    model = Scripted([call("explode", x=str(i)) for i in range(3)])
-    trace = await Agent(model, [explode], max_steps=3).arun("loop")
-    assert (trace.stop_reason, trace.answer) == ("max_steps", None)
-    assert len(model.calls) == 3
+async def test_without_evidence_the_answer_turn_says_no_tool_gave_a_result():
+    model = Scripted([*(call("explode", x=str(i)) for i in range(3)), "Mice."])
+    trace = await Agent(model, [explode], max_steps=3).arun("What is the plural of mouse?")
+    assert (trace.stop_reason, trace.answer) == ("max_steps", "Mice.")
+    _, ask = model.calls[3]
+    assert "No tool call gave a result" in ask.content and "explode" not in ask.content
+
+
+async def test_a_run_out_of_time_ends_without_an_answer():
+    model = Scripted([call("hang", x="1"), "never reached"])
+    trace = await Agent(model, [hang], max_seconds=0.1).arun("x")
+    assert (trace.stop_reason, trace.answer) == ("timeout", None)
 
 
 async def test_token_budget_stops_the_run():
@@ -120,10 +127,10 @@ async def test_tool_timeout_is_an_observation():
 
 async def test_repeated_call_is_nudged_once_then_stopped():
     same = call("explode", x="y")
-    model = Scripted([same, same, same, "never reached"])
+    model = Scripted([same, same, same, "I could not find it."])
     trace = await Agent(model, [explode]).arun("x")
-    assert trace.stop_reason == "stuck"
-    assert len(trace.steps) == 3
+    assert (trace.stop_reason, trace.answer) == ("stuck", "I could not find it.")
+    assert [s.kind for s in trace.steps] == ["act", "act", "act", "answer"]
     nudge = trace.steps[1].observations[0]
     assert nudge.error == "repeated_call" and "already called explode" in nudge.content
     # the repeat was answered from memory, not run again
@@ -190,9 +197,11 @@ async def test_unparseable_turn_gets_one_repair_then_stops():
     trace = await Agent(model, [add], constrained=False).arun("x")
     assert trace.stop_reason == "answer" and trace.steps[0].kind == "error"
     assert "could not be read" in model.calls[1][-1].content
-    model = Scripted([broken, broken, "never"])
+    model = Scripted([broken, broken, "I could not find it."])
     trace = await Agent(model, [add], constrained=False).arun("x")
-    assert trace.stop_reason == "error" and len(model.calls) == 2
+    # stopped after the repair; the answer turn (no results to show) still answers
+    assert (trace.stop_reason, trace.answer) == ("error", "I could not find it.")
+    assert len(model.calls) == 3
 
 
 async def test_unknown_tool_is_reported_to_the_model():

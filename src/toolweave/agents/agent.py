@@ -38,7 +38,9 @@ class Agent:
     ``tool_choice="first"`` makes the first turn call a tool (small models otherwise tend to
     answer from memory). With a ``catalog`` (a `ToolCatalog` over these tools, or its saved
     directory), each question gets only its ``top_k`` retrieved tools in the prompt — retrieved
-    once per question, so the prompt prefix stays stable across its steps.
+    once per question, so the prompt prefix stays stable across its steps. ``grounded`` limits
+    a call's string arguments to spans of the question and values the results gave
+    (`toolweave.runtime.grounding`); free-text parameters stay free.
     """
 
     def __init__(
@@ -48,7 +50,7 @@ class Agent:
         max_tokens: int = 32_000, max_seconds: float = 300.0, step_max_tokens: int = 384,
         constrained: bool = True, reasoning: str = "auto", instructions: str = "",
         tool_choice: str = "auto", catalog: Any = None, top_k: int = 5,
-        verbosity: str | None = None, route_with_model: bool = False,
+        verbosity: str | None = None, route_with_model: bool = False, grounded: bool = True,
     ):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
@@ -61,7 +63,7 @@ class Agent:
         self.budget = dict(max_steps=max_steps, max_tokens=max_tokens, max_seconds=max_seconds,
                            step_max_tokens=step_max_tokens)
         self.constrained, self.reasoning, self.instructions = constrained, reasoning, instructions
-        self.tool_choice = tool_choice
+        self.tool_choice, self.grounded = tool_choice, grounded
         self.catalog, self.top_k = catalog, top_k
         if verbosity is not None:  # the final answer's length, for every strategy
             from toolweave.agents.router import verbosity_instruction
@@ -96,7 +98,8 @@ class Agent:
                          lambda: get_format(self.format_name, tools.specs()))
         ctx = RunContext(model=model, tools=tools, format=fmt, budget=budget,
                          recorder=recorder, constrained=self.constrained,
-                         reasoning=self.reasoning, tool_choice=self.tool_choice)
+                         reasoning=self.reasoning, tool_choice=self.tool_choice,
+                         grounded=self.grounded)
         options = {"use_model": self.route_with_model} if self.strategy_name == "auto" else {}
         strategy = STRATEGIES[self.strategy_name](instructions=self.instructions, **options)
         try:

@@ -1,10 +1,11 @@
-"""The answer turn from the evidence: every run that found something ends with an answer.
+"""The answer turn from the evidence: every run ends with an answer, unless out of time.
 
 Whatever stops a run — the model repeating calls it already made, the step or token budget,
 turns it cannot write — a small model has usually fetched what the question needs already; it
 just does not stop calling. Ending such a run with no answer throws that evidence away. This
 turn shows the question and the successful results only, offers no tools, and is decoded under
-a grammar of plain text that cannot open like a call.
+a grammar of plain text that cannot open like a call. A run whose calls all failed gets the
+turn too, without results: a small model calls tools even for "what is the plural of mouse?".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import time
 from collections.abc import Sequence
 
+from toolweave.agents.calculation import calculate, needs_calculation
 from toolweave.agents.prompts import render
 from toolweave.runtime.context import RunContext
 from toolweave.types import Constraint, Message, Step, Trace
@@ -58,21 +60,33 @@ def evidence_lines(ctx: RunContext) -> str:
 
 
 async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str) -> Trace:
-    """End the run with an answer turn over the results of its successful calls, or with no
-    answer when none succeeded. ``stop_reason`` is what stopped the run; the trace keeps it.
+    """End the run with an answer turn over the results of its successful calls (when none
+    succeeded: from what the model knows, or saying nothing was found). ``stop_reason`` is
+    what stopped the run; the trace keeps it. Only a run out of time ends without an answer.
 
     The turn is a short conversation of its own (the question and the results, no tool docs,
     no history): a small model shown its whole history here goes on calling tools in prose.
     It may go one step past the step and token budgets: it is the last one either way.
+    A question about a quantity gets its calculation turn first (`calculate`).
     """
-    if not has_evidence(ctx) or ctx.budget.seconds_left() <= 0:
-        # a model that only repeats calls that all failed cannot progress
-        return ctx.recorder.end(None, "stuck" if stop_reason == "answer" else stop_reason)
+    if not has_evidence(ctx) and stop_reason == "answer":
+        stop_reason = "stuck"  # a model that only repeats calls that all failed
+    if ctx.budget.seconds_left() <= 0:
+        return ctx.recorder.end(None, stop_reason)
+    if has_evidence(ctx):
+        evidence = evidence_lines(ctx)
+        calculation = await calculate(ctx, question, evidence) \
+            if needs_calculation(question) else None
+        ask = render("answer_now", question=question, evidence=evidence,
+                     calculation=calculation)
+    else:
+        # no call succeeded: a question that needed no tool is answered (a small model calls
+        # tools for "what is the plural of mouse?"), one that did is told it was not found
+        ask = render("answer_unaided", question=question)
     step = Step(index=len(ctx.recorder.trace.steps), kind="answer", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
     messages = [Message(role="system", content=render("answer_system")),
-                Message(role="user", content=render("answer_now", question=question,
-                                                    evidence=evidence_lines(ctx)))]
+                Message(role="user", content=ask)]
     completion = await ctx.model_turn(messages, constraint=answer_constraint(ctx),
                                       max_tokens=ANSWER_MAX_TOKENS, offer_tools=False,
                                       over_budget=True)

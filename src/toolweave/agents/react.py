@@ -11,7 +11,9 @@ with an answer turn over the results (`answer_from_evidence`), as it does on eve
 (step or token budget, unreadable turns) once some call succeeded. Before that answer, a tool
 that failed before the first result came in (a chain begun at its end) is called once more,
 its string arguments limited to values the results gave. Once results are in, a turn runs its
-first new call only.
+first new call only. A call about one item of a list in the question is made for the other
+items too (`fanout`), and a call whose error suggests another value is made with it
+(`corrections`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from __future__ import annotations
 import time
 
 from toolweave.agents.answer import answer_from_evidence, has_evidence, names_a_tool
+from toolweave.agents.calculation import needs_calculation
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
-from toolweave.formats.base import MAX_CALLS, loads
+from toolweave.formats.base import MAX_CALLS
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
+from toolweave.runtime.corrections import suggested_call
 from toolweave.runtime.executor import new_results, observation_text
+from toolweave.runtime.fanout import sibling_calls
+from toolweave.runtime.grounding import observation_values
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
@@ -65,7 +71,7 @@ class _Loop:
         self.repairs, self.nudged, self.retold, self.retried = 0, False, False, False
         self.require_call = False
         self.only: tuple[str, ...] = ()  # the next turn offers just these tools…
-        self.values: tuple[str, ...] = ()  # …with these values for their string arguments
+        self.values: tuple[str, ...] | None = None  # …with these values for their arguments
 
     async def answer_now(self, stop: str) -> Trace:
         return await answer_from_evidence(self.ctx, stop, self.question)
@@ -90,13 +96,13 @@ class _Loop:
             return None
         if not turn.calls:
             return await self._answered(step, turn.text.strip())
-        self.require_call, self.only, self.values = False, (), ()
+        self.require_call, self.only, self.values = False, (), None
         calls = turn.calls
         if follow_up:
             # a follow-up turn runs its first new call only (or its first, when all repeat)
             calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
-        step.calls = calls
-        step.observations = await ctx.run_calls(calls)
+        step.calls, step.observations = await run_with_follow_ups(ctx, self.question, calls)
+        calls = step.calls
         step.ended_at = time.time()
         ctx.recorder.step(step)
         ran = new_results(calls, step.observations)
@@ -111,7 +117,8 @@ class _Loop:
                 # a share price asked by company name) is called again, once, with them:
                 # its string arguments are values the results gave.
                 self.retried, self.only, self.require_call = True, retry, True
-                self.values = result_values(ctx)
+                self.values = tuple(observation_values(o for o in ctx.guard.seen.values()
+                                                       if o.ok))
                 return None
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
@@ -125,8 +132,14 @@ class _Loop:
         """A turn without calls: the answer, unless it names a tool ("I will call
         get_weather…", a call written as prose), an intent to act. Then, once, the turn is
         asked again with a call required (no results yet) or for the answer from the
-        results."""
+        results. A question about a quantity is answered by the answer turn, which
+        calculates first."""
         ctx = self.ctx
+        if has_evidence(ctx) and needs_calculation(self.question):
+            # an amount or an extreme: computed over the results, then answered from them
+            step.kind = "think"
+            ctx.recorder.step(step)
+            return await self.answer_now("answer")
         if self.retold or not names_a_tool(text, ctx.tools.names()):
             step.kind = "answer"
             ctx.recorder.step(step)
@@ -140,21 +153,41 @@ class _Loop:
         return None
 
 
-def result_values(ctx: RunContext, max_chars: int = 60) -> tuple[str, ...]:
-    """Short values the run's successful results gave: a result that is one short line, and
-    the short strings inside a JSON result."""
-    values: list[str] = []
-    for obs in ctx.guard.seen.values():
+async def run_with_follow_ups(ctx: RunContext, question: str, calls: list[ToolCall]
+                              ) -> tuple[list[ToolCall], list[Observation]]:
+    """Run the turn's ``calls``, then the calls they imply, as if the model had written them:
+    a failed call again with the value its error suggested (`suggested_call`), and a call
+    about one item of a list in the question for the other items (`fanout_siblings`)."""
+    observations = await ctx.run_calls(calls)
+    made = {signature(c) for c in calls}
+    fixes = [fix for call, obs in zip(calls, observations)
+             if (fix := suggested_call(call, obs)) is not None
+             and signature(fix) not in made and not ctx.guard.is_repeat(fix)]
+    if fixes:
+        ctx.recorder.event("corrected", calls=[c.model_dump() for c in fixes])
+        calls, observations = calls + fixes, observations + await ctx.run_calls(fixes)
+    extra = fanout_siblings(ctx, question, calls, observations)
+    if extra:
+        ctx.recorder.event("fanout", calls=[c.model_dump() for c in extra])
+        calls, observations = calls + extra, observations + await ctx.run_calls(extra)
+    return calls, observations
+
+
+def fanout_siblings(ctx: RunContext, question: str, calls: list[ToolCall],
+                    observations: list[Observation]) -> list[ToolCall]:
+    """The calls that complete a fan-out (`sibling_calls`) for the turn's successful calls,
+    leaving out any the run or the turn has made."""
+    made = {signature(c) for c in calls}
+    extra: list[ToolCall] = []
+    for call, obs in zip(calls, observations):
         if not obs.ok:
             continue
-        text = obs.content.strip()
-        parsed = loads(text)
-        if isinstance(parsed, (dict, list)):
-            items = parsed.values() if isinstance(parsed, dict) else parsed
-            values += [v for v in items if isinstance(v, str) and 0 < len(v) <= max_chars]
-        elif text and len(text) <= max_chars and "\n" not in text:
-            values.append(text)
-    return tuple(dict.fromkeys(values))
+        for sibling in sibling_calls(question, call):
+            sig = signature(sibling)
+            if sig not in made and not ctx.guard.is_repeat(sibling, sig):
+                made.add(sig)
+                extra.append(sibling)
+    return extra
 
 
 def unresolved_tools(ctx: RunContext) -> tuple[str, ...]:

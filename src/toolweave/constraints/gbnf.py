@@ -113,6 +113,10 @@ def _bounded_converter():
     from llama_cpp.llama_grammar import RESERVED_NAMES, SPACE_RULE, SchemaConverter
 
     class BoundedConverter(SchemaConverter):
+        def _generate_constant_rule(self, value):
+            # an enum value as the model writes it ("21 °C"), not as \u escapes it never would
+            return self._format_literal(json.dumps(value, ensure_ascii=False))
+
         def visit(self, schema, name):
             if (isinstance(schema, dict) and schema.get("type") in ("integer", "number")
                     and has_bounds(schema)):

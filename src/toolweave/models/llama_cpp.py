@@ -18,6 +18,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +36,8 @@ from toolweave.models.files import check_gguf
 from toolweave.models.prefix_states import PrefixStates, common_prefix
 from toolweave.models.tools_in_prompt import inline_tools, renders_tools
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
+
+GRAMMARS_KEPT = 64
 
 _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 
@@ -225,7 +228,9 @@ class _Loaded:
         # calling thread, and a call from a new thread starts a second team that fights the
         # first one's spinning workers for the cores (measured: 40 % slower decoding).
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
-        self.grammars: dict[str, Any] = {}  # GBNF text -> parsed grammar, checked once
+        # GBNF text -> parsed grammar, checked once; bounded: grounded turns make a new grammar
+        # per step, and a served model lives for many runs
+        self.grammars: OrderedDict[str, Any] = OrderedDict()
         # the KV states of recent calls: a prompt switch does not re-read a known prefix
         self.prefix_states = PrefixStates()
         meta = self.llm.metadata
@@ -258,6 +263,9 @@ class _Loaded:
                     + gbnf[:200])
             llama_cpp.llama_sampler_free(sampler)
             self.grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
+            while len(self.grammars) > GRAMMARS_KEPT:
+                self.grammars.popitem(last=False)
+        self.grammars.move_to_end(gbnf)
         return self.grammars[gbnf]
 
     def generate(self, prompt: str, gbnf: str | None, max_tokens: int, temperature: float,

@@ -12,10 +12,16 @@ from toolweave.models.base import ChatModel
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.executor import NOT_RUN, error_hint, run_calls
+from toolweave.runtime.grounding import RunValues, collect_values, grounded, run_numbers
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Completion, Constraint, Message, Observation, ToolCall, ToolSpec
+
+
+# Past this many tools, grounding every spec each turn costs more than it saves: a large set
+# should be narrowed by retrieval first (`Agent(catalog=…)`).
+GROUNDED_MAX_TOOLS = 64
 
 
 @dataclass
@@ -32,28 +38,42 @@ class RunContext:
     reasoning: str = "auto"
     tool_choice: str = "auto"  # auto | first (the first turn must call a tool)
     guard: RepeatGuard = field(default_factory=RepeatGuard)
+    grounded: bool = True  # string arguments from the question and results (`grounding`)
 
     def turn_constraint(self, require_call: bool = False, answer_only: bool = False,
                         max_calls: int = MAX_CALLS, only: tuple[str, ...] = (),
-                        values: tuple[str, ...] = ()) -> Constraint | None:
+                        values: RunValues | tuple[str, ...] | None = None
+                        ) -> Constraint | None:
         """The grammar for one assistant turn, when this backend can honour it.
 
         ``answer_only`` offers no tools at all: the turn must be the final answer.
-        ``max_calls`` caps the calls in the turn; ``only`` offers just these tools, and with
-        ``values`` their required string arguments must be one of these values.
+        ``max_calls`` caps the calls in the turn; ``only`` offers just these tools. String
+        arguments are grounded (`grounding`): one of ``values``, by default the question's
+        spans and what the run's calls gave so far, typed by field (when ``grounded``).
         """
         if not self.constrained or self.format.native:
             return None
         require_call = require_call and not answer_only
-        # Kept with the registry: neither listing nor identity-checking a thousand specs per
-        # step (the format's own cache is keyed by content, for new registries of old tools).
-        grammar = self.tools.memo(
-            ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only,
-             values),
-            lambda: self.format.grammar(
-                [] if answer_only else
-                [with_values(s, values) for s in self.tools.specs() if not only or s.name in only],
-                require_call=require_call, max_calls=max_calls))
+        seen = list(self.guard.seen.values())
+        if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
+            values = collect_values(seen, self.recorder.trace.question)
+        if values and not answer_only:
+            numbers = run_numbers(self.recorder.trace.question, seen)
+            # per-run values: the format's own grammar cache (bounded, keyed by content)
+            # rather than the registry's memo, which lives as long as the tool set
+            grammar = self.format.grammar(
+                [grounded(s, values, numbers) for s in self.tools.specs()
+                 if not only or s.name in only],
+                require_call=require_call, max_calls=max_calls)
+        else:
+            # Kept with the registry: neither listing nor identity-checking a thousand specs
+            # per step (the format's own cache is keyed by content, for new registries).
+            grammar = self.tools.memo(
+                ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only),
+                lambda: self.format.grammar(
+                    [] if answer_only else
+                    [s for s in self.tools.specs() if not only or s.name in only],
+                    require_call=require_call, max_calls=max_calls))
         if grammar is None:
             return None
         kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
@@ -93,7 +113,8 @@ class RunContext:
 
     async def act_turn(self, messages: Sequence[Message], *, max_calls: int = MAX_CALLS,
                        require_call: bool = False, only: tuple[str, ...] = (),
-                       values: tuple[str, ...] = ()) -> tuple[Completion, ParsedTurn]:
+                       values: tuple[str, ...] | None = None
+                       ) -> tuple[Completion, ParsedTurn]:
         """A turn in the tool format: constrained when possible, parsed, never raising on junk.
 
         ``max_calls`` caps its calls where the grammar applies; ``require_call`` (or
@@ -117,15 +138,3 @@ class RunContext:
                                 + ", ".join(others) + ".")
         return observations
 
-
-def with_values(spec: ToolSpec, values: tuple[str, ...]) -> ToolSpec:
-    """``spec`` whose required string arguments must be one of ``values`` (none: unchanged)."""
-    props = spec.parameters.get("properties", {})
-    required = set(spec.parameters.get("required", ()))
-    if not values or spec.kind != "function":
-        return spec
-    narrowed = {name: ({**schema, "enum": list(values)}
-                       if name in required and schema.get("type") == "string"
-                       and "enum" not in schema else schema)
-                for name, schema in props.items()}
-    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": narrowed}})

@@ -1,0 +1,87 @@
+"""The calculation turn: questions about quantities get their arithmetic done, not guessed.
+
+A small model asked "how much do 8 mugs cost?" with "9.75 USD" in its results answers "9.75
+USD"; asked which of four prices is lowest, it names the first. It writes the expression
+readily, though (``8 * 9.75``, ``min(34.99, 59, 12)``): a code model is good at that. So
+before the answer turn of a question that asks for an amount, a difference, a total, an
+average or an extreme, the model writes one expression over the numbers the run has seen
+(a grammar allows no other number), the runtime evaluates it, and the answer turn reads the
+value.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from toolweave.agents.prompts import render
+from toolweave.runtime.context import RunContext
+from toolweave.runtime.grounding import arithmetic_pattern, extreme_pattern, run_numbers
+from toolweave.tools.builtins.calculator import evaluate, format_number
+from toolweave.types import Constraint, Message, Step
+
+CALCULATION_MAX_TOKENS = 64
+# Questions whose answer is an amount computed from results, or an extreme among them.
+QUANTITATIVE = re.compile(
+    r"\bhow (?:much|many|far)\b|\b(?:total|sum|average|mean|difference|combined|altogether"
+    r"|together|twice|double|half|round trip|and back|more|most|less|least|fewer|fewest"
+    r"|(?:cheap|high|low|warm|cold|clos|near|larg|small|long|short|great|fast|slow|old"
+    r"|young|heavi|light)(?:er|est)|hott(?:er|est)|bigg(?:er|est)|f[au]rth(?:er|est))\b",
+    re.IGNORECASE)
+
+
+# "Which is cheapest / closer / the warmest": a choice of an extreme, min or max by the word.
+_CHOICE = re.compile(r"\b(?:which|who|whose)\b", re.IGNORECASE)
+_SMALLEST = re.compile(
+    r"\b(?:least|fewe(?:r|st)|less|(?:cheap|low|small|short|cold|clos|near|young|light|slow)"
+    r"(?:er|est))\b", re.IGNORECASE)
+_LARGEST = re.compile(
+    r"\b(?:most|more|(?:high|larg|long|warm|great|old|heavi|fast)(?:er|est)|hott(?:er|est)"
+    r"|bigg(?:er|est)|f[au]rth(?:er|est))\b", re.IGNORECASE)
+
+
+def expression_pattern(question: str, numbers: tuple[str, ...]) -> str:
+    """The regex the calculation must match: ``min(…)``/``max(…)`` for a question that picks
+    an extreme ("which is the cheapest"), arithmetic over ``numbers`` otherwise."""
+    if _CHOICE.search(question):
+        # "least/fewest/cheaper…" before "most/more": "the least expensive" is a minimum
+        if _SMALLEST.search(question):
+            return extreme_pattern("min", numbers)
+        if _LARGEST.search(question):
+            return extreme_pattern("max", numbers)
+    return arithmetic_pattern(numbers)
+
+
+def needs_calculation(question: str) -> bool:
+    """True when ``question`` asks for an amount, a comparison or an extreme."""
+    return QUANTITATIVE.search(question) is not None
+
+
+async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None:
+    """``"expression = value"`` for ``question`` over ``evidence`` (the answer turn's result
+    lines), or None when the results hold no number or the expression does not evaluate."""
+    seen = [o for o in ctx.guard.seen.values() if o.ok]
+    numbers = run_numbers(question, seen)
+    if not any(n in evidence for n in numbers):
+        return None
+    step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
+    ctx.recorder.event("step_start", index=step.index)
+    constraint = None
+    if ctx.constrained and "regex" in ctx.model.constraint_kinds:
+        constraint = Constraint.regex(expression_pattern(question, numbers))
+    messages = [Message(role="system", content=render("calculate_system")),
+                Message(role="user", content=render("calculate_now", question=question,
+                                                    evidence=evidence))]
+    completion = await ctx.model_turn(messages, constraint=constraint,
+                                      max_tokens=CALCULATION_MAX_TOKENS, offer_tools=False,
+                                      over_budget=True)
+    expression = completion.text.strip().strip("`").strip()
+    step.completion = completion
+    try:
+        result = f"{expression} = {format_number(evaluate(expression))}"
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
+        step.error, result = f"calculation failed: {exc}", None
+    step.thought = result or expression
+    step.ended_at = time.time()
+    ctx.recorder.step(step)
+    return result

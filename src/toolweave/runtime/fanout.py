@@ -1,0 +1,106 @@
+"""Fan-out completion: a call about one item of a list in the question is made for every item.
+
+"Which is the cheapest of the Zephyr Lamp, Tundra Backpack and Vesta Heater?", "the average
+temperature across Istrana, Kelmarsh and Halvik", "how far apart are the offices of Felix
+Brandt and Tomas Hallberg": a small model calls the tool for the first item, then answers, or
+repeats that call. Once it has shown which tool and arguments one item needs, the others need
+the same call with the item swapped: the runtime makes those calls (concurrently) and hands
+the results back with the model's own.
+
+A list is items joined by commas, "and", "or", or "than" ("warmer in Istrana than in
+Farrowgate"). A call takes part when exactly one of its string arguments names one item and no
+argument names another ("the distance between A and B" is one call, not two).
+"""
+
+from __future__ import annotations
+
+import re
+
+from toolweave.runtime.grounding import STOPWORDS
+from toolweave.types import ToolCall
+
+MAX_SIBLINGS = 7
+MAX_ITEM_WORDS = 5
+LEADING = frozenset("the a an in at of on for to from that those".split())
+_CLAUSE = re.compile(r"[:;?!()\"“”]|\.(?:\s|$)")
+_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|than|versus|vs\.?)\s+",
+                        re.IGNORECASE)
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,'’`") for w in text.split() if w.strip(".,'’`")]
+
+
+def _is_stop(word: str) -> bool:
+    return word.casefold() in STOPWORDS
+
+
+def _lead(words: list[str]) -> list[str]:
+    """``words`` up to the first function word, after the articles and prepositions it starts
+    with ("than in Farrowgate", "than the Harbor Mug"; "and what time…" is no item)."""
+    while words and words[0].casefold() in LEADING:
+        words = words[1:]
+    out = []
+    for w in words:
+        if _is_stop(w):
+            break
+        out.append(w)
+    return out
+
+
+def question_lists(question: str) -> list[list[list[str]]]:
+    """The lists in ``question``: per list, its parts as words (the first part still holds
+    the words before the first item, the last the words after the last)."""
+    lists = []
+    for clause in _CLAUSE.split(question):
+        parts = [_words(p) for p in _SEPARATOR.split(clause)]
+        parts = [p for p in parts if p]
+        if len(parts) >= 2:
+            lists.append(parts)
+    return lists
+
+
+def _item(parts: list[list[str]], index: int, size: int) -> str:
+    """Part ``index`` of a list as an item of about ``size`` words: the first part's last
+    words, a middle part whole, the last part's leading words."""
+    words = parts[index]
+    if index == 0:
+        tail = words[-size:]
+        return " ".join(tail) if not any(_is_stop(w) for w in tail) else ""
+    if index == len(parts) - 1:
+        return " ".join(_lead(words)[:size + 2])
+    lead = _lead(words)
+    return " ".join(lead) if len(lead) <= MAX_ITEM_WORDS else ""
+
+
+def _items(parts: list[list[str]], size: int) -> list[str]:
+    return [_item(parts, i, size) for i in range(len(parts))]
+
+
+def _same_shape(item: str, value: str) -> bool:
+    """Whether ``item`` is written like ``value``: capitalised alike, digits alike (so "back"
+    in "to Esterlund and back" is no sibling of "Esterlund")."""
+    return (item[:1].isupper() == value[:1].isupper()
+            and any(c.isdigit() for c in item) == any(c.isdigit() for c in value))
+
+
+def sibling_calls(question: str, call: ToolCall) -> list[ToolCall]:
+    """The same call for the other items of the question's list that one of ``call``'s string
+    arguments names; none when it names no item, or more than one."""
+    strings = {k: v for k, v in call.arguments.items() if isinstance(v, str) and v.strip()}
+    for parts in question_lists(question):
+        for key, value in strings.items():
+            size = len(_words(value))
+            items = _items(parts, size)
+            folded = [i.casefold() for i in items]
+            if value.strip().casefold() not in folded:
+                continue
+            mine = folded.index(value.strip().casefold())
+            others = {f for i, f in enumerate(folded) if i != mine and f}
+            if any(v.strip().casefold() in others for k, v in strings.items() if k != key):
+                return []  # the call already relates two items of the list
+            siblings = [i for n, i in enumerate(items)
+                        if n != mine and i and _same_shape(i, value.strip())]
+            return [ToolCall(name=call.name, arguments={**call.arguments, key: item})
+                    for item in dict.fromkeys(siblings)][:MAX_SIBLINGS]
+    return []

@@ -1,0 +1,246 @@
+"""Grounded arguments: a call's string arguments come from the question or the run's results.
+
+A small model fills an argument it does not have yet with what it remembers (the example in a
+tool's docs, the first name an error listed) or with a description of the value ("Oskar
+Lindgren's manager", "the city where Alice works"). Under a grammar whose string values are
+spans of the question and values the results gave (an error's suggestions too), neither can be
+written: to name the manager's city the model must first look up the manager. The same holds
+for arithmetic: an expression may use only numbers that appeared in the run.
+
+What is free text is left free: a parameter named like one (``query``, ``text``, ``message``…)
+or marked ``"x-ground": false`` in its JSON schema. An ``expression`` parameter (or one marked
+``"x-ground": "arithmetic"``) gets the arithmetic grammar over the run's numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from toolweave.formats.base import loads
+from toolweave.types import Observation, ToolSpec
+
+MAX_SPAN_WORDS = 5
+MAX_VALUE_CHARS = 60
+MAX_TERMS = 12  # numbers in one grounded expression
+# Values a question or result never names as such but a parameter often means by them.
+STOPWORDS = frozenset("""a an the of in on at to for from by with and or is are was were be
+been what which who whom whose how when where why do does did much many there this that these
+those it its my your our their than then as into per each me you we they i if can could would
+should will please tell give find show get right now currently today have has had been being
+cost costs work works worked use used uses live lives located across between among
+about over under after before via through within""".split())
+# Words that may sit inside a name ("Bank of America", "Rio de Janeiro").
+INNER_WORDS = frozenset("of the de la le du von van der del da y & and".split())
+FREE_TEXT_NAMES = frozenset("""query q search text content body message prompt code sql
+description comment note notes title subject instructions reason question answer
+keywords keyword""".split())
+GENERIC_WORDS = frozenset({"id", "value", "key", "type", "data"})
+ARITHMETIC_NAMES = frozenset({"expression", "expr", "formula", "calculation"})
+
+# A question splits into segments at punctuation, conjunctions and possessives: no value
+# crosses "X's" ("Oskar Lindgren's manager" offers "Oskar Lindgren", not the description).
+_SEGMENT_BREAK = re.compile(
+    r"[,;:?!()\[\]{}\"“”]|\s(?:and|or|but|than|then|versus|vs\.?)\s|['’]s\b|\.(?:\s|$)",
+    re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?![\w])")
+_QUOTED = re.compile(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"")
+_LISTED = re.compile(r":\s*([^:;\n]+?)\s*(?:[;\n]|$)")
+MAX_LISTED = 8
+
+
+def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
+    """The spans of ``text`` that could be a value: runs of up to ``max_words`` words within a
+    segment, neither starting nor ending with a function word, with only name-joining words
+    inside."""
+    spans: list[str] = []
+    for segment in _SEGMENT_BREAK.split(text):
+        words = [w.strip(".'’`") for w in segment.split()]
+        words = [w for w in words if w]
+        for i, first in enumerate(words):
+            if first.casefold() in STOPWORDS:
+                continue
+            for j in range(i, min(len(words), i + max_words)):
+                last = words[j].casefold()
+                if j > i and last in STOPWORDS and last not in INNER_WORDS:
+                    break  # a function word that cannot sit inside a name ends every span here
+                if last not in STOPWORDS:
+                    spans.append(" ".join(words[i:j + 1]))
+    return list(dict.fromkeys(spans))
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """The leaves of a JSON value with the keys above each."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, path + (str(key),))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item, path)
+    else:
+        yield path, value
+
+
+def name_words(name: str) -> frozenset[str]:
+    """The words of a parameter or field name (``office_city``, ``officeCity``: office, city),
+    without the ones every kind of value shares (id, value)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return frozenset(w for w in re.split(r"[\W_]+", spaced.casefold()) if w) - GENERIC_WORDS
+
+
+@dataclass(frozen=True)
+class RunValues:
+    """What a run's string arguments may be: ``loose`` values fit any parameter (the question's
+    spans, short text results, an error's suggestions); a JSON result's values are typed by
+    their field (``fields``: the field's name words and the value).
+
+    A parameter takes the values of the fields whose names share a word with its own name
+    (``city`` ← ``office_city``) or with the question ("the manager of …" ← ``manager``), when
+    any field fits it; else every field's value. So after looking up an employee, the next call
+    can name the employee's city to a ``city`` parameter, and not hop from manager to manager
+    through a ``name`` parameter unless the question asks about managers.
+    """
+
+    loose: tuple[str, ...] = ()
+    fields: tuple[tuple[frozenset[str], str], ...] = ()
+    question_words: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.loose or self.fields)
+
+    def __iter__(self) -> Iterator[str]:
+        """Every value, whatever the parameter."""
+        return iter(dict.fromkeys(self.loose + tuple(v for _, v in self.fields)))
+
+    def for_parameter(self, name: str) -> list[str]:
+        """The values a parameter called ``name`` may take."""
+        words = name_words(name)
+        typed = [v for k, v in self.fields if k & words]
+        if typed:
+            typed += [v for k, v in self.fields if k & self.question_words]
+        else:
+            typed = [v for _, v in self.fields]
+        return list(dict.fromkeys(self.loose + tuple(typed)))
+
+
+def collect_values(observations: Iterable[Observation], question: str = "") -> RunValues:
+    """The `RunValues` of ``question`` and ``observations``: a JSON result's short strings and
+    numbers by field, the spans of a text result, and what a failed call's error quotes ("did
+    you mean 'Lunetta'?") or lists in short."""
+    loose: list[str] = text_spans(question)
+    fields: list[tuple[frozenset[str], str]] = []
+    for obs in observations:
+        text = obs.content.strip()
+        if not obs.ok:
+            loose += [a or b for a, b in _QUOTED.findall(obs.content)] + listed_choices(text)
+            continue
+        parsed = loads(text)
+        if isinstance(parsed, (dict, list)):
+            for path, leaf in _leaves(parsed):
+                if isinstance(leaf, str) and 0 < len(leaf) <= MAX_VALUE_CHARS:
+                    fields.append((name_words(" ".join(path)), leaf))
+                elif isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
+                    fields.append((name_words(" ".join(path)), str(leaf)))
+        else:
+            if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
+                loose.append(text)
+            loose += text_spans(text[:2000])
+    question_words = frozenset(w.strip(".,?!'’").casefold() for w in question.split())
+    return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
+                     question_words - STOPWORDS - GENERIC_WORDS)
+
+
+def observation_values(observations: Iterable[Observation]) -> list[str]:
+    """Every value the observations give (`collect_values`), whatever the parameter."""
+    return list(collect_values(observations))
+
+
+def listed_choices(error: str, most: int = MAX_LISTED) -> list[str]:
+    """The choices an error lists after a colon ("known: VLC, NVM, USD"), when it lists a few:
+    a long list is a catalogue, from which a small model copies the first entry."""
+    choices: list[str] = []
+    for listed in _LISTED.findall(error):
+        items = [i.strip(" .'\"") for i in listed.split(",")]
+        if 2 <= len(items) <= most and all(0 < len(i) <= 30 for i in items):
+            choices += items
+    return choices
+
+
+def numbers_in(texts: Iterable[str]) -> list[str]:
+    """The numbers written in ``texts`` (thousands separators dropped), in order, once each."""
+    found = []
+    for text in texts:
+        found += [n.replace(",", "") for n in _NUMBER.findall(text)]
+    return list(dict.fromkeys(found))
+
+
+def _number_group(numbers: Iterable[str], extra: Iterable[str] = ()) -> str:
+    allowed = sorted(set(numbers) | set(extra), key=lambda n: (-len(n), n))
+    # plain groups: llama.cpp's regex converter has no (?:…); and "\." inside its literals is
+    # no GBNF escape: a class says the same
+    return "(" + "|".join(n.replace(".", "[.]").replace("-", "[-]") for n in allowed) + ")"
+
+
+def arithmetic_pattern(numbers: Iterable[str]) -> str:
+    """A regex for expressions over ``numbers`` (and 2, for "twice" and "and back"), with
+    + - * / and parentheses, min/max/round/abs: a number can only be one seen, never a new
+    one (a small model pads expressions with invented factors: ``* 100``, ``* 1000``)."""
+    number = _number_group(numbers, ("2",))
+    term = rf"((min|max|round|abs)?\()*{number}\)*"
+    return rf"^{term}( ?[-+*/,] ?{term}){{0,{MAX_TERMS - 1}}}$"
+
+
+def extreme_pattern(function: str, numbers: Iterable[str]) -> str:
+    """A regex for ``min(…)`` or ``max(…)`` of two or more of ``numbers``."""
+    number = _number_group(numbers)
+    return rf"^{function}\({number}(, ?{number}){{1,{MAX_TERMS - 1}}}\)$"
+
+
+def _kind(name: str, schema: dict) -> str | None:
+    """How a string parameter is grounded: "values", "arithmetic", or None (left free)."""
+    mark = schema.get("x-ground")
+    if mark is False or mark == "free":
+        return None
+    if mark in ("values", "arithmetic"):
+        return mark
+    if schema.get("type") != "string" or any(k in schema for k in ("enum", "const", "pattern",
+                                                                   "format")):
+        return None
+    if name.casefold() in ARITHMETIC_NAMES:
+        return "arithmetic"
+    return None if name.casefold() in FREE_TEXT_NAMES else "values"
+
+
+def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
+             numbers: Iterable[str] = ()) -> ToolSpec:
+    """``spec`` whose string arguments must be one of ``values`` (per parameter, for
+    `RunValues`), and whose expressions use only ``numbers``; unchanged without values."""
+    if not isinstance(values, RunValues):
+        values = RunValues(loose=tuple(values))
+    props = spec.parameters.get("properties", {})
+    if not values or spec.kind != "function" or not props:
+        return spec
+    numbers = list(numbers)
+
+    def narrow(name: str, schema: dict) -> dict:
+        if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+            items = narrow(name, schema["items"])
+            return schema if items is schema["items"] else {**schema, "items": items}
+        kind = _kind(name, schema)
+        if kind == "values":
+            return {**schema, "enum": values.for_parameter(name)}
+        if kind == "arithmetic":
+            return {**schema, "pattern": arithmetic_pattern(numbers)}
+        return schema
+
+    narrowed = {name: narrow(name, schema) for name, schema in props.items()}
+    if all(narrowed[n] is props[n] for n in props):
+        return spec
+    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": narrowed}})
+
+
+def run_numbers(question: str, observations: Iterable[Observation]) -> tuple[str, ...]:
+    """The numbers of the question and of the successful results."""
+    return tuple(numbers_in([question] + [o.content for o in observations if o.ok]))

@@ -1,0 +1,91 @@
+"""ReAct's levers for small models, with the `Scripted` model: fan-out completion and the
+calculation turn before the answer to a question about a quantity."""
+
+from __future__ import annotations
+
+import json
+
+from toolweave.agents import Agent
+from toolweave.agents.calculation import expression_pattern, needs_calculation
+from toolweave.models import Scripted
+from toolweave.tools import tool
+
+PRICES = {"Harbor Mug": 9.75, "Zephyr Lamp": 34.99, "Vesta Heater": 129.0}
+
+
+def call(name: str, **arguments) -> str:
+    return f'<tool_call>\n{json.dumps({"name": name, "arguments": arguments})}\n</tool_call>'
+
+
+@tool
+def get_price(product: str) -> str:
+    """The price of one unit of a product, in USD."""
+    if product not in PRICES:
+        raise ValueError(f"unknown product {product!r}")
+    return f"{PRICES[product]:.2f} USD"
+
+
+async def test_a_call_about_one_list_item_is_made_for_every_item():
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "done", "max(34.99, 129.00)",
+                      "The Vesta Heater."])
+    trace = await Agent(model, [get_price]).arun(
+        "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
+    step = trace.steps[0]
+    assert [c.arguments["product"] for c in step.calls] == \
+        ["Zephyr Lamp", "Harbor Mug", "Vesta Heater"]
+    assert [o.content for o in step.observations] == ["34.99 USD", "9.75 USD", "129.00 USD"]
+    # the model's next turn sees all three results as its own calls' responses
+    assert model.calls[1][-1].content.count("<tool_response>") == 3
+
+
+async def test_a_quantity_is_calculated_before_the_answer():
+    model = Scripted([call("get_price", product="Harbor Mug"), "It costs 9.75 USD.",
+                      "8 * 9.75", "8 mugs cost 78 USD."])
+    trace = await Agent(model, [get_price]).arun("How much do 8 units of the Harbor Mug cost?")
+    assert (trace.answer, trace.stop_reason) == ("8 mugs cost 78 USD.", "answer")
+    calculation = next(s for s in trace.steps if s.thought.startswith("8 * 9.75"))
+    assert calculation.thought == "8 * 9.75 = 78"
+    # the calculation's grammar allows the run's numbers only; the answer turn reads its value
+    assert model.kwargs[2]["constraint"].kind == "regex"
+    assert "calculation: 8 * 9.75 = 78" in model.calls[3][-1].content
+
+
+async def test_an_expression_that_does_not_evaluate_is_left_out_of_the_answer():
+    model = Scripted([call("get_price", product="Harbor Mug"), "It costs 9.75 USD.",
+                      "8 * (9.75", "8 mugs cost 78 USD."])
+    trace = await Agent(model, [get_price]).arun("How much do 8 units of the Harbor Mug cost?")
+    assert trace.answer == "8 mugs cost 78 USD."
+    assert any(s.error and "calculation failed" in s.error for s in trace.steps)
+    assert "calculation" not in model.calls[3][-1].content
+
+
+async def test_a_question_not_about_a_quantity_keeps_the_models_answer():
+    model = Scripted([call("get_price", product="Harbor Mug"), "The Harbor Mug is 9.75 USD."])
+    trace = await Agent(model, [get_price]).arun("What is the price of the Harbor Mug?")
+    assert trace.answer == "The Harbor Mug is 9.75 USD."
+    assert len(model.calls) == 2
+
+
+def test_which_questions_about_extremes_take_min_or_max():
+    assert needs_calculation("How much do 8 mugs cost?")
+    assert needs_calculation("Which of these is the cheapest: A or B?")
+    assert not needs_calculation("Which timezone is Galdera in?")
+    assert expression_pattern("Which is the cheapest: A or B?", ("1", "2")).startswith("^min")
+    assert expression_pattern("Whose city is warmer, A's or B's?", ("1", "2")).startswith("^max")
+    assert expression_pattern("How much warmer is A than B?", ("1", "2")).startswith("^((min")
+
+
+async def test_a_misspelt_value_is_corrected_with_the_errors_suggestion():
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        if city != "Lunetta":
+            raise ValueError(f"unknown city {city!r}; did you mean 'Lunetta'?")
+        return "21 °C"
+
+    model = Scripted([call("get_weather", city="Lunnetta"), "It is 21 °C in Lunetta."])
+    trace = await Agent(model, [get_weather]).arun("What is the weather in Lunnetta?")
+    step = trace.steps[0]
+    assert [c.arguments["city"] for c in step.calls] == ["Lunnetta", "Lunetta"]
+    assert [o.ok for o in step.observations] == [False, True]
+    assert trace.answer == "It is 21 °C in Lunetta."

@@ -1,0 +1,22 @@
+"""Suggested corrections: when a failed call is made again, and with what."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolweave.runtime.corrections import suggested_call
+from toolweave.types import Observation, ToolCall
+
+
+@pytest.mark.parametrize("error, fixed", [
+    ("unknown city 'Lunnetta'; did you mean 'Lunetta'?", "Lunetta"),
+    ("unknown city 'Lunnetta'; known: Lunetta, Oslo", None),  # a list, not a suggestion
+    ("unknown city 'Lunnetta'; did you mean 'Lunetta' or 'Lunata'?", None),  # a choice
+    ("'Lunnetta' is a country; did you mean to call get_country?", None),  # no value offered
+])
+def test_a_failed_call_is_corrected_only_with_one_suggested_value(error, fixed):
+    original = ToolCall(name="get_weather", arguments={"city": "Lunnetta", "days": 2})
+    fix = suggested_call(original, Observation(call_id="1", tool="get_weather", ok=False,
+                                               error="ValueError", content=error))
+    assert (fix.arguments if fix else None) == \
+        ({"city": fixed, "days": 2} if fixed else None)

@@ -1,0 +1,58 @@
+"""Fan-out completion: which sibling calls a call about one list item implies."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolweave.runtime.fanout import question_lists, sibling_calls
+from toolweave.types import ToolCall
+
+
+def siblings(question: str, **arguments) -> list[dict]:
+    return [c.arguments for c in sibling_calls(question, ToolCall(name="t", arguments=arguments))]
+
+
+@pytest.mark.parametrize("question, arguments, expected", [
+    ("What is the average temperature across Istrana, Kelmarsh, Marrowby and Halvik?",
+     {"city": "Istrana"}, ["Kelmarsh", "Marrowby", "Halvik"]),
+    ("Which is the cheapest of these: Zephyr Lamp, Tundra Backpack and Vesta Heater?",
+     {"product": "Tundra Backpack"}, ["Zephyr Lamp", "Vesta Heater"]),
+    ("Which of the stocks TRGM, NOVD and KSTB has the highest share price?",
+     {"ticker": "TRGM"}, ["NOVD", "KSTB"]),
+    ("How many degrees warmer is it in Istrana than in Farrowgate right now?",
+     {"city": "Farrowgate"}, ["Istrana"]),
+    ("How much more expensive is the Cobalt Headphones than the Harbor Mug?",
+     {"product": "Cobalt Headphones"}, ["Harbor Mug"]),
+    ("How far apart are the offices of Felix Brandt and Tomas Hallberg?",
+     {"name": "Felix Brandt"}, ["Tomas Hallberg"]),
+])
+def test_the_other_items_of_the_list_get_the_same_call(question, arguments, expected):
+    (key,) = arguments
+    assert [a[key] for a in siblings(question, **arguments)] == expected
+
+
+def test_other_arguments_are_kept():
+    assert siblings("Convert 100 USD to EUR and GBP", amount=100, source="USD", to="EUR") == \
+        [{"amount": 100, "source": "USD", "to": "GBP"}]
+
+
+@pytest.mark.parametrize("question, arguments", [
+    # the call already relates both items
+    ("What does a round trip between Jorvale and Esterlund cost?",
+     {"origin": "Jorvale", "destination": "Esterlund"}),
+    # "and back", "and what time…" are no items
+    ("How far is it from Jorvale to Esterlund and back?",
+     {"origin": "Jorvale", "destination": "Esterlund"}),
+    ("What is the weather in Paris and what time is it there?", {"city": "Paris"}),
+    # no list at all, or an argument that is no item of it
+    ("What is the weather in Paris?", {"city": "Paris"}),
+    ("Which is closer to Jorvale: Esterlund or Brennholm?", {"city": "Jorvale"}),
+])
+def test_no_siblings_without_a_list_the_call_is_about(question, arguments):
+    assert siblings(question, **arguments) == []
+
+
+def test_a_clause_break_ends_a_list():
+    lists = question_lists("Which is closer to Jorvale: Esterlund or Brennholm?")
+    assert lists == [[["Esterlund"], ["Brennholm"]]]
+

@@ -1,0 +1,130 @@
+"""Grounded arguments: which values a call's string arguments may take, and the grammar."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from toolweave.agents import Agent
+from toolweave.formats import get_format
+from toolweave.models import Scripted
+from toolweave.runtime.grounding import (
+    arithmetic_pattern,
+    extreme_pattern,
+    grounded,
+    listed_choices,
+    observation_values,
+    collect_values,
+    text_spans,
+)
+from toolweave.tools import tool
+from toolweave.types import Observation, ToolSpec
+
+
+def spec(**properties) -> ToolSpec:
+    return ToolSpec(name="t", description="A tool.",
+                    parameters={"type": "object", "properties": properties,
+                                "required": list(properties)})
+
+
+def test_a_possessive_description_is_not_a_value_but_the_name_is():
+    spans = text_spans("In which timezone is the office of Oskar Lindgren's manager?")
+    assert "Oskar Lindgren" in spans
+    assert not any("manager" in s and "Oskar" in s for s in spans)
+    assert not any(s.casefold().startswith(("which", "the", "in ")) for s in spans)
+
+
+def test_list_items_are_values_and_a_list_is_not():
+    spans = text_spans("How many of the orders ORD-10231, ORD-10233 and ORD-10237 are late?")
+    assert {"ORD-10231", "ORD-10233", "ORD-10237"} <= set(spans)
+    assert not any("," in s for s in spans)
+
+
+def test_observation_values_take_json_leaves_text_spans_and_error_suggestions():
+    ok_json = Observation(call_id="1", tool="t", ok=True,
+                          content='{"name": "Alice", "office": {"city": "Brennholm"}, "age": 41}')
+    ok_text = Observation(call_id="2", tool="t", ok=True, content="NVM (Norvenian mark)")
+    failed = Observation(call_id="3", tool="t", ok=False, error="ValueError",
+                         content="ValueError: unknown city 'Lunnetta'; did you mean 'Lunetta'?")
+    values = observation_values([ok_json, ok_text, failed])
+    assert {"Alice", "Brennholm", "41", "NVM", "Norvenian mark", "Lunetta"} <= set(values)
+
+
+def test_a_json_field_feeds_the_parameters_its_name_fits():
+    employee = Observation(call_id="1", tool="get_employee", ok=True, content=(
+        '{"name": "Alice Moreau", "manager": "Tomas Hallberg", "office_city": "Brennholm"}'))
+    values = collect_values([employee], "What is the weather where Alice Moreau works?")
+    assert "Brennholm" in values.for_parameter("city")
+    assert "Tomas Hallberg" not in values.for_parameter("city")
+    # a name parameter gets the employee's own name, not the manager's…
+    assert "Tomas Hallberg" not in values.for_parameter("name")
+    # …unless the question is about managers; a parameter no field fits takes every value
+    about_managers = collect_values([employee], "Where does Alice Moreau's manager work?")
+    assert "Tomas Hallberg" in about_managers.for_parameter("name")
+    assert {"Tomas Hallberg", "Brennholm"} <= set(values.for_parameter("symbol"))
+    # the question's spans fit every parameter
+    assert "Alice Moreau" in values.for_parameter("city")
+
+
+def test_a_short_list_of_choices_in_an_error_is_offered_a_catalogue_is_not():
+    assert listed_choices("unknown code 'X'; known: VLC, NVM, USD") == ["VLC", "NVM", "USD"]
+    catalogue = "unknown product 'X'; known: " + ", ".join(f"P{i}" for i in range(20))
+    assert listed_choices(catalogue) == []
+
+
+def test_string_parameters_become_enums_free_text_and_expressions_do_not():
+    narrowed = grounded(spec(city={"type": "string"}, query={"type": "string"},
+                             expression={"type": "string"},
+                             note={"type": "string", "x-ground": False},
+                             cities={"type": "array", "items": {"type": "string"}},
+                             days={"type": "integer"},
+                             unit={"type": "string", "enum": ["C", "F"]}),
+                        ["Oslo", "Bergen"], numbers=["3.5"])
+    props = narrowed.parameters["properties"]
+    assert props["city"]["enum"] == ["Oslo", "Bergen"]
+    assert props["cities"]["items"]["enum"] == ["Oslo", "Bergen"]
+    assert "enum" not in props["query"] and "enum" not in props["note"]
+    assert props["unit"]["enum"] == ["C", "F"] and props["days"] == {"type": "integer"}
+    assert re.match(props["expression"]["pattern"], "3.5 * 2")
+    assert grounded(spec(city={"type": "string"}), []).parameters["properties"]["city"] == \
+        {"type": "string"}
+
+
+@pytest.mark.parametrize("expression, ok", [
+    ("8 * 9.75", True), ("round((8 + 9.75) / 2)", True), ("8*9.75*2", True),
+    ("8 * 1000", False), ("8 * 9.7", False), ("import os", False)])
+def test_expressions_use_only_the_numbers_seen(expression, ok):
+    assert bool(re.match(arithmetic_pattern(["8", "9.75"]), expression)) is ok
+
+
+def test_an_extreme_is_min_or_max_over_the_numbers_seen():
+    pattern = extreme_pattern("min", ["34.99", "12", "79.95"])
+    assert re.match(pattern, "min(34.99, 12, 79.95)")
+    assert not re.match(pattern, "max(34.99, 12)") and not re.match(pattern, "min(34.99, 5)")
+
+
+@tool
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return "21 °C" if city == "Oslo" else f"unknown city {city!r}"
+
+
+def test_the_turn_grammar_offers_the_question_and_result_values_only():
+    model = Scripted(['<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n'
+                      '</tool_call>', "It is 21 °C in Oslo."])
+    trace = Agent(model, [get_weather]).run("What is the weather in Oslo right now?")
+    assert trace.answer == "It is 21 °C in Oslo."
+    first = model.kwargs[0]["constraint"].value
+    assert '\\"Oslo\\"' in first and "Brennholm" not in first
+    # the second turn may also use what the first one returned
+    assert "21 °C" in model.kwargs[1]["constraint"].value
+
+
+def test_grounding_can_be_turned_off_and_values_make_a_valid_grammar():
+    fmt = get_format("hermes", [get_weather.spec])
+    grammar = fmt.grammar([grounded(get_weather.spec, collect_values([], "Weather in Oslo?"))])
+    assert '\\"Oslo\\"' in grammar.value
+    model = Scripted(["It is sunny."])
+    Agent(model, [get_weather], grounded=False).run("What is the weather in Oslo?")
+    assert '\\"Oslo\\"' not in model.kwargs[0]["constraint"].value
