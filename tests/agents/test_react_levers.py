@@ -89,3 +89,26 @@ async def test_a_misspelt_value_is_corrected_with_the_errors_suggestion():
     assert [c.arguments["city"] for c in step.calls] == ["Lunnetta", "Lunetta"]
     assert [o.ok for o in step.observations] == [False, True]
     assert trace.answer == "It is 21 °C in Lunetta."
+
+
+async def test_a_fanout_is_followed_down_a_chain_and_a_corrected_repeat_ends_the_run():
+    @tool
+    def lookup_ticker(company: str) -> str:
+        """The ticker of a company."""
+        return {"Nova Dynamics": "NOVD", "Meridian Freight": "MRDF"}[company]
+
+    @tool
+    def get_stock_price(ticker: str) -> str:
+        """A ticker's share price."""
+        return {"NOVD": "142.35 USD", "MRDF": "35.20 USD"}[ticker]
+
+    model = Scripted([call("lookup_ticker", company="Nova Dynamics"),
+                      call("get_stock_price", ticker="NOVD"),
+                      call("get_stock_price", ticker="NOVD"),  # a repeat: the answer turn next
+                      "142.35 - 35.20", "It is 107.15 USD higher."])
+    trace = await Agent(model, [lookup_ticker, get_stock_price]).arun(
+        "How much higher is the share price of Nova Dynamics than that of Meridian Freight?")
+    assert [(c.name, c.arguments) for c in trace.steps[1].calls] == \
+        [("get_stock_price", {"ticker": "NOVD"}), ("get_stock_price", {"ticker": "MRDF"})]
+    assert trace.answer == "It is 107.15 USD higher."
+    assert any(s.thought == "142.35 - 35.20 = 107.15" for s in trace.steps)

@@ -308,3 +308,36 @@ async def test_a_tool_that_failed_before_the_results_is_retried_with_their_value
     assert trace.answer == "It is 142.35." and trace.steps[3].observations[0].content == "142.35"
     retry = model.kwargs[3]["constraint"].value
     assert "lookup_ticker" not in retry and '\\"NOVD\\"' in retry
+
+
+async def test_the_retry_leaves_out_a_tool_already_called_with_every_result_value():
+    """Both tools failed before the ticker came back; the wrong one was then tried with the
+    ticker too, so the retry offers only the other."""
+    @tool
+    def lookup_ticker(company: str) -> str:
+        """The ticker of a company."""
+        return "NOVD"
+
+    @tool
+    def get_product_price(product: str) -> str:
+        """The price of a product."""
+        raise ValueError(f"unknown product {product!r}")
+
+    @tool
+    def get_stock_price(symbol: str) -> str:
+        """The share price of a ticker."""
+        if symbol != "NOVD":
+            raise ValueError(f"unknown symbol {symbol!r}")
+        return "142.35"
+
+    model = Scripted([call("get_product_price", product="Nova"),
+                      call("get_stock_price", symbol="Nova"),
+                      call("lookup_ticker", company="Nova"),
+                      call("get_product_price", product="NOVD"),
+                      call("lookup_ticker", company="Nova"),
+                      call("get_stock_price", symbol="NOVD"), "It is 142.35."])
+    trace = await Agent(model, [lookup_ticker, get_product_price, get_stock_price]).arun(
+        "Price of Nova?")
+    assert trace.answer == "It is 142.35."
+    retry = model.kwargs[5]["constraint"].value
+    assert "get_stock_price" in retry and "get_product_price" not in retry

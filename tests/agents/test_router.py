@@ -168,5 +168,7 @@ async def test_measured_routes_send_a_shape_where_the_model_did_best(monkeypatch
                          '\n</tool_call>', "Sunny in both."], name="measured-model")
     trace = await Agent(measured, [get_weather], strategy="auto").arun(question)
     assert trace.meta["route"]["strategy"] == "react" and "measured" in trace.meta["route"]["why"]
+    # at the step budget it was measured with, not the wording's effort
+    assert trace.meta["route"]["effort"] == "auto" and trace.meta["route"]["settings"] == {}
     other = router.measured_route(router.heuristic_route(question), "unmeasured-model")
-    assert other.strategy == "dag"
+    assert other.strategy == "dag" and other.effort != "auto"

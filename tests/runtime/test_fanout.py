@@ -56,3 +56,24 @@ def test_a_clause_break_ends_a_list():
     lists = question_lists("Which is closer to Jorvale: Esterlund or Brennholm?")
     assert lists == [[["Esterlund"], ["Brennholm"]]]
 
+
+
+def test_a_fanout_carries_on_down_a_chain():
+    from toolweave.runtime.fanout import propagated_siblings
+    from toolweave.types import Observation
+
+    def ok(content: str) -> Observation:
+        return Observation(call_id="1", tool="t", ok=True, content=content)
+
+    tickers = [ok("NOVD"), ok("MRDF")]
+    price = ToolCall(name="get_stock_price", arguments={"ticker": "NOVD"})
+    assert [c.arguments for c in propagated_siblings(price, [tickers])] == [{"ticker": "MRDF"}]
+    # JSON results: the same field of the other member
+    employees = [ok('{"name": "A", "office_city": "Oslo"}'),
+                 ok('{"name": "B", "office_city": "Lima"}')]
+    weather = ToolCall(name="get_weather", arguments={"city": "Lima"})
+    assert [c.arguments for c in propagated_siblings(weather, [employees])] == [{"city": "Oslo"}]
+    # a call that joins both members' results is no fan-out
+    distance = ToolCall(name="get_distance", arguments={"a": "Oslo", "b": "Lima"})
+    assert propagated_siblings(distance, [employees]) == []
+    assert propagated_siblings(ToolCall(name="t", arguments={"city": "Rome"}), [employees]) == []

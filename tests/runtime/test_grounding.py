@@ -11,11 +11,11 @@ from toolweave.formats import get_format
 from toolweave.models import Scripted
 from toolweave.runtime.grounding import (
     arithmetic_pattern,
+    collect_values,
     extreme_pattern,
     grounded,
     listed_choices,
     observation_values,
-    collect_values,
     text_spans,
 )
 from toolweave.tools import tool
@@ -111,8 +111,8 @@ def get_weather(city: str) -> str:
 
 
 def test_the_turn_grammar_offers_the_question_and_result_values_only():
-    model = Scripted(['<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n'
-                      '</tool_call>', "It is 21 °C in Oslo."])
+    model = Scripted([('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n'
+                      '</tool_call>'), "It is 21 °C in Oslo."])
     trace = Agent(model, [get_weather]).run("What is the weather in Oslo right now?")
     assert trace.answer == "It is 21 °C in Oslo."
     first = model.kwargs[0]["constraint"].value

@@ -11,9 +11,8 @@ with an answer turn over the results (`answer_from_evidence`), as it does on eve
 (step or token budget, unreadable turns) once some call succeeded. Before that answer, a tool
 that failed before the first result came in (a chain begun at its end) is called once more,
 its string arguments limited to values the results gave. Once results are in, a turn runs its
-first new call only. A call about one item of a list in the question is made for the other
-items too (`fanout`), and a call whose error suggests another value is made with it
-(`corrections`).
+first new call only. The runtime makes the calls a turn's calls imply (`follow_ups`): a
+fan-out's other items, a misspelt value corrected as the error suggests.
 """
 
 from __future__ import annotations
@@ -22,14 +21,13 @@ import time
 
 from toolweave.agents.answer import answer_from_evidence, has_evidence, names_a_tool
 from toolweave.agents.calculation import needs_calculation
+from toolweave.agents.follow_ups import FollowUps
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
-from toolweave.runtime.corrections import suggested_call
 from toolweave.runtime.executor import new_results, observation_text
-from toolweave.runtime.fanout import sibling_calls
 from toolweave.runtime.grounding import observation_values
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
@@ -72,6 +70,7 @@ class _Loop:
         self.require_call = False
         self.only: tuple[str, ...] = ()  # the next turn offers just these tools…
         self.values: tuple[str, ...] | None = None  # …with these values for their arguments
+        self.follow_ups = FollowUps(ctx, question)
 
     async def answer_now(self, stop: str) -> Trace:
         return await answer_from_evidence(self.ctx, stop, self.question)
@@ -101,15 +100,18 @@ class _Loop:
         if follow_up:
             # a follow-up turn runs its first new call only (or its first, when all repeat)
             calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
-        step.calls, step.observations = await run_with_follow_ups(ctx, self.question, calls)
+        step.calls, step.observations = await self.follow_ups.run(calls)
         calls = step.calls
         step.ended_at = time.time()
         ctx.recorder.step(step)
         ran = new_results(calls, step.observations)
         if not ran:
-            failed = failed_repeats(ctx, calls, step.observations)
+            # a failed call that a correction answered is no failure to nudge about
+            failed = [(c, o) for c, o in failed_repeats(ctx, calls, step.observations)
+                      if signature(c) not in self.follow_ups.corrected]
             if not failed or self.nudged:
-                retry = () if self.retried else unresolved_tools(ctx)
+                values = tuple(observation_values(o for o in ctx.guard.seen.values() if o.ok))
+                retry = () if self.retried else untried_tools(ctx, unresolved_tools(ctx), values)
                 if not retry:
                     # nothing new asked: the model has what it can get, so it answers now
                     return await self.answer_now("answer")
@@ -117,8 +119,7 @@ class _Loop:
                 # a share price asked by company name) is called again, once, with them:
                 # its string arguments are values the results gave.
                 self.retried, self.only, self.require_call = True, retry, True
-                self.values = tuple(observation_values(o for o in ctx.guard.seen.values()
-                                                       if o.ok))
+                self.values = values
                 return None
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
@@ -153,43 +154,6 @@ class _Loop:
         return None
 
 
-async def run_with_follow_ups(ctx: RunContext, question: str, calls: list[ToolCall]
-                              ) -> tuple[list[ToolCall], list[Observation]]:
-    """Run the turn's ``calls``, then the calls they imply, as if the model had written them:
-    a failed call again with the value its error suggested (`suggested_call`), and a call
-    about one item of a list in the question for the other items (`fanout_siblings`)."""
-    observations = await ctx.run_calls(calls)
-    made = {signature(c) for c in calls}
-    fixes = [fix for call, obs in zip(calls, observations)
-             if (fix := suggested_call(call, obs)) is not None
-             and signature(fix) not in made and not ctx.guard.is_repeat(fix)]
-    if fixes:
-        ctx.recorder.event("corrected", calls=[c.model_dump() for c in fixes])
-        calls, observations = calls + fixes, observations + await ctx.run_calls(fixes)
-    extra = fanout_siblings(ctx, question, calls, observations)
-    if extra:
-        ctx.recorder.event("fanout", calls=[c.model_dump() for c in extra])
-        calls, observations = calls + extra, observations + await ctx.run_calls(extra)
-    return calls, observations
-
-
-def fanout_siblings(ctx: RunContext, question: str, calls: list[ToolCall],
-                    observations: list[Observation]) -> list[ToolCall]:
-    """The calls that complete a fan-out (`sibling_calls`) for the turn's successful calls,
-    leaving out any the run or the turn has made."""
-    made = {signature(c) for c in calls}
-    extra: list[ToolCall] = []
-    for call, obs in zip(calls, observations):
-        if not obs.ok:
-            continue
-        for sibling in sibling_calls(question, call):
-            sig = signature(sibling)
-            if sig not in made and not ctx.guard.is_repeat(sibling, sig):
-                made.add(sig)
-                extra.append(sibling)
-    return extra
-
-
 def unresolved_tools(ctx: RunContext) -> tuple[str, ...]:
     """Tools that failed before the run's first success and never succeeded since: the end of
     a chain the model tried first. Empty while nothing succeeded."""
@@ -199,6 +163,23 @@ def unresolved_tools(ctx: RunContext) -> tuple[str, ...]:
         return ()
     ok = {o.tool for o in seen if o.ok}
     return tuple(dict.fromkeys(o.tool for o in seen[:first_ok] if o.tool not in ok))
+
+
+def untried_tools(ctx: RunContext, tools: tuple[str, ...], values: tuple[str, ...]
+                  ) -> tuple[str, ...]:
+    """``tools`` that some value of ``values`` would call anew: a tool of one string argument
+    that was already called with every value offers the model only a repeat."""
+    kept = []
+    for name in tools:
+        params = ctx.tools.get(name).spec.parameters
+        required = params.get("required", [])
+        props = params.get("properties", {})
+        if len(required) == 1 and props.get(required[0], {}).get("type") == "string":
+            if all(ctx.guard.is_repeat(ToolCall(name=name, arguments={required[0]: v}))
+                   for v in values):
+                continue
+        kept.append(name)
+    return tuple(kept)
 
 
 def failed_repeats(ctx: RunContext, calls: list[ToolCall], observations: list[Observation]

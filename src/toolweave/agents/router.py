@@ -64,22 +64,23 @@ class Route(BaseModel):
 # (`bench/agent.py`), per model; the wording tells the shape (`SHAPE_OF`). A model or shape
 # not listed keeps the strategy its wording suggests. See README "Agent benchmark".
 MEASURED_ROUTES: dict[str, dict[str, str]] = {
-    # solved of 10 per shape: single react 10, dag 4; fan-out dag 5 of 9, react 4; chain react
-    # 1, dag 1, preact 0 of 1 (and 3-4x slower)
-    "default": {"single": "react", "fanout": "dag", "chain": "react"},
+    # react did best on every shape once its guards were in (README "Agent benchmark"):
+    # dag's plans and preact's plan turns cost steps the 0.5B model spends badly
+    "default": {"single": "react", "fanout": "react", "chain": "react"},
 }
 SHAPE_OF = {"react": "single", "dag": "fanout", "preact": "chain"}
 
 
 def measured_route(route: Route, model_name: str) -> Route:
-    """``route`` sent where its question's shape did best on this model, when measured."""
+    """``route`` sent where its question's shape did best on this model, when measured, at
+    the effort it was measured at (the run's own step budget: ``auto``)."""
     shape = SHAPE_OF.get(route.strategy, "")
     best = MEASURED_ROUTES.get(model_name, {}).get(shape)
-    if best is None or best == route.strategy:
+    if best is None:
         return route
-    return route.model_copy(update={
-        "strategy": best, "why": f"{route.why}; {shape} questions: {best} did best on "
-                                 f"{model_name} (measured)"})
+    why = route.why if best == route.strategy else (
+        f"{route.why}; {shape} questions: {best} did best on {model_name} (measured)")
+    return route.model_copy(update={"strategy": best, "effort": "auto", "why": why})
 
 
 def heuristic_route(question: str) -> Route:

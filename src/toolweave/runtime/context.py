@@ -18,7 +18,6 @@ from toolweave.runtime.repeats import RepeatGuard
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Completion, Constraint, Message, Observation, ToolCall, ToolSpec
 
-
 # Past this many tools, grounding every spec each turn costs more than it saves: a large set
 # should be narrowed by retrieval first (`Agent(catalog=…)`).
 GROUNDED_MAX_TOOLS = 64

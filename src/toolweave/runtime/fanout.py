@@ -9,19 +9,22 @@ the results back with the model's own.
 
 A list is items joined by commas, "and", "or", or "than" ("warmer in Istrana than in
 Farrowgate"). A call takes part when exactly one of its string arguments names one item and no
-argument names another ("the distance between A and B" is one call, not two).
+argument names another ("the distance between A and B" is one call, not two). A fan-out
+carries on down a chain: a call that uses one member's result is made with the others'
+(`propagated_siblings`).
 """
 
 from __future__ import annotations
 
 import re
 
-from toolweave.runtime.grounding import STOPWORDS
-from toolweave.types import ToolCall
+from toolweave.formats.base import loads
+from toolweave.runtime.grounding import STOPWORDS, leaves
+from toolweave.types import Observation, ToolCall
 
 MAX_SIBLINGS = 7
 MAX_ITEM_WORDS = 5
-LEADING = frozenset("the a an in at of on for to from that those".split())
+LEADING = frozenset({"the", "a", "an", "in", "at", "of", "on", "for", "to", "from", "that", "those"})
 _CLAUSE = re.compile(r"[:;?!()\"“”]|\.(?:\s|$)")
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|than|versus|vs\.?)\s+",
                         re.IGNORECASE)
@@ -103,4 +106,36 @@ def sibling_calls(question: str, call: ToolCall) -> list[ToolCall]:
                         if n != mine and i and _same_shape(i, value.strip())]
             return [ToolCall(name=call.name, arguments={**call.arguments, key: item})
                     for item in dict.fromkeys(siblings)][:MAX_SIBLINGS]
+    return []
+
+
+def result_fields(observation: Observation) -> dict[tuple[str, ...], str]:
+    """A result's values by where they sit: a JSON result's leaves by key path, a text
+    result whole (path ``()``)."""
+    parsed = loads(observation.content.strip())
+    if isinstance(parsed, (dict, list)):
+        return {path: str(leaf) for path, leaf in leaves(parsed)
+                if isinstance(leaf, (str, int, float)) and not isinstance(leaf, bool)}
+    return {(): observation.content.strip()}
+
+
+def propagated_siblings(call: ToolCall, groups: list[list[Observation]]) -> list[ToolCall]:
+    """The same call for the other members of a fan-out whose results it uses: after the
+    tickers of two companies were looked up together, the share price of one ticker is asked
+    for the other too. ``groups``: the results of each fan-out made, one per member."""
+    strings = {k: v for k, v in call.arguments.items() if isinstance(v, str) and v.strip()}
+    for group in groups:
+        fields = [result_fields(o) for o in group]
+        for key, value in strings.items():
+            for mine, found in enumerate(fields):
+                path = next((p for p, v in found.items()
+                             if v.casefold() == value.strip().casefold()), None)
+                if path is None:
+                    continue
+                others = [f[path] for n, f in enumerate(fields) if n != mine and path in f]
+                folded = {o.casefold() for o in others}
+                if any(v.strip().casefold() in folded for k, v in strings.items() if k != key):
+                    return []  # the call already joins two members' results
+                return [ToolCall(name=call.name, arguments={**call.arguments, key: other})
+                        for other in dict.fromkeys(others)][:MAX_SIBLINGS]
     return []

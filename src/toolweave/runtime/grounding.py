@@ -25,18 +25,21 @@ from toolweave.types import Observation, ToolSpec
 MAX_SPAN_WORDS = 5
 MAX_VALUE_CHARS = 60
 MAX_TERMS = 12  # numbers in one grounded expression
-# Values a question or result never names as such but a parameter often means by them.
-STOPWORDS = frozenset("""a an the of in on at to for from by with and or is are was were be
+# Words that start or end no value: function words, and the verbs questions wrap names in.
+_STOPWORDS = """a an the of in on at to for from by with and or is are was were be
 been what which who whom whose how when where why do does did much many there this that these
 those it its my your our their than then as into per each me you we they i if can could would
 should will please tell give find show get right now currently today have has had been being
 cost costs work works worked use used uses live lives located across between among
-about over under after before via through within""".split())
+about over under after before via through within"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 # Words that may sit inside a name ("Bank of America", "Rio de Janeiro").
-INNER_WORDS = frozenset("of the de la le du von van der del da y & and".split())
-FREE_TEXT_NAMES = frozenset("""query q search text content body message prompt code sql
+INNER_WORDS = frozenset({"of", "the", "de", "la", "le", "du", "von", "van", "der", "del", "da",
+                         "y", "&", "and"})
+_FREE_TEXT_NAMES = """query q search text content body message prompt code sql
 description comment note notes title subject instructions reason question answer
-keywords keyword""".split())
+keywords keyword"""
+FREE_TEXT_NAMES = frozenset(_FREE_TEXT_NAMES.split())
 GENERIC_WORDS = frozenset({"id", "value", "key", "type", "data"})
 ARITHMETIC_NAMES = frozenset({"expression", "expr", "formula", "calculation"})
 
@@ -71,14 +74,14 @@ def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
     return list(dict.fromkeys(spans))
 
 
-def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+def leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
     """The leaves of a JSON value with the keys above each."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _leaves(item, path + (str(key),))
+            yield from leaves(item, path + (str(key),))
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item, path)
+            yield from leaves(item, path)
     else:
         yield path, value
 
@@ -138,7 +141,7 @@ def collect_values(observations: Iterable[Observation], question: str = "") -> R
             continue
         parsed = loads(text)
         if isinstance(parsed, (dict, list)):
-            for path, leaf in _leaves(parsed):
+            for path, leaf in leaves(parsed):
                 if isinstance(leaf, str) and 0 < len(leaf) <= MAX_VALUE_CHARS:
                     fields.append((name_words(" ".join(path)), leaf))
                 elif isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
