@@ -19,7 +19,7 @@ from toolweave.runtime.grounding import (
     text_spans,
 )
 from toolweave.tools import tool
-from toolweave.types import Observation, ToolSpec
+from toolweave.types import Observation, ToolCall, ToolSpec
 
 
 def spec(**properties) -> ToolSpec:
@@ -54,17 +54,30 @@ def test_observation_values_take_json_leaves_text_spans_and_error_suggestions():
 def test_a_json_field_feeds_the_parameters_its_name_fits():
     employee = Observation(call_id="1", tool="get_employee", ok=True, content=(
         '{"name": "Alice Moreau", "manager": "Tomas Hallberg", "office_city": "Brennholm"}'))
-    values = collect_values([employee], "What is the weather where Alice Moreau works?")
+    lookup = ToolCall(name="get_employee", arguments={"name": "Alice Moreau"})
+    values = collect_values([(lookup, employee)], "What is the weather where Alice Moreau works?")
     assert "Brennholm" in values.for_parameter("city")
     assert "Tomas Hallberg" not in values.for_parameter("city")
     # a name parameter gets the employee's own name, not the manager's…
     assert "Tomas Hallberg" not in values.for_parameter("name")
     # …unless the question is about managers; a parameter no field fits takes every value
-    about_managers = collect_values([employee], "Where does Alice Moreau's manager work?")
+    about_managers = collect_values([(lookup, employee)],
+                                    "Where does Alice Moreau's manager work?")
     assert "Tomas Hallberg" in about_managers.for_parameter("name")
     assert {"Tomas Hallberg", "Brennholm"} <= set(values.for_parameter("symbol"))
     # the question's spans fit every parameter
     assert "Alice Moreau" in values.for_parameter("city")
+
+
+def test_a_value_a_tool_rejected_is_not_offered_again_for_that_kind_of_parameter():
+    failed = Observation(call_id="1", tool="get_distance", ok=False, error="ValueError",
+                         content="ValueError: unknown city 'Felix Brandt'; known: …")
+    call = ToolCall(name="get_distance",
+                    arguments={"from_city": "Felix Brandt", "to_city": "Oslo"})
+    values = collect_values([(call, failed)], "How far is Felix Brandt's office from Oslo?")
+    assert "Felix Brandt" not in values.for_parameter("city")
+    assert "Oslo" in values.for_parameter("city")  # the error did not name it
+    assert "Felix Brandt" in values.for_parameter("name")
 
 
 def test_a_short_list_of_choices_in_an_error_is_offered_a_catalogue_is_not():
@@ -80,22 +93,29 @@ def test_string_parameters_become_enums_free_text_and_expressions_do_not():
                              cities={"type": "array", "items": {"type": "string"}},
                              days={"type": "integer"},
                              unit={"type": "string", "enum": ["C", "F"]}),
-                        ["Oslo", "Bergen"], numbers=["3.5"])
+                        ["Oslo", "Bergen"], numbers=["3.5", "4"])
     props = narrowed.parameters["properties"]
     assert props["city"]["enum"] == ["Oslo", "Bergen"]
     assert props["cities"]["items"]["enum"] == ["Oslo", "Bergen"]
     assert "enum" not in props["query"] and "enum" not in props["note"]
     assert props["unit"]["enum"] == ["C", "F"] and props["days"] == {"type": "integer"}
-    assert re.match(props["expression"]["pattern"], "3.5 * 2")
+    assert re.match(props["expression"]["pattern"], "3.5 * 4")
     assert grounded(spec(city={"type": "string"}), []).parameters["properties"]["city"] == \
         {"type": "string"}
 
 
 @pytest.mark.parametrize("expression, ok", [
-    ("8 * 9.75", True), ("round((8 + 9.75) / 2)", True), ("8*9.75*2", True),
-    ("8 * 1000", False), ("8 * 9.7", False), ("import os", False)])
+    ("8 * 9.75", True), ("round((8 + 9.75))", True), ("9.75", True),
+    # no invented number, and no more numbers than were seen (no "* 2 * 2 * 2…")
+    ("8 * 1000", False), ("8 * 9.7", False), ("import os", False), ("8 * 9.75 * 2", False)])
 def test_expressions_use_only_the_numbers_seen(expression, ok):
     assert bool(re.match(arithmetic_pattern(["8", "9.75"]), expression)) is ok
+
+
+def test_an_average_may_divide_by_a_count():
+    pattern = arithmetic_pattern(["24", "7", "16"], ["2", "3"], max_terms=4)
+    assert re.match(pattern, "(24 + 7 + 16) / 3")
+    assert not re.match(pattern, "(24 + 7 + 16) / 4")
 
 
 def test_an_extreme_is_min_or_max_over_the_numbers_seen():

@@ -77,16 +77,18 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str)
         evidence = evidence_lines(ctx)
         calculation = await calculate(ctx, question, evidence) \
             if needs_calculation(question) else None
-        ask = render("answer_now", question=question, evidence=evidence,
-                     calculation=calculation)
+        messages = [Message(role="system", content=render("answer_system")),
+                    Message(role="user", content=render(
+                        "answer_now", question=question, evidence=evidence,
+                        calculation=calculation))]
     else:
         # no call succeeded: a question that needed no tool is answered (a small model calls
-        # tools for "what is the plural of mouse?"), one that did is told it was not found
-        ask = render("answer_unaided", question=question)
+        # tools for "what is the plural of mouse?"), one that did is told it was not found.
+        # The question alone in the user turn: a small model echoes instructions put there.
+        messages = [Message(role="system", content=render("answer_unaided")),
+                    Message(role="user", content=question)]
     step = Step(index=len(ctx.recorder.trace.steps), kind="answer", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
-    messages = [Message(role="system", content=render("answer_system")),
-                Message(role="user", content=ask)]
     completion = await ctx.model_turn(messages, constraint=answer_constraint(ctx),
                                       max_tokens=ANSWER_MAX_TOKENS, offer_tools=False,
                                       over_budget=True)

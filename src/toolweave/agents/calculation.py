@@ -16,7 +16,12 @@ import time
 
 from toolweave.agents.prompts import render
 from toolweave.runtime.context import RunContext
-from toolweave.runtime.grounding import arithmetic_pattern, extreme_pattern, run_numbers
+from toolweave.runtime.grounding import (
+    arithmetic_pattern,
+    computes,
+    extreme_pattern,
+    run_numbers,
+)
 from toolweave.tools.builtins.calculator import evaluate, format_number
 from toolweave.types import Constraint, Message, Step
 
@@ -40,27 +45,45 @@ _LARGEST = re.compile(
     r"|bigg(?:er|est)|f[au]rth(?:er|est))\b", re.IGNORECASE)
 
 
-def expression_pattern(question: str, numbers: tuple[str, ...]) -> str:
+# Questions whose expression needs a number they do not state: a count or a factor of 2.
+_COUNTED = re.compile(r"\b(?:average|mean|twice|double|half|round trip|and back|per)\b",
+                      re.IGNORECASE)
+
+
+def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2) -> str:
     """The regex the calculation must match: ``min(…)``/``max(…)`` for a question that picks
-    an extreme ("which is the cheapest"), arithmetic over ``numbers`` otherwise."""
+    an extreme ("which is the cheapest"); otherwise arithmetic over ``numbers``, each used
+    about once, plus a count up to ``results`` (the successful results, for an average) where
+    the question asks for one."""
     if _CHOICE.search(question):
         # "least/fewest/cheaper…" before "most/more": "the least expensive" is a minimum
         if _SMALLEST.search(question):
             return extreme_pattern("min", numbers)
         if _LARGEST.search(question):
             return extreme_pattern("max", numbers)
-    return arithmetic_pattern(numbers)
+    distinct = len(set(numbers))
+    if _COUNTED.search(question):
+        counts = [str(n) for n in range(2, max(2, results) + 1)]
+        return arithmetic_pattern(numbers, counts, max_terms=distinct + 1)
+    return arithmetic_pattern(numbers, (), max_terms=distinct)
+
+
+# "How many of these …": a count of results that meet a condition, which no expression over
+# their numbers gives (the model sums the numbers instead).
+_COUNT_OF = re.compile(r"\bhow many of\b", re.IGNORECASE)
 
 
 def needs_calculation(question: str) -> bool:
-    """True when ``question`` asks for an amount, a comparison or an extreme."""
-    return QUANTITATIVE.search(question) is not None
+    """True when ``question`` asks for an amount, a comparison or an extreme (not a count of
+    the results that meet a condition)."""
+    return QUANTITATIVE.search(question) is not None and not _COUNT_OF.search(question)
 
 
 async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None:
     """``"expression = value"`` for ``question`` over ``evidence`` (the answer turn's result
     lines), or None when the results hold no number or the expression does not evaluate."""
-    seen = [o for o in ctx.guard.seen.values() if o.ok]
+    calculators = [s.name for s in ctx.tools.specs() if computes(s)]
+    seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in calculators]
     numbers = run_numbers(question, seen)
     if not any(n in evidence for n in numbers):
         return None
@@ -68,7 +91,7 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None
     ctx.recorder.event("step_start", index=step.index)
     constraint = None
     if ctx.constrained and "regex" in ctx.model.constraint_kinds:
-        constraint = Constraint.regex(expression_pattern(question, numbers))
+        constraint = Constraint.regex(expression_pattern(question, numbers, len(seen)))
     messages = [Message(role="system", content=render("calculate_system")),
                 Message(role="user", content=render("calculate_now", question=question,
                                                     evidence=evidence))]

@@ -12,7 +12,13 @@ from toolweave.models.base import ChatModel
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.executor import NOT_RUN, error_hint, run_calls
-from toolweave.runtime.grounding import RunValues, collect_values, grounded, run_numbers
+from toolweave.runtime.grounding import (
+    RunValues,
+    collect_values,
+    computes,
+    grounded,
+    run_numbers,
+)
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
 from toolweave.tools.registry import ToolRegistry
@@ -53,17 +59,19 @@ class RunContext:
         if not self.constrained or self.format.native:
             return None
         require_call = require_call and not answer_only
-        seen = list(self.guard.seen.values())
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
-            values = collect_values(seen, self.recorder.trace.question)
+            values = collect_values(self.guard.made(), self.recorder.trace.question)
         if values and not answer_only:
-            numbers = run_numbers(self.recorder.trace.question, seen)
+            specs = [s for s in self.tools.specs() if not only or s.name in only]
+            skip = [s.name for s in specs if computes(s)]
+            numbers = run_numbers(self.recorder.trace.question, self.guard.seen.values(), skip)
+            # an expression needs two numbers to combine: until then a calculator is not
+            # offered (a small model "computes" the answer it has not looked up yet)
+            specs = [s for s in specs if len(numbers) >= 2 or not computes(s)]
             # per-run values: the format's own grammar cache (bounded, keyed by content)
             # rather than the registry's memo, which lives as long as the tool set
-            grammar = self.format.grammar(
-                [grounded(s, values, numbers) for s in self.tools.specs()
-                 if not only or s.name in only],
-                require_call=require_call, max_calls=max_calls)
+            grammar = self.format.grammar([grounded(s, values, numbers) for s in specs],
+                                          require_call=require_call, max_calls=max_calls)
         else:
             # Kept with the registry: neither listing nor identity-checking a thousand specs
             # per step (the format's own cache is keyed by content, for new registries).

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolweave.formats.base import loads
-from toolweave.types import Observation, ToolSpec
+from toolweave.runtime.executor import NOT_RUN
+from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_SPAN_WORDS = 5
 MAX_VALUE_CHARS = 60
@@ -48,7 +49,8 @@ ARITHMETIC_NAMES = frozenset({"expression", "expr", "formula", "calculation"})
 _SEGMENT_BREAK = re.compile(
     r"[,;:?!()\[\]{}\"“”]|\s(?:and|or|but|than|then|versus|vs\.?)\s|['’]s\b|\.(?:\s|$)",
     re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*(?![\w])")
+# a number, not the digits of an identifier ("ORD-10231", "A4")
+_NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:[.,]\d+)*(?![\w])")
 _QUOTED = re.compile(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"")
 _LISTED = re.compile(r":\s*([^:;\n]+?)\s*(?:[;\n]|$)")
 MAX_LISTED = 8
@@ -109,6 +111,8 @@ class RunValues:
     loose: tuple[str, ...] = ()
     fields: tuple[tuple[frozenset[str], str], ...] = ()
     question_words: frozenset[str] = frozenset()
+    # values a tool rejected, by the name words of the parameter it rejected them for
+    rejected: tuple[tuple[frozenset[str], str], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.loose or self.fields)
@@ -118,26 +122,37 @@ class RunValues:
         return iter(dict.fromkeys(self.loose + tuple(v for _, v in self.fields)))
 
     def for_parameter(self, name: str) -> list[str]:
-        """The values a parameter called ``name`` may take."""
+        """The values a parameter called ``name`` may take: not one a tool rejected for a
+        parameter of the same kind ("unknown city 'Felix Brandt'" rules Felix Brandt out
+        as any city)."""
         words = name_words(name)
         typed = [v for k, v in self.fields if k & words]
         if typed:
             typed += [v for k, v in self.fields if k & self.question_words]
         else:
             typed = [v for _, v in self.fields]
-        return list(dict.fromkeys(self.loose + tuple(typed)))
+        ruled_out = {v.casefold() for k, v in self.rejected if k & words}
+        return [v for v in dict.fromkeys(self.loose + tuple(typed))
+                if v.casefold() not in ruled_out]
 
 
-def collect_values(observations: Iterable[Observation], question: str = "") -> RunValues:
-    """The `RunValues` of ``question`` and ``observations``: a JSON result's short strings and
-    numbers by field, the spans of a text result, and what a failed call's error quotes ("did
-    you mean 'Lunetta'?") or lists in short."""
+def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str = ""
+                   ) -> RunValues:
+    """The `RunValues` of ``question`` and the calls ``made`` so far: a JSON result's short
+    strings and numbers by field, the spans of a text result, what a failed call's error
+    quotes ("did you mean 'Lunetta'?") or lists in short, and the arguments it rejected."""
     loose: list[str] = text_spans(question)
     fields: list[tuple[frozenset[str], str]] = []
-    for obs in observations:
+    rejected: list[tuple[frozenset[str], str]] = []
+    for call, obs in made:
         text = obs.content.strip()
         if not obs.ok:
-            loose += [a or b for a, b in _QUOTED.findall(obs.content)] + listed_choices(text)
+            quoted = [a or b for a, b in _QUOTED.findall(obs.content)]
+            if obs.error not in NOT_RUN:
+                folded = {q.casefold() for q in quoted}
+                rejected += [(name_words(k), v) for k, v in call.arguments.items()
+                             if isinstance(v, str) and v.strip().casefold() in folded]
+            loose += quoted + listed_choices(text)
             continue
         parsed = loads(text)
         if isinstance(parsed, (dict, list)):
@@ -152,12 +167,12 @@ def collect_values(observations: Iterable[Observation], question: str = "") -> R
             loose += text_spans(text[:2000])
     question_words = frozenset(w.strip(".,?!'’").casefold() for w in question.split())
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
-                     question_words - STOPWORDS - GENERIC_WORDS)
+                     question_words - STOPWORDS - GENERIC_WORDS, tuple(rejected))
 
 
 def observation_values(observations: Iterable[Observation]) -> list[str]:
     """Every value the observations give (`collect_values`), whatever the parameter."""
-    return list(collect_values(observations))
+    return list(collect_values((ToolCall(name=o.tool), o) for o in observations))
 
 
 def listed_choices(error: str, most: int = MAX_LISTED) -> list[str]:
@@ -186,13 +201,18 @@ def _number_group(numbers: Iterable[str], extra: Iterable[str] = ()) -> str:
     return "(" + "|".join(n.replace(".", "[.]").replace("-", "[-]") for n in allowed) + ")"
 
 
-def arithmetic_pattern(numbers: Iterable[str]) -> str:
-    """A regex for expressions over ``numbers`` (and 2, for "twice" and "and back"), with
-    + - * / and parentheses, min/max/round/abs: a number can only be one seen, never a new
-    one (a small model pads expressions with invented factors: ``* 100``, ``* 1000``)."""
-    number = _number_group(numbers, ("2",))
+def arithmetic_pattern(numbers: Iterable[str], extra: Iterable[str] = ("2",),
+                       max_terms: int = 0) -> str:
+    """A regex for expressions over ``numbers`` and ``extra`` (2, for "twice" and "and
+    back"), with + - * / and parentheses, min/max/round/abs, of at most ``max_terms``
+    numbers (default: one per distinct number): a number can only be one seen, never a new
+    one, and not used over and over (a small model pads expressions with invented factors,
+    ``* 100``, or multiplies a result by itself)."""
+    numbers = list(dict.fromkeys(numbers))
+    terms = min(MAX_TERMS, max(1, max_terms or len(numbers)))
+    number = _number_group(numbers, extra)
     term = rf"((min|max|round|abs)?\()*{number}\)*"
-    return rf"^{term}( ?[-+*/,] ?{term}){{0,{MAX_TERMS - 1}}}$"
+    return rf"^{term}( ?[-+*/,] ?{term}){{0,{terms - 1}}}$"
 
 
 def extreme_pattern(function: str, numbers: Iterable[str]) -> str:
@@ -244,6 +264,17 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
     return spec.model_copy(update={"parameters": {**spec.parameters, "properties": narrowed}})
 
 
-def run_numbers(question: str, observations: Iterable[Observation]) -> tuple[str, ...]:
-    """The numbers of the question and of the successful results."""
-    return tuple(numbers_in([question] + [o.content for o in observations if o.ok]))
+def run_numbers(question: str, observations: Iterable[Observation],
+                skip_tools: Iterable[str] = ()) -> tuple[str, ...]:
+    """The numbers of the question and of the successful results, but for those of
+    ``skip_tools`` (the calculator: its results are not new data, and fed back they let a
+    model multiply without end)."""
+    skip = set(skip_tools)
+    return tuple(numbers_in([question] + [o.content for o in observations
+                                          if o.ok and o.tool not in skip]))
+
+
+def computes(spec: ToolSpec) -> bool:
+    """Whether ``spec`` takes an arithmetic expression (a calculator)."""
+    props = spec.parameters.get("properties", {})
+    return any(_kind(name, schema) == "arithmetic" for name, schema in props.items())

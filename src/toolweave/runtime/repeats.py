@@ -28,15 +28,21 @@ class RepeatGuard:
         self.max_nudges = max_nudges
         self.nudges = 0
         self.seen: dict[str, Observation] = {}
+        self.calls: dict[str, ToolCall] = {}  # the call behind each signature in ``seen``
 
     # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
     # arguments once more.
+
+    def made(self) -> list[tuple[ToolCall, Observation]]:
+        """Every call made so far with its observation, oldest first."""
+        return [(self.calls[sig], obs) for sig, obs in self.seen.items()]
 
     def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
         return (sig or signature(call)) in self.seen
 
     def remember(self, call: ToolCall, observation: Observation, sig: str | None = None) -> None:
-        self.seen[sig or signature(call)] = observation
+        sig = sig or signature(call)
+        self.seen[sig], self.calls[sig] = observation, call
 
     @property
     def exhausted(self) -> bool:
