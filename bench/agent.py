@@ -25,7 +25,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -307,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chart", type=Path, help="also draw the chart here (PNG)")
     parser.add_argument("--report-only", action="store_true",
                         help="report what is on disk; load no model, run nothing")
+    parser.add_argument("--no-grounding", action="store_true",
+                        help="leave string arguments free (the grounding ablation)")
     args = parser.parse_args(argv)
+    settings = replace(SETTINGS, grounded=not args.no_grounding)
     models = [m for m in args.models.split(",") if m]
     strategies = [s for s in args.strategies.split(",") if s]
     tags = [t for t in args.tags.split(",") if t]
@@ -325,15 +328,16 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = outcomes_on_disk(suite, out_dir, strategies, tags, limit)
         else:
             console.rule(f"{model} · {', '.join(strategies)}")
-            outcomes = run_suite(suite, model, strategies, out_dir, settings=SETTINGS, tags=tags,
+            outcomes = run_suite(suite, model, strategies, out_dir, settings=settings, tags=tags,
                                  limit=limit, console=console).outcomes
         rows += model_rows(suite, model, strategies, outcomes, out_dir, tags, limit)
 
     if not rows:
         console.print("[red]no runs to report[/]")
         return 1
-    title = (f"Agent benchmark: {suite.name} suite, {SETTINGS.format}, max_steps "
-             f"{SETTINGS.max_steps}, tool_choice {SETTINGS.tool_choice}")
+    title = (f"Agent benchmark: {suite.name} suite, {settings.format}, max_steps "
+             f"{settings.max_steps}, tool_choice {settings.tool_choice}"
+             + ("" if settings.grounded else ", arguments not grounded"))
     console.print(render_table(title, rows))
     console.print(NOTES)
     if args.markdown:

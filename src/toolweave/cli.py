@@ -142,6 +142,7 @@ def run(
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget.")] = 300.0,
     constrained: Annotated[bool, typer.Option(help="Decode turns under the format's grammar.")] = True,  # noqa: E501
     tool_choice: Annotated[str, typer.Option(help="auto | first (the first turn must call a tool)")] = "auto",  # noqa: E501
+    grounded: Annotated[bool, typer.Option(help="String arguments only from the question and the results (free-text parameters stay free).")] = True,  # noqa: E501
     catalog: Annotated[Optional[Path], typer.Option(help="A tool catalog directory (toolweave tools index): give each question only its top-k tools.")] = None,  # noqa: E501
     top_k: Annotated[int, typer.Option(help="How many retrieved tools with --catalog.")] = 5,
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
@@ -156,7 +157,7 @@ def run(
                                         max_steps, max_seconds, constrained, tool_choice,
                                         reasoning, catalog, top_k, trace,
                                         [] if as_json else [LiveView(console)],
-                                        verbosity, route_model))
+                                        verbosity, route_model, grounded=grounded))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
     if as_json:
@@ -167,7 +168,7 @@ def run(
 
 async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, max_seconds,
                      constrained, tool_choice, reasoning, catalog, top_k, trace_path,
-                     listeners, verbosity=None, route_model=False):
+                     listeners, verbosity=None, route_model=False, *, grounded=True):
     from toolweave.agents import Agent
     from toolweave.tools.mcp import connect_mcp
 
@@ -176,7 +177,8 @@ async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, m
         agent = Agent(model, registry, strategy=strategy, format=fmt, max_steps=max_steps,
                       max_seconds=max_seconds, constrained=constrained,
                       tool_choice=tool_choice, reasoning=reasoning, catalog=catalog,
-                      top_k=top_k, verbosity=verbosity, route_with_model=route_model)
+                      top_k=top_k, verbosity=verbosity, route_with_model=route_model,
+                      grounded=grounded)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
 
 

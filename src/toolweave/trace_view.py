@@ -35,10 +35,13 @@ def print_step(console: Console, step: Step) -> None:
         console.print(f"  [red]unreadable turn:[/] {escape(_short(step.error))}")
     if step.thought and step.kind != "answer":
         console.print(f"  [italic]thought:[/] {escape(_short(step.thought))}")
-    for call, obs in zip(step.calls, step.observations):
+    implied_from = len(step.calls) - step.implied_calls
+    for n, (call, obs) in enumerate(zip(step.calls, step.observations)):
         args = json.dumps(call.arguments, ensure_ascii=False)
         took = f"{obs.ended_at - obs.started_at:.2f}s" if obs.started_at else "not run"
-        console.print(f"  [green]→ {escape(call.name)}[/]({escape(_short(args, 200))}) [dim]{took}[/]")
+        by = " [dim](made by the runtime)[/]" if n >= implied_from else ""
+        console.print(f"  [green]→ {escape(call.name)}[/]({escape(_short(args, 200))}) "
+                      f"[dim]{took}[/]{by}")
         style = "" if obs.ok else "[red]"
         console.print(f"    {style}{escape(_short(obs.content))}")
 

@@ -181,6 +181,9 @@ class Step(BaseModel):
     thought: str = ""
     calls: list[ToolCall] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
+    # the last ``implied_calls`` of ``calls`` were made by the runtime, not written by the
+    # model: a correction an error suggested, a fan-out's other items (`agents.follow_ups`)
+    implied_calls: int = 0
     completion: Completion | None = None
     error: str | None = None
     started_at: float = Field(default_factory=time.time)

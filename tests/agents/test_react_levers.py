@@ -34,6 +34,7 @@ async def test_a_call_about_one_list_item_is_made_for_every_item():
     assert [c.arguments["product"] for c in step.calls] == \
         ["Zephyr Lamp", "Harbor Mug", "Vesta Heater"]
     assert [o.content for o in step.observations] == ["34.99 USD", "9.75 USD", "129.00 USD"]
+    assert step.implied_calls == 2  # the model wrote one of the three
     # the model's next turn sees all three results as its own calls' responses
     assert model.calls[1][-1].content.count("<tool_response>") == 3
 

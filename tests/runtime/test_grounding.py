@@ -9,7 +9,9 @@ import pytest
 from toolweave.agents import Agent
 from toolweave.formats import get_format
 from toolweave.models import Scripted
+from toolweave.runtime.context import failing_tools
 from toolweave.runtime.grounding import (
+    RunValues,
     arithmetic_pattern,
     collect_values,
     extreme_pattern,
@@ -76,8 +78,25 @@ def test_a_value_a_tool_rejected_is_not_offered_again_for_that_kind_of_parameter
                     arguments={"from_city": "Felix Brandt", "to_city": "Oslo"})
     values = collect_values([(call, failed)], "How far is Felix Brandt's office from Oslo?")
     assert "Felix Brandt" not in values.for_parameter("city")
+    # nor its parts: a small model would try "Felix", then "Brandt"
+    assert not {"Felix", "Brandt"} & set(values.for_parameter("city"))
     assert "Oslo" in values.for_parameter("city")  # the error did not name it
     assert "Felix Brandt" in values.for_parameter("name")
+
+
+def test_a_tool_with_no_value_left_for_a_required_parameter_cannot_be_called():
+    assert grounded(spec(city={"type": "string"}), RunValues(rejected=(
+        (frozenset({"city"}), "Oslo"),), loose=("Oslo",))) is None
+
+
+def test_a_tool_that_failed_twice_since_the_last_result_is_set_aside():
+    def made(name: str, ok: bool):
+        return (ToolCall(name=name), Observation(call_id="1", tool=name, ok=ok, content="",
+                                                 error=None if ok else "ValueError"))
+
+    assert failing_tools([made("a", False), made("a", False), made("b", True)]) == set()
+    assert failing_tools([made("b", True), made("a", False), made("a", False)]) == {"a"}
+    assert failing_tools([made("a", False), made("b", False)]) == set()
 
 
 def test_a_short_list_of_choices_in_an_error_is_offered_a_catalogue_is_not():

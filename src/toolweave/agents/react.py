@@ -101,6 +101,7 @@ class _Loop:
             # a follow-up turn runs its first new call only (or its first, when all repeat)
             calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
         step.calls, step.observations = await self.follow_ups.run(calls)
+        step.implied_calls = len(step.calls) - len(calls)
         calls = step.calls
         step.ended_at = time.time()
         ctx.recorder.step(step)

@@ -54,6 +54,8 @@ def suite_command(
                                               )] = True,
     tool_choice: Annotated[str, typer.Option(help="auto | first (the first turn must call a "
                                              "tool)")] = "auto",
+    grounded: Annotated[bool, typer.Option(help="String arguments only from the question and "
+                                           "the results.")] = True,
     use_ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     workers: WorkersOpt = None,
@@ -69,7 +71,7 @@ def suite_command(
     try:
         settings = RunSettings(format=fmt, max_steps=max_steps, max_seconds=max_seconds,
                                step_max_tokens=step_max_tokens, constrained=constrained,
-                               tool_choice=tool_choice)
+                               tool_choice=tool_choice, grounded=grounded)
         run_suite(file, model, [s.strip() for s in strategy.split(",") if s.strip()], out,
                   settings=settings, tags=tag or (), limit=limit or None, console=console,
                   ray=ray_options(use_ray, ray_address, workers, threads_per_worker))

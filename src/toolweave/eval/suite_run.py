@@ -40,6 +40,7 @@ class RunSettings:
     step_max_tokens: int = 384
     constrained: bool = True
     tool_choice: str = "auto"
+    grounded: bool = True
 
 
 class TaskOutcome(BaseModel):
@@ -93,7 +94,7 @@ class SuiteJob:
         agent = Agent(model, toolbox_for(self.suite).registry(task), strategy=self.strategy,
                       format=s.format, max_steps=s.max_steps, max_seconds=s.max_seconds,
                       step_max_tokens=s.step_max_tokens, constrained=s.constrained,
-                      tool_choice=s.tool_choice)
+                      tool_choice=s.tool_choice, grounded=s.grounded)
         start = time.perf_counter()
         error = None
         try:

@@ -68,10 +68,15 @@ class RunContext:
             # an expression needs two numbers to combine: until then a calculator is not
             # offered (a small model "computes" the answer it has not looked up yet)
             specs = [s for s in specs if len(numbers) >= 2 or not computes(s)]
+            if not only:
+                # a tool that failed twice since the last result is the wrong tool for now
+                failing = failing_tools(self.guard.made())
+                specs = [s for s in specs if s.name not in failing]
+            specs = [g for s in specs if (g := grounded(s, values, numbers)) is not None]
             # per-run values: the format's own grammar cache (bounded, keyed by content)
             # rather than the registry's memo, which lives as long as the tool set
-            grammar = self.format.grammar([grounded(s, values, numbers) for s in specs],
-                                          require_call=require_call, max_calls=max_calls)
+            grammar = self.format.grammar(specs, require_call=require_call and bool(specs),
+                                          max_calls=max_calls)
         else:
             # Kept with the registry: neither listing nor identity-checking a thousand specs
             # per step (the format's own cache is keyed by content, for new registries).
@@ -145,3 +150,14 @@ class RunContext:
                                 + ", ".join(others) + ".")
         return observations
 
+
+
+def failing_tools(made: Sequence[tuple[ToolCall, Observation]], times: int = 2) -> set[str]:
+    """Tools whose calls failed ``times`` times since the last call that succeeded."""
+    failures: dict[str, int] = {}
+    for call, obs in made:
+        if obs.ok:
+            failures.clear()
+        elif obs.error not in NOT_RUN:
+            failures[call.name] = failures.get(call.name, 0) + 1
+    return {name for name, n in failures.items() if n >= times}

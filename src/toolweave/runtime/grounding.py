@@ -52,7 +52,9 @@ _SEGMENT_BREAK = re.compile(
 # a number, not the digits of an identifier ("ORD-10231", "A4")
 _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:[.,]\d+)*(?![\w])")
 _QUOTED = re.compile(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"")
-_LISTED = re.compile(r":\s*([^:;\n]+?)\s*(?:[;\n]|$)")
+# a list an error offers: "known: A, B", "valid values are: A, B", "one of: A, B"
+_LISTED = re.compile(r"\b(?:known|valid|allowed|available|supported|expected|options|choices"
+                     r"|one of)\b[^:;\n]{0,30}:\s*([^:;\n]+?)\s*(?:[;\n]|$)", re.IGNORECASE)
 MAX_LISTED = 8
 
 
@@ -131,9 +133,15 @@ class RunValues:
             typed += [v for k, v in self.fields if k & self.question_words]
         else:
             typed = [v for _, v in self.fields]
-        ruled_out = {v.casefold() for k, v in self.rejected if k & words}
+        # a rejected name rules out its parts and what contains it too ("Alice Moreau":
+        # "Alice", "Moreau"), or a small model tries each of them in turn
+        ruled_out = [_word_set(v) for k, v in self.rejected if k & words]
         return [v for v in dict.fromkeys(self.loose + tuple(typed))
-                if v.casefold() not in ruled_out]
+                if not any(w <= r or r <= w for r in ruled_out for w in [_word_set(v)])]
+
+
+def _word_set(value: str) -> frozenset[str]:
+    return frozenset(value.casefold().split())
 
 
 def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str = ""
@@ -237,9 +245,10 @@ def _kind(name: str, schema: dict) -> str | None:
 
 
 def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
-             numbers: Iterable[str] = ()) -> ToolSpec:
+             numbers: Iterable[str] = ()) -> ToolSpec | None:
     """``spec`` whose string arguments must be one of ``values`` (per parameter, for
-    `RunValues`), and whose expressions use only ``numbers``; unchanged without values."""
+    `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
+    when a required parameter has no value left (the tool cannot be called yet)."""
     if not isinstance(values, RunValues):
         values = RunValues(loose=tuple(values))
     props = spec.parameters.get("properties", {})
@@ -259,7 +268,12 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
         return schema
 
     narrowed = {name: narrow(name, schema) for name, schema in props.items()}
-    if all(narrowed[n] is props[n] for n in props):
+    required = set(spec.parameters.get("required", ()))
+    if any(narrowed[n].get("enum") == [] for n in required):
+        return None
+    # an optional parameter with no value left is left out
+    narrowed = {n: p for n, p in narrowed.items() if p.get("enum") != []}
+    if all(narrowed.get(n) is props[n] for n in props):
         return spec
     return spec.model_copy(update={"parameters": {**spec.parameters, "properties": narrowed}})
 
