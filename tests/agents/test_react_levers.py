@@ -13,8 +13,8 @@ from toolweave.tools import tool
 PRICES = {"Harbor Mug": 9.75, "Zephyr Lamp": 34.99, "Vesta Heater": 129.0}
 
 
-def call(name: str, **arguments) -> str:
-    return f'<tool_call>\n{json.dumps({"name": name, "arguments": arguments})}\n</tool_call>'
+def call(tool_name: str, **arguments) -> str:
+    return f'<tool_call>\n{json.dumps({"name": tool_name, "arguments": arguments})}\n</tool_call>'
 
 
 @tool
@@ -113,3 +113,53 @@ async def test_a_fanout_is_followed_down_a_chain_and_a_corrected_repeat_ends_the
         [("get_stock_price", {"ticker": "NOVD"}), ("get_stock_price", {"ticker": "MRDF"})]
     assert trace.answer == "It is 107.15 USD higher."
     assert any(s.thought == "142.35 - 35.20 = 107.15" for s in trace.steps)
+
+
+async def test_a_chain_begun_at_its_end_resumes_there_once_a_result_fits():
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        if city != "Oslo":
+            raise ValueError(f"unknown city {city!r}")
+        return "sunny"
+
+    @tool
+    def get_employee(name: str) -> str:
+        """An employee's record."""
+        return json.dumps({"name": name, "manager": "Bob", "office_city": "Oslo"})
+
+    model = Scripted([call("get_weather", city="Alice"), call("get_employee", name="Alice"),
+                      call("get_weather", city="Oslo"), "It is sunny in Oslo."])
+    trace = await Agent(model, [get_weather, get_employee]).arun(
+        "What is the weather where Alice works?")
+    assert trace.answer == "It is sunny in Oslo."
+    resumed = model.kwargs[2]["constraint"].value
+    # only the tool the chain began with, its city one the results gave, not the rejected name
+    assert "get_employee" not in resumed and '\\"Oslo\\"' in resumed
+    assert '\\"Alice\\"' not in resumed.split("city ::=")[1].split("\n")[0]
+
+
+async def test_after_a_turn_of_failures_the_tools_an_error_names_are_offered_not_the_failed():
+    @tool
+    def get_stock_price(ticker: str) -> str:
+        """A ticker's share price."""
+        raise ValueError(f"{ticker!r} is a company name; get its ticker with lookup_ticker")
+
+    @tool
+    def lookup_ticker(company: str) -> str:
+        """The ticker of a company."""
+        return "NOVD"
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return "sunny"
+
+    model = Scripted([call("get_stock_price", ticker="Nova Dynamics"),
+                      call("lookup_ticker", company="Nova Dynamics"), "NOVD."])
+    await Agent(model, [get_stock_price, lookup_ticker, get_weather]).arun(
+        "What is the share price of Nova Dynamics?")
+    offered = model.kwargs[1]["constraint"].value
+    assert "lookup_ticker" in offered and "get_stock_price" not in offered
+    # the turn after that is offered every tool again
+    assert "get_stock_price" in model.kwargs[2]["constraint"].value

@@ -17,6 +17,7 @@ fan-out's other items, a misspelt value corrected as the error suggests.
 
 from __future__ import annotations
 
+import re
 import time
 
 from toolweave.agents.answer import answer_from_evidence, has_evidence, names_a_tool
@@ -25,12 +26,16 @@ from toolweave.agents.follow_ups import FollowUps
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS
+from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.executor import new_results, observation_text
-from toolweave.runtime.grounding import observation_values
+from toolweave.runtime.grounding import collect_values, observation_values
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
+
+
+MAX_REDIRECTS = 2
 
 
 class ReactStrategy:
@@ -71,6 +76,8 @@ class _Loop:
         self.only: tuple[str, ...] = ()  # the next turn offers just these tools…
         self.values: tuple[str, ...] | None = None  # …with these values for their arguments
         self.follow_ups = FollowUps(ctx, question)
+        self.resumed: set[str] = set()  # tools a chain was resumed at (`_resume_chain`)
+        self.redirects = 0  # turns offered other tools after all calls failed (`_redirect`)
 
     async def answer_now(self, stop: str) -> Trace:
         return await answer_from_evidence(self.ctx, stop, self.question)
@@ -124,11 +131,48 @@ class _Loop:
                 return None
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
+        elif any(o.ok for _, o in ran):
+            self._resume_chain()
+        else:
+            self._redirect([o for _, o in ran])
         calls = [c for c, _ in ran]
         self.messages.append(ctx.format.assistant_message(turn.text, calls))
         self.messages += ctx.format.results_messages(
             calls, [observation_text(o) for _, o in ran])
         return None
+
+    def _redirect(self, failed: list[Observation]) -> None:
+        """After a turn whose calls all failed, the next turn offers the tools that fit the
+        question best (the failed calls' hint) and any an error names ("get its country with
+        get_country"), not the ones that failed: twice per run at most. The model still
+        chooses, and may answer; a tool's output only narrows what is offered."""
+        if self.redirects >= MAX_REDIRECTS:
+            return
+        ctx, tried = self.ctx, {o.tool for o in failed}
+        names: list[str] = []
+        for obs in failed:
+            names += [a.split("(")[0] for a in alternatives(ctx.tools, self.question, obs.tool)]
+            names += [n for n in ctx.tools.names()
+                      if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", obs.content)]
+        offered = tuple(n for n in dict.fromkeys(names) if n not in tried)
+        if offered:
+            self.redirects += 1
+            self.only = offered
+
+    def _resume_chain(self) -> None:
+        """A tool that failed before (a chain begun at its end: the weather asked for a
+        person's name) is the next turn's only tool, once, as soon as a result has a field
+        its parameters fit (the person's ``office_city``): the model, left to choose, wanders
+        off to other tools with the value in hand."""
+        values = collect_values(self.ctx.guard.made(), self.question)
+        for name in unresolved_tools(self.ctx):
+            params = self.ctx.tools.get(name).spec.parameters
+            strings = [p for p in params.get("required", [])
+                       if params.get("properties", {}).get(p, {}).get("type") == "string"]
+            if name not in self.resumed and strings and all(values.fits(p) for p in strings):
+                self.resumed.add(name)
+                self.only, self.require_call = (name,), True
+                return
 
     async def _answered(self, step: Step, text: str) -> Trace | None:
         """A turn without calls: the answer, unless it names a tool ("I will call

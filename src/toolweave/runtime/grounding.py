@@ -123,6 +123,11 @@ class RunValues:
         """Every value, whatever the parameter."""
         return iter(dict.fromkeys(self.loose + tuple(v for _, v in self.fields)))
 
+    def fits(self, name: str) -> bool:
+        """Whether some result's field fits a parameter called ``name`` by its name."""
+        words = name_words(name)
+        return any(k & words for k, _ in self.fields)
+
     def for_parameter(self, name: str) -> list[str]:
         """The values a parameter called ``name`` may take: not one a tool rejected for a
         parameter of the same kind ("unknown city 'Felix Brandt'" rules Felix Brandt out
