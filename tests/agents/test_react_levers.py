@@ -163,3 +163,12 @@ async def test_after_a_turn_of_failures_the_tools_an_error_names_are_offered_not
     assert "lookup_ticker" in offered and "get_stock_price" not in offered
     # the turn after that is offered every tool again
     assert "get_stock_price" in model.kwargs[2]["constraint"].value
+
+
+async def test_an_extreme_names_the_call_it_came_from():
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "done",
+                      "max(34.99, 9.75, 129.00)", "The Vesta Heater."])
+    await Agent(model, [get_price]).arun(
+        "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
+    assert ('calculation: max(34.99, 9.75, 129.00) = 129, from get_price({"product": '
+            '"Vesta Heater"})') in model.calls[3][-1].content

@@ -11,6 +11,7 @@ value.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -20,6 +21,7 @@ from toolweave.runtime.grounding import (
     arithmetic_pattern,
     computes,
     extreme_pattern,
+    numbers_in,
     run_numbers,
 )
 from toolweave.tools.builtins.calculator import evaluate, format_number
@@ -101,10 +103,29 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None
     expression = completion.text.strip().strip("`").strip()
     step.completion = completion
     try:
-        result = f"{expression} = {format_number(evaluate(expression))}"
+        value = evaluate(expression)
+        result = f"{expression} = {format_number(value)}"
+        if _EXTREME.match(expression):
+            result += source_of(ctx, value, calculators)
     except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
         step.error, result = f"calculation failed: {exc}", None
     step.thought = result or expression
     step.ended_at = time.time()
     ctx.recorder.step(step)
     return result
+
+
+_EXTREME = re.compile(r"^\s*(?:min|max)\(")
+
+
+def source_of(ctx: RunContext, value: float, calculators: list[str]) -> str:
+    """``", from tool({args})"``: the one call whose result holds ``value`` (the cheapest
+    flight's destination, the highest price's ticker), or nothing when none or several do.
+    A small model told "max(…) = 142.35" still names the wrong item; told where 142.35 came
+    from, it names the right one."""
+    found = [call for call, obs in ctx.guard.made()
+             if obs.ok and call.name not in calculators
+             and any(float(n) == value for n in numbers_in([obs.content]))]
+    if len(found) != 1:
+        return ""
+    return f", from {found[0].name}({json.dumps(found[0].arguments, ensure_ascii=False)})"
