@@ -170,5 +170,5 @@ async def test_an_extreme_names_the_call_it_came_from():
                       "max(34.99, 9.75, 129.00)", "The Vesta Heater."])
     await Agent(model, [get_price]).arun(
         "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
-    assert ('calculation: max(34.99, 9.75, 129.00) = 129, from get_price({"product": '
-            '"Vesta Heater"})') in model.calls[3][-1].content
+    assert "calculation: max(34.99, 9.75, 129.00) = 129 (for Vesta Heater)" in \
+        model.calls[3][-1].content

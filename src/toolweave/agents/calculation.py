@@ -11,7 +11,6 @@ value.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
@@ -119,13 +118,17 @@ _EXTREME = re.compile(r"^\s*(?:min|max)\(")
 
 
 def source_of(ctx: RunContext, value: float, calculators: list[str]) -> str:
-    """``", from tool({args})"``: the one call whose result holds ``value`` (the cheapest
-    flight's destination, the highest price's ticker), or nothing when none or several do.
-    A small model told "max(…) = 142.35" still names the wrong item; told where 142.35 came
-    from, it names the right one."""
-    found = [call for call, obs in ctx.guard.made()
-             if obs.ok and call.name not in calculators
-             and any(float(n) == value for n in numbers_in([obs.content]))]
+    """``" (for NOVD)"``: the item whose result holds ``value`` (the highest price's ticker,
+    the cheapest flight's destination): the arguments that differ between the calls of that
+    tool; nothing when no call or several hold the value. A small model told
+    "max(…) = 142.35" still names the first item; told which item, it names that one."""
+    made = [(call, obs) for call, obs in ctx.guard.made()
+            if obs.ok and call.name not in calculators]
+    found = [call for call, obs in made
+             if any(float(n) == value for n in numbers_in([obs.content]))]
     if len(found) != 1:
         return ""
-    return f", from {found[0].name}({json.dumps(found[0].arguments, ensure_ascii=False)})"
+    peers = [call.arguments for call, _ in made if call.name == found[0].name]
+    varying = [k for k, v in found[0].arguments.items() if any(p.get(k) != v for p in peers)]
+    item = ", ".join(str(found[0].arguments[k]) for k in varying or found[0].arguments)
+    return f" (for {item})" if item else ""
