@@ -12,7 +12,12 @@ with an answer turn over the results (`answer_from_evidence`), as it does on eve
 that failed before the first result came in (a chain begun at its end) is called once more,
 its string arguments limited to values the results gave. Once results are in, a turn runs its
 first new call only. The runtime makes the calls a turn's calls imply (`follow_ups`): a
-fan-out's other items, a misspelt value corrected as the error suggests.
+fan-out's other items, a misspelt value corrected as the error suggests. After a turn whose
+calls all failed, the next offers other tools (those that fit the question, or that an error
+names); once a result has what a tool that failed first needs, that tool is the next turn's
+only one (a chain resumed at its end). String arguments are grounded in the question and the
+results (`runtime.grounding`); questions about quantities get a calculation turn before the
+answer (`calculation`).
 """
 
 from __future__ import annotations
@@ -162,14 +167,21 @@ class _Loop:
     def _resume_chain(self) -> None:
         """A tool that failed before (a chain begun at its end: the weather asked for a
         person's name) is the next turn's only tool, once, as soon as a result has a field
-        its parameters fit (the person's ``office_city``): the model, left to choose, wanders
-        off to other tools with the value in hand."""
-        values = collect_values(self.ctx.guard.made(), self.question)
+        its parameters fit (the person's ``office_city``) or the tool its error named has
+        answered: the model, left to choose, wanders off to other tools with the value in
+        hand."""
+        made = self.ctx.guard.made()
+        values = collect_values(made, self.question)
+        succeeded = {call.name for call, obs in made if obs.ok}
         for name in unresolved_tools(self.ctx):
-            params = self.ctx.tools.get(name).spec.parameters
-            strings = [p for p in params.get("required", [])
-                       if params.get("properties", {}).get(p, {}).get("type") == "string"]
-            if name not in self.resumed and strings and all(values.fits(p) for p in strings):
+            strings = required_strings(self.ctx, name)
+            # its error named a tool that has answered since ("get its ticker with
+            # lookup_ticker first"), or a result has a field its parameters fit
+            told = any(call.name == name and not obs.ok and any(
+                re.search(rf"(?<!\w){re.escape(s)}(?!\w)", obs.content) for s in succeeded)
+                for call, obs in made)
+            if name not in self.resumed and strings and (
+                    told or all(values.fits(p) for p in strings)):
                 self.resumed.add(name)
                 self.only, self.require_call = (name,), True
                 return
@@ -216,15 +228,21 @@ def untried_tools(ctx: RunContext, tools: tuple[str, ...], values: tuple[str, ..
     that was already called with every value offers the model only a repeat."""
     kept = []
     for name in tools:
-        params = ctx.tools.get(name).spec.parameters
-        required = params.get("required", [])
-        props = params.get("properties", {})
-        if len(required) == 1 and props.get(required[0], {}).get("type") == "string":
-            if all(ctx.guard.is_repeat(ToolCall(name=name, arguments={required[0]: v}))
-                   for v in values):
-                continue
+        required = ctx.tools.get(name).spec.parameters.get("required", [])
+        strings = required_strings(ctx, name)
+        if required == strings and len(strings) == 1 and all(
+                ctx.guard.is_repeat(ToolCall(name=name, arguments={strings[0]: v}))
+                for v in values):
+            continue
         kept.append(name)
     return tuple(kept)
+
+
+def required_strings(ctx: RunContext, name: str) -> list[str]:
+    """The required string parameters of the tool ``name``."""
+    params = ctx.tools.get(name).spec.parameters
+    props = params.get("properties", {})
+    return [p for p in params.get("required", []) if props.get(p, {}).get("type") == "string"]
 
 
 def failed_repeats(ctx: RunContext, calls: list[ToolCall], observations: list[Observation]

@@ -26,6 +26,7 @@ from toolweave.eval.suite_format import Suite, SuiteTask, load_suite
 from toolweave.eval.suite_score import TaskScore, score_task
 from toolweave.eval.suite_tools import SuiteToolbox
 from toolweave.models.base import ChatModel
+from toolweave.runtime.executor import NOT_RUN
 from toolweave.runtime.recorder import save_trace
 from toolweave.types import ToolCall, Trace
 
@@ -107,7 +108,9 @@ class SuiteJob:
         outcome = TaskOutcome(
             id=task.id, strategy=self.strategy, fingerprint=self.suite.fingerprint(task), tags=task.tags,
             answer=trace.answer, stop_reason=trace.stop_reason, steps=len(trace.steps),
-            calls=[c for step in trace.steps for c in step.calls],
+            # the calls that ran: a repeat the guard answered from memory is no call
+            calls=[c for step in trace.steps for c, o in zip(step.calls, step.observations)
+                   if o.error not in NOT_RUN],
             wall_s=time.perf_counter() - start,
             prompt_tokens=sum(u.prompt_tokens for u in usage),
             completion_tokens=sum(u.completion_tokens for u in usage), error=error)
