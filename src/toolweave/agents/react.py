@@ -39,7 +39,6 @@ from toolweave.runtime.grounding import collect_values, observation_values
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
-
 MAX_REDIRECTS = 2
 
 

@@ -19,7 +19,8 @@ from toolweave.types import Completion, Delta, Message, ToolCall
 
 class SuiteOracle(StreamingModel):
     """Answers a react run of a suite task, recognized by its question (the first user
-    message), in tool format ``fmt_name``: first turn the expected calls, then the answer."""
+    message), in tool format ``fmt_name``: first turn the expected calls, then the answer
+    (also to the calculation and answer turns, whose prompts hold the question)."""
 
     constraint_kinds = frozenset({"json_schema", "regex", "grammar:gbnf", "grammar:lark"})
 
@@ -32,8 +33,12 @@ class SuiteOracle(StreamingModel):
 
     async def stream(self, messages: Sequence[Message], **kwargs) -> AsyncIterator[Delta]:
         question = next(m.content for m in messages if m.role == "user")
-        task = self._tasks[question]
-        acted = any(m.role == "assistant" for m in messages)
+        task = self._tasks.get(question)
+        # the calculation and answer turns have prompts of their own, the question inside
+        derived = task is None
+        if derived:
+            task = next(t for q, t in self._tasks.items() if q in question)
+        acted = derived or any(m.role == "assistant" for m in messages)
         if task.calls and not acted:
             calls = [ToolCall(name=c.name, arguments=c.arguments) for c in task.calls]
             fmt = get_format(self.fmt_name)

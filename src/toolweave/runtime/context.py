@@ -151,7 +151,6 @@ class RunContext:
         return observations
 
 
-
 def failing_tools(made: Sequence[tuple[ToolCall, Observation]], times: int = 2) -> set[str]:
     """Tools whose calls failed ``times`` times since the last call that succeeded."""
     failures: dict[str, int] = {}
