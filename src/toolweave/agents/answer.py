@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from toolweave.agents.calculation import calculate, needs_calculation
 from toolweave.agents.prompts import render
@@ -28,9 +28,15 @@ RESULT_MAX_CHARS = 400
 ANSWER_GRAMMAR = (f'root ::= [^<>{{}}\\[`" \\t\\n] [^<>{{}}]{{0,{ANSWER_MAX_CHARS - 1}}}')
 
 
-def names_a_tool(text: str, tool_names: Sequence[str]) -> bool:
+def tools_named(text: str, tool_names: Iterable[str]) -> list[str]:
+    """The tools of ``tool_names`` that ``text`` mentions by name (as a whole word)."""
+    return [name for name in tool_names
+            if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text)]
+
+
+def names_a_tool(text: str, tool_names: Iterable[str]) -> bool:
     """True when ``text`` mentions one of the tools by name (as a whole word)."""
-    return any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) for name in tool_names)
+    return bool(tools_named(text, tool_names))
 
 
 def has_evidence(ctx: RunContext) -> bool:

@@ -22,10 +22,14 @@ answer (`calculation`).
 
 from __future__ import annotations
 
-import re
 import time
 
-from toolweave.agents.answer import answer_from_evidence, has_evidence, names_a_tool
+from toolweave.agents.answer import (
+    answer_from_evidence,
+    has_evidence,
+    names_a_tool,
+    tools_named,
+)
 from toolweave.agents.calculation import needs_calculation
 from toolweave.agents.follow_ups import FollowUps
 from toolweave.agents.prompts import system_prompt
@@ -156,8 +160,7 @@ class _Loop:
         names: list[str] = []
         for obs in failed:
             names += [a.split("(")[0] for a in alternatives(ctx.tools, self.question, obs.tool)]
-            names += [n for n in ctx.tools.names()
-                      if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", obs.content)]
+            names += tools_named(obs.content, ctx.tools.names())
         offered = tuple(n for n in dict.fromkeys(names) if n not in tried)
         if offered:
             self.redirects += 1
@@ -176,9 +179,8 @@ class _Loop:
             strings = required_strings(self.ctx, name)
             # its error named a tool that has answered since ("get its ticker with
             # lookup_ticker first"), or a result has a field its parameters fit
-            told = any(call.name == name and not obs.ok and any(
-                re.search(rf"(?<!\w){re.escape(s)}(?!\w)", obs.content) for s in succeeded)
-                for call, obs in made)
+            told = any(call.name == name and not obs.ok and names_a_tool(obs.content, succeeded)
+                       for call, obs in made)
             if name not in self.resumed and strings and (
                     told or all(values.fits(p) for p in strings)):
                 self.resumed.add(name)
