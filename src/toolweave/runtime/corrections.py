@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+from toolweave.runtime.grounding import quoted_values
 from toolweave.types import Observation, ToolCall
 
-_QUOTED = re.compile(r"'([^'\n]{1,80})'|\"([^\"\n]{1,80})\"")
+MAX_QUOTED_CHARS = 80
 # only an error that offers a replacement: "did you mean", "perhaps", "try 'X' instead"
 _SUGGESTS = re.compile(r"\b(?:did you mean|do you mean|perhaps|maybe|closest match|instead)\b",
                        re.IGNORECASE)
@@ -23,7 +24,7 @@ def suggested_call(call: ToolCall, observation: Observation) -> ToolCall | None:
     suggests; None when the error suggests nothing, quotes no argument, or offers a choice."""
     if observation.ok or not _SUGGESTS.search(observation.content):
         return None
-    quoted = list(dict.fromkeys(a or b for a, b in _QUOTED.findall(observation.content)))
+    quoted = list(dict.fromkeys(quoted_values(observation.content, MAX_QUOTED_CHARS)))
     strings = {k: v for k, v in call.arguments.items() if isinstance(v, str)}
     named = [k for k, v in strings.items() if any(q.casefold() == v.casefold() for q in quoted)]
     offered = [q for q in quoted if all(q.casefold() != v.casefold() for v in strings.values())]

@@ -51,7 +51,6 @@ _SEGMENT_BREAK = re.compile(
     re.IGNORECASE)
 # a number, not the digits of an identifier ("ORD-10231", "A4")
 _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:[.,]\d+)*(?![\w])")
-_QUOTED = re.compile(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"")
 # a list an error offers: "known: A, B", "valid values are: A, B", "one of: A, B"
 _LISTED = re.compile(r"\b(?:known|valid|allowed|available|supported|expected|options|choices"
                      r"|one of)\b[^:;\n]{0,30}:\s*([^:;\n]+?)\s*(?:[;\n]|$)", re.IGNORECASE)
@@ -160,7 +159,7 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     for call, obs in made:
         text = obs.content.strip()
         if not obs.ok:
-            quoted = [a or b for a, b in _QUOTED.findall(obs.content)]
+            quoted = quoted_values(obs.content)
             if obs.error not in NOT_RUN:
                 folded = {q.casefold() for q in quoted}
                 rejected += [(name_words(k), v) for k, v in call.arguments.items()
@@ -186,6 +185,12 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
 def observation_values(observations: Iterable[Observation]) -> list[str]:
     """Every value the observations give (`collect_values`), whatever the parameter."""
     return list(collect_values((ToolCall(name=o.tool), o) for o in observations))
+
+
+def quoted_values(text: str, max_chars: int = MAX_VALUE_CHARS) -> list[str]:
+    """The values ``text`` quotes ('x' or "x"), up to ``max_chars`` each, in order."""
+    pattern = rf"'([^'\n]{{1,{max_chars}}})'|\"([^\"\n]{{1,{max_chars}}})\""
+    return [a or b for a, b in re.findall(pattern, text)]
 
 
 def listed_choices(error: str, most: int = MAX_LISTED) -> list[str]:
