@@ -16,13 +16,7 @@ import time
 
 from toolweave.agents.prompts import render
 from toolweave.runtime.context import RunContext
-from toolweave.runtime.grounding import (
-    arithmetic_pattern,
-    computes,
-    extreme_pattern,
-    numbers_in,
-    run_numbers,
-)
+from toolweave.runtime.grounding import arithmetic_pattern, extreme_pattern, numbers_in
 from toolweave.tools.builtins.calculator import evaluate, format_number
 from toolweave.types import Constraint, Message, Step
 
@@ -83,9 +77,8 @@ def needs_calculation(question: str) -> bool:
 async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None:
     """``"expression = value"`` for ``question`` over ``evidence`` (the answer turn's result
     lines), or None when the results hold no number or the expression does not evaluate."""
-    calculators = [s.name for s in ctx.tools.specs() if computes(s)]
-    seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in calculators]
-    numbers = run_numbers(question, seen)
+    seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in ctx.calculators()]
+    numbers = ctx.numbers()
     if not any(n in evidence for n in numbers):
         return None
     step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
@@ -105,7 +98,7 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None
         value = evaluate(expression)
         result = f"{expression} = {format_number(value)}"
         if _EXTREME.match(expression):
-            result += source_of(ctx, value, calculators)
+            result += source_of(ctx, value)
     except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
         step.error, result = f"calculation failed: {exc}", None
     step.thought = result or expression
@@ -117,13 +110,13 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None
 _EXTREME = re.compile(r"^\s*(?:min|max)\(")
 
 
-def source_of(ctx: RunContext, value: float, calculators: list[str]) -> str:
+def source_of(ctx: RunContext, value: float) -> str:
     """``" (for NOVD)"``: the item whose result holds ``value`` (the highest price's ticker,
     the cheapest flight's destination): the arguments that differ between the calls of that
     tool; nothing when no call or several hold the value. A small model told
     "max(…) = 142.35" still names the first item; told which item, it names that one."""
     made = [(call, obs) for call, obs in ctx.guard.made()
-            if obs.ok and call.name not in calculators]
+            if obs.ok and call.name not in ctx.calculators()]
     found = [call for call, obs in made
              if any(float(n) == value for n in numbers_in([obs.content]))]
     if len(found) != 1:

@@ -63,11 +63,10 @@ class RunContext:
             values = collect_values(self.guard.made(), self.recorder.trace.question)
         if values and not answer_only:
             specs = [s for s in self.tools.specs() if not only or s.name in only]
-            skip = [s.name for s in specs if computes(s)]
-            numbers = run_numbers(self.recorder.trace.question, self.guard.seen.values(), skip)
+            numbers = self.numbers()
             # an expression needs two numbers to combine: until then a calculator is not
             # offered (a small model "computes" the answer it has not looked up yet)
-            specs = [s for s in specs if len(numbers) >= 2 or not computes(s)]
+            specs = [s for s in specs if len(numbers) >= 2 or s.name not in self.calculators()]
             if not only:
                 # a tool that failed twice since the last result is the wrong tool for now
                 failing = failing_tools(self.guard.made())
@@ -90,6 +89,17 @@ class RunContext:
             return None
         kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
         return grammar if kind in self.model.constraint_kinds else None
+
+    def calculators(self) -> frozenset[str]:
+        """The tools that take an arithmetic expression (`computes`), kept with the tool set."""
+        return self.tools.memo("calculators", lambda: frozenset(
+            s.name for s in self.tools.specs() if computes(s)))
+
+    def numbers(self) -> tuple[str, ...]:
+        """The numbers of the question and of the successful results, but the calculators'
+        (not new data; fed back, they let a model multiply without end)."""
+        return run_numbers(self.recorder.trace.question, self.guard.seen.values(),
+                           self.calculators())
 
     def tool_docs(self) -> str:
         """The tools as the format renders them into the system prompt; rendered once per
