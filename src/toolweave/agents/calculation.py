@@ -21,23 +21,21 @@ from toolweave.tools.builtins.calculator import evaluate, format_number
 from toolweave.types import Constraint, Message, Step
 
 CALCULATION_MAX_TOKENS = 64
+# The words of an extreme or a comparison, by the end they pick: "least/fewest/cheaper…" a
+# minimum, "most/more/higher…" a maximum.
+_SMALLEST_WORDS = (r"least|fewe(?:r|st)|less"
+                   r"|(?:cheap|low|small|short|cold|clos|near|young|light|slow)(?:er|est)")
+_LARGEST_WORDS = (r"most|more|(?:high|larg|long|warm|great|old|heavi|fast)(?:er|est)"
+                  r"|hott(?:er|est)|bigg(?:er|est)|f[au]rth(?:er|est)")
 # Questions whose answer is an amount computed from results, or an extreme among them.
 QUANTITATIVE = re.compile(
     r"\bhow (?:much|many|far)\b|\b(?:total|sum|average|mean|difference|combined|altogether"
-    r"|together|twice|double|half|round trip|and back|more|most|less|least|fewer|fewest"
-    r"|(?:cheap|high|low|warm|cold|clos|near|larg|small|long|short|great|fast|slow|old"
-    r"|young|heavi|light)(?:er|est)|hott(?:er|est)|bigg(?:er|est)|f[au]rth(?:er|est))\b",
+    rf"|together|twice|double|half|round trip|and back|{_SMALLEST_WORDS}|{_LARGEST_WORDS})\b",
     re.IGNORECASE)
-
-
 # "Which is cheapest / closer / the warmest": a choice of an extreme, min or max by the word.
 _CHOICE = re.compile(r"\b(?:which|who|whose)\b", re.IGNORECASE)
-_SMALLEST = re.compile(
-    r"\b(?:least|fewe(?:r|st)|less|(?:cheap|low|small|short|cold|clos|near|young|light|slow)"
-    r"(?:er|est))\b", re.IGNORECASE)
-_LARGEST = re.compile(
-    r"\b(?:most|more|(?:high|larg|long|warm|great|old|heavi|fast)(?:er|est)|hott(?:er|est)"
-    r"|bigg(?:er|est)|f[au]rth(?:er|est))\b", re.IGNORECASE)
+_SMALLEST = re.compile(rf"\b(?:{_SMALLEST_WORDS})\b", re.IGNORECASE)
+_LARGEST = re.compile(rf"\b(?:{_LARGEST_WORDS})\b", re.IGNORECASE)
 
 
 # Questions whose expression needs a number they do not state: a count or a factor of 2.
