@@ -167,3 +167,18 @@ def test_grounding_can_be_turned_off_and_values_make_a_valid_grammar():
     model = Scripted(["It is sunny."])
     Agent(model, [get_weather], grounded=False).run("What is the weather in Oslo?")
     assert '\\"Oslo\\"' not in model.kwargs[0]["constraint"].value
+
+
+def test_the_turn_grammar_sets_aside_a_tool_that_failed_twice_until_a_result_comes():
+    @tool
+    def lookup(name: str) -> str:
+        """Look a name up."""
+        raise ValueError(f"unknown name {name!r}")
+
+    call = '<tool_call>\n{{"name": "{}", "arguments": {{"{}": "{}"}}}}\n</tool_call>'
+    model = Scripted([call.format("lookup", "name", "Oslo"), call.format("lookup", "name", "Lima"),
+                      call.format("get_weather", "city", "Oslo"), "Sunny."])
+    Agent(model, [lookup, get_weather]).run("Weather in Oslo or Lima?")
+    assert '\\"lookup\\"' in model.kwargs[1]["constraint"].value  # one failure: still offered
+    assert '\\"lookup\\"' not in model.kwargs[2]["constraint"].value  # two: set aside
+    assert '\\"lookup\\"' in model.kwargs[3]["constraint"].value  # a result came back
