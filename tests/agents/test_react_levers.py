@@ -9,6 +9,7 @@ from toolweave.agents import Agent
 from toolweave.agents.calculation import expression_pattern, needs_calculation
 from toolweave.models import Scripted
 from toolweave.tools import tool
+from toolweave.types import Observation
 
 PRICES = {"Harbor Mug": 9.75, "Zephyr Lamp": 34.99, "Vesta Heater": 129.0}
 
@@ -26,7 +27,7 @@ def get_price(product: str) -> str:
 
 
 async def test_a_call_about_one_list_item_is_made_for_every_item():
-    model = Scripted([call("get_price", product="Zephyr Lamp"), "done", "max(34.99, 129.00)",
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "max(34.99, 129.00)",
                       "The Vesta Heater."])
     trace = await Agent(model, [get_price]).arun(
         "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
@@ -35,8 +36,30 @@ async def test_a_call_about_one_list_item_is_made_for_every_item():
         ["Zephyr Lamp", "Harbor Mug", "Vesta Heater"]
     assert [o.content for o in step.observations] == ["34.99 USD", "9.75 USD", "129.00 USD"]
     assert step.implied_calls == 2  # the model wrote one of the three
-    # the model's next turn sees all three results as its own calls' responses
-    assert model.calls[1][-1].content.count("<tool_response>") == 3
+    # every item's price is in: the next turn is the calculation, then the answer
+    assert [s.kind for s in trace.steps] == ["act", "think", "answer"]
+    assert "9.75 USD" in model.calls[1][-1].content
+
+
+async def test_a_fan_out_of_records_goes_on_to_the_next_call():
+    @tool
+    def get_employee(name: str) -> str:
+        """An employee's record."""
+        return json.dumps({"name": name, "office": {"Ann": "Oslo", "Bo": "Rome"}[name]})
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return {"Oslo": "3 °C", "Rome": "21 °C"}[city]
+
+    model = Scripted([call("get_employee", name="Ann"), call("get_weather", city="Oslo"),
+                      call("get_weather", city="Oslo"), "max(3, 21)", "Bo's."])
+    trace = await Agent(model, [get_employee, get_weather]).arun(
+        "Whose office city is warmer, Ann's or Bo's?")
+    # records are no numbers to compare: the model is asked again, and the weather fans out
+    assert [c.arguments["name"] for c in trace.steps[0].calls] == ["Ann", "Bo"]
+    assert [c.arguments["city"] for c in trace.steps[1].calls] == ["Oslo", "Rome"]
+    assert trace.answer == "Bo's."
 
 
 async def test_a_quantity_is_calculated_before_the_answer():
@@ -71,6 +94,24 @@ def test_which_questions_about_extremes_take_min_or_max():
     assert needs_calculation("How much do 8 mugs cost?")
     assert needs_calculation("Which of these is the cheapest: A or B?")
     assert not needs_calculation("Which timezone is Galdera in?")
+
+
+def test_an_amount_that_one_result_gives_is_not_calculated():
+    def result(tool_name: str, content: str) -> Observation:
+        return Observation(call_id=tool_name, tool=tool_name, ok=True, content=content)
+
+    question = "How many units of the product in order A-7 are still in stock?"
+    order = result("get_order", '{"order_id": "A-7", "product": "Lamp", "quantity": 4}')
+    stock = result("get_stock", "40 units in stock")
+    assert not needs_calculation(question, [order, stock])  # 40 is the answer, not 40 * 4
+    price = "How much does a hotel night in Oslo cost in US dollars?"
+    night, rate = result("get_hotel", "120 NOK per night"), result("get_rate", "0.1 USD")
+    assert needs_calculation(price, [night, rate])
+    # two results of one tool are no price and rate: the model looked further than it needed
+    assert not needs_calculation(price, [night, result("get_hotel", "44 KVD per night")])
+    # a number or a combining word of the question's own always asks for one
+    assert needs_calculation("How much do 8 units of the Lamp cost?", [night])
+    assert needs_calculation("How far is the trip from A to B and back?", [night])
     assert expression_pattern("Which is the cheapest: A or B?", ("1", "2")).startswith("^min")
     assert expression_pattern("Whose city is warmer, A's or B's?", ("1", "2")).startswith("^max")
     assert expression_pattern("How much warmer is A than B?", ("1", "2")).startswith("^((min")
@@ -155,21 +196,79 @@ async def test_after_failures_the_tools_an_error_names_are_offered_then_the_chai
         """The weather in a city."""
         return "sunny"
 
+    @tool
+    def get_share_price_history(ticker: str) -> str:
+        """A ticker's share price over the last year."""
+        return "up"
+
     model = Scripted([call("get_stock_price", ticker="Nova Dynamics"),
                       call("lookup_ticker", company="Nova Dynamics"), "NOVD."])
-    await Agent(model, [get_stock_price, lookup_ticker, get_weather]).arun(
-        "What is the share price of Nova Dynamics?")
+    await Agent(model, [get_stock_price, lookup_ticker, get_weather,
+                        get_share_price_history]).arun("What is the share price of Nova Dynamics?")
     offered = model.kwargs[1]["constraint"].value
     assert "lookup_ticker" in offered and "get_stock_price" not in offered
+    # the tool the error names is the hint: not others that fit the question's words
+    assert "get_share_price_history" not in offered
     # the ticker is in: the chain resumes at the tool whose error named lookup_ticker
     resumed = model.kwargs[2]["constraint"].value
     assert "get_stock_price" in resumed and "lookup_ticker" not in resumed
 
 
 async def test_an_extreme_names_the_call_it_came_from():
-    model = Scripted([call("get_price", product="Zephyr Lamp"), "done",
+    model = Scripted([call("get_price", product="Zephyr Lamp"),
                       "max(34.99, 9.75, 129.00)", "The Vesta Heater."])
     await Agent(model, [get_price]).arun(
         "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
     assert "calculation: max(34.99, 9.75, 129.00) = 129 (for Vesta Heater)" in \
-        model.calls[3][-1].content
+        model.calls[2][-1].content
+    # the answer begins with the item the question asked to pick
+    assert model.kwargs[2]["constraint"].value.startswith('root ::= "Vesta Heater" ')
+
+
+@tool
+def get_employee(name: str) -> str:
+    """An employee's record."""
+    managers = {"Ann": "Bob", "Bob": "Cy", "Cy": None}
+    return json.dumps({"name": name, "department": {"Ann": "Quality", "Bob": "Research",
+                                                    "Cy": "Executive"}[name],
+                       "manager": managers[name]})
+
+
+async def test_the_answer_turn_shows_the_results_that_only_led_to_others_apart():
+    model = Scripted([call("get_employee", name="Ann"), call("get_employee", name="Bob"),
+                      call("get_employee", name="Cy"), call("get_employee", name="Cy"),
+                      "Cy works in Executive."])
+    await Agent(model, [get_employee]).arun(
+        "Which department does the manager of Ann's manager work in?")
+    prompt = model.calls[-1][-1].content
+    on_the_way, answering = prompt.split("Results that answer the question:")
+    assert "Looked up on the way:" in on_the_way
+    assert 'get_employee({"name": "Ann"})' in on_the_way
+    assert 'get_employee({"name": "Bob"})' in on_the_way
+    assert 'get_employee({"name": "Cy"})' in answering and '"Quality"' not in answering
+
+
+async def test_a_turn_offered_one_tool_to_make_progress_offers_no_call_made_before():
+    @tool
+    def get_currency(country: str) -> str:
+        """The currency of a country."""
+        return {"Norvenia": "NVM", "Korvath": "KVD"}[country]
+
+    @tool
+    def get_rate(from_currency: str, to_currency: str) -> str:
+        """The exchange rate between two currency codes."""
+        if from_currency not in ("NVM", "KVD") or to_currency not in ("NVM", "KVD"):
+            bad = to_currency if from_currency in ("NVM", "KVD") else from_currency
+            raise ValueError(f"{bad!r} is a country; get its code with get_currency")
+        return "2.5"
+
+    model = Scripted([call("get_rate", from_currency="Norvenia", to_currency="Korvath"),
+                      call("get_currency", country="Norvenia"),
+                      call("get_rate", from_currency="NVM", to_currency="Korvath"),
+                      call("get_currency", country="Korvath"), "2.5", "2.5 KVD."])
+    await Agent(model, [get_currency, get_rate]).arun(
+        "How many units of Korvath's currency does one unit of Norvenia's currency buy?")
+    # after the second failure the error's tool is offered again, but not with Norvenia
+    offered = model.kwargs[3]["constraint"].value
+    assert "get_currency" in offered and "get_rate" not in offered
+    assert '\\"Korvath\\"' in offered and '\\"Norvenia\\"' not in offered

@@ -110,7 +110,10 @@ def test_every_ideal_run_passes_and_reads_its_answer_from_the_tools(tmp_path):
     by_id = {p.id: p for p in plans}
     for outcome in result.outcomes:
         plan = by_id[outcome.id]
-        assert len(outcome.calls) == plan.min_calls
+        # the runtime's own calculation may stand in for the calculator stage: a fan-out
+        # whose numbers are all in goes straight to it
+        calculator = sum(name == "calculator" for stage in plan.stages for name, _ in stage)
+        assert len(outcome.calls) in (plan.min_calls, plan.min_calls - calculator), outcome.id
         observations = [o for s in Trace.load(tmp_path / outcome.trace).steps
                         for o in s.observations if o.error not in NOT_RUN]
         failed = [o.content for o in observations if not o.ok]
@@ -118,13 +121,14 @@ def test_every_ideal_run_passes_and_reads_its_answer_from_the_tools(tmp_path):
             assert len(failed) == 1 and "did you mean" in failed[0]
         else:
             assert failed == []
-        if plan.stages and len(plan.stages[-1]) == 1:  # the answer is the last tool's output
+        if plan.stages and len(plan.stages[-1]) == 1 and len(outcome.calls) == plan.min_calls:
+            # the answer is the last tool's output
             assert contains_answer(observations[-1].content, plan.answers), outcome.id
-    # the same outcomes, through the report: every run made exactly the minimum of calls
+    # the same outcomes, through the report: no run made more than the minimum of calls
     rows = bench_agent.model_rows(result.suite, "oracle", ["react"], result.outcomes, tmp_path)
     assert rows[0].shape == "all" and rows[0].cells()[3] == f"{len(plans)}/{len(plans)} 100%"
-    need = sum(p.min_calls for p in plans)
-    assert rows[0].calls_cell() == f"{need}/{need} (1.00)"
+    need, made = sum(p.min_calls for p in plans), sum(len(o.calls) for o in result.outcomes)
+    assert made <= need and rows[0].calls_cell() == f"{made}/{need} ({made / need:.2f})"
 
 
 def test_the_suites_own_oracle_passes_a_few_of_each_shape(tmp_path):

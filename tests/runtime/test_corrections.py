@@ -20,3 +20,17 @@ def test_a_failed_call_is_corrected_only_with_one_suggested_value(error, fixed):
                                                error="ValueError", content=error))
     assert (fix.arguments if fix else None) == \
         ({"city": fixed, "days": 2} if fixed else None)
+
+
+@pytest.mark.parametrize("value, error, fixed", [
+    ("US dollars", "unknown currency code 'US DOLLARS'; known: VLC, NVM, USD", "USD"),
+    ("euros", "unknown currency code 'euros'; known: EUR, USD", "EUR"),
+    ("New York", "unknown state 'New York'; valid values are: CA, NY, NJ", "NY"),
+    ("Norvenian mark", "unknown currency code 'Norvenian mark'; known: VLC, NVM", None),
+    ("US dollars", "unknown currency code 'US dollars'; known: USD, USDO", None),  # two fit
+])
+def test_a_value_an_error_lists_in_short_replaces_the_one_it_abbreviates(value, error, fixed):
+    original = ToolCall(name="get_rate", arguments={"to_currency": value})
+    fix = suggested_call(original, Observation(call_id="1", tool="get_rate", ok=False,
+                                               error="ValueError", content=error))
+    assert (fix.arguments["to_currency"] if fix else None) == fixed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -182,3 +183,49 @@ def test_the_turn_grammar_sets_aside_a_tool_that_failed_twice_until_a_result_com
     assert '\\"lookup\\"' in model.kwargs[1]["constraint"].value  # one failure: still offered
     assert '\\"lookup\\"' not in model.kwargs[2]["constraint"].value  # two: set aside
     assert '\\"lookup\\"' in model.kwargs[3]["constraint"].value  # a result came back
+
+
+def test_a_field_whose_value_a_tool_rejected_offers_no_value_of_that_kind():
+    def entry(name: str, manager: str, office: str):
+        return (ToolCall(name="get_employee", arguments={"name": name}),
+                Observation(call_id=name, tool="get_employee", ok=True, content=json.dumps(
+                    {"name": name, "manager": manager, "office": office})))
+
+    rejected = (ToolCall(name="get_timezone", arguments={"city": "Oskar Lindgren"}),
+                Observation(call_id="0", tool="get_timezone", ok=False, error="ValueError",
+                            content="ValueError: unknown city 'Oskar Lindgren'"))
+    question = "In which timezone is the office of Oskar Lindgren's manager?"
+    made = [rejected, entry("Oskar Lindgren", "Renata Vasquez", "Farrowgate")]
+    cities = collect_values(made, question).for_parameter("city")
+    # the `name` field held a value rejected as a city: its other values are no cities either
+    assert "Farrowgate" in cities and "Oskar Lindgren" not in cities
+    # the manager is a person too, once her own entry shows her in a `name` field
+    assert "Renata Vasquez" in cities
+    made.append(entry("Renata Vasquez", "Ingrid Solberg", "Halvik"))
+    cities = collect_values(made, question).for_parameter("city")
+    assert {"Farrowgate", "Halvik"} <= set(cities)
+    assert not {"Renata Vasquez", "Ingrid Solberg"} & set(cities)
+    # a parameter of another kind still takes them (the manager's manager is one hop more
+    # than the question asks for)
+    names = collect_values(made, question).for_parameter("name")
+    assert "Renata Vasquez" in names and "Ingrid Solberg" not in names
+
+
+def test_a_relation_the_question_names_is_followed_as_often_as_it_names_it():
+    def entry(name: str, manager: str | None):
+        return (ToolCall(name="get_employee", arguments={"name": name}),
+                Observation(call_id=name, tool="get_employee", ok=True, content=json.dumps(
+                    {"name": name, "manager": manager, "office": "Oslo"})))
+
+    chart = {"Ann": "Bob", "Bob": "Cy", "Cy": "Dee"}
+    once, twice = "Where is the office of Ann's manager?", \
+        "Which department does the manager of Ann's manager work in?"
+    made = [entry("Ann", "Bob")]
+    assert "Bob" in collect_values(made, once).for_parameter("name")
+    made.append(entry("Bob", chart["Bob"]))
+    # one hop asked, one made: Bob's manager is not offered, the office still is
+    assert "Cy" not in collect_values(made, once).for_parameter("name")
+    assert "Oslo" in collect_values(made, once).for_parameter("city")
+    assert "Cy" in collect_values(made, twice).for_parameter("name")
+    made.append(entry("Cy", chart["Cy"]))
+    assert "Dee" not in collect_values(made, twice).for_parameter("name")

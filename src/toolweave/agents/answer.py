@@ -15,7 +15,10 @@ import time
 from collections.abc import Iterable
 
 from toolweave.agents.calculation import calculate, needs_calculation
+from toolweave.agents.counting import asks_count, count_step
+from toolweave.agents.lookup import feeds, looked_up
 from toolweave.agents.prompts import render
+from toolweave.constraints.gbnf import literal
 from toolweave.runtime.context import RunContext
 from toolweave.types import Constraint, Message, Step, Trace
 
@@ -39,30 +42,52 @@ def names_a_tool(text: str, tool_names: Iterable[str]) -> bool:
     return bool(tools_named(text, tool_names))
 
 
+def works_out(ctx: RunContext, question: str) -> bool:
+    """True when the answer to ``question`` is worked out from the run's results before the
+    answer turn: a count, or a calculation."""
+    return asks_count(question) or needs_calculation(question, ctx.guard.seen.values())
+
+
 def has_evidence(ctx: RunContext) -> bool:
     """True once some tool call of this run succeeded."""
     return any(o.ok for o in ctx.guard.seen.values())
 
 
-def answer_constraint(ctx: RunContext) -> Constraint | None:
-    """The answer grammar, where the backend takes GBNF and the run is constrained."""
-    if ctx.constrained and "grammar:gbnf" in ctx.model.constraint_kinds:
-        return Constraint.grammar(ANSWER_GRAMMAR)
-    return None
+def answer_constraint(ctx: RunContext, lead: str = "") -> Constraint | None:
+    """The answer grammar, where the backend takes GBNF and the run is constrained: plain
+    text, beginning with ``lead`` when given (`Worked.lead`)."""
+    if not (ctx.constrained and "grammar:gbnf" in ctx.model.constraint_kinds):
+        return None
+    if lead:
+        return Constraint.grammar(
+            f"root ::= {literal(lead)} [^<>{{}}]{{0,{ANSWER_MAX_CHARS - len(lead)}}}")
+    return Constraint.grammar(ANSWER_GRAMMAR)
 
 
-def evidence_lines(ctx: RunContext) -> str:
-    """The run's successful calls and their results, one per line, oldest first."""
-    lines = []
-    for sig, obs in list(ctx.guard.seen.items())[-EVIDENCE_MAX_RESULTS:]:
-        if obs.ok:
-            # a signature is the tool's name followed by its canonical JSON arguments
-            name, args = sig[:len(obs.tool)], sig[len(obs.tool):]
-            text = " ".join(obs.content.split())
-            if len(text) > RESULT_MAX_CHARS:
-                text = text[:RESULT_MAX_CHARS] + "…"
-            lines.append(f"- {name}({args}) -> {text}")
-    return "\n".join(lines)
+def evidence_lines(ctx: RunContext, *, by_use: bool = False) -> str:
+    """The run's successful calls and their results, one per line, oldest first.
+
+    ``by_use``: results a later call took an argument from come first, as "looked up on the
+    way", apart from the others, "results that answer the question". Asked for the
+    department of a manager's manager, a small model shown three employee entries in a row
+    names the first one's; shown which entries only led to the last, it names the last's."""
+    made = [(sig, call, obs) for (sig, obs), (call, _) in
+            zip(ctx.guard.seen.items(), ctx.guard.made()) if obs.ok]
+    made = made[-EVIDENCE_MAX_RESULTS:]
+    lines, on_the_way = [], []
+    for n, (sig, call, obs) in enumerate(made):
+        # a signature is the tool's name followed by its canonical JSON arguments
+        name, args = sig[:len(obs.tool)], sig[len(obs.tool):]
+        text = " ".join(obs.content.split())
+        if len(text) > RESULT_MAX_CHARS:
+            text = text[:RESULT_MAX_CHARS] + "…"
+        line = f"- {name}({args}) -> {text}"
+        used = by_use and feeds(obs, [c for _, c, _ in made[n + 1:]])
+        (on_the_way if used else lines).append(line)
+    if not on_the_way or not lines:
+        return "\n".join(on_the_way + lines)
+    return ("Looked up on the way:\n" + "\n".join(on_the_way)
+            + "\n\nResults that answer the question:\n" + "\n".join(lines))
 
 
 async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str) -> Trace:
@@ -73,20 +98,27 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str)
     The turn is a short conversation of its own (the question and the results, no tool docs,
     no history): a small model shown its whole history here goes on calling tools in prose.
     It may go one step past the step and token budgets: it is the last one either way.
-    A question about a quantity gets its calculation turn first (`calculate`).
+    A question about a quantity gets its calculation turn first (`calculate`); one that counts
+    the items of a list that meet a condition, the runtime's count (`counting`).
     """
     if not has_evidence(ctx) and stop_reason == "answer":
         stop_reason = "stuck"  # a model that only repeats calls that all failed
     if ctx.budget.seconds_left() <= 0:
         return ctx.recorder.end(None, stop_reason)
+    worked = None
     if has_evidence(ctx):
-        evidence = evidence_lines(ctx)
-        calculation = await calculate(ctx, question, evidence) \
-            if needs_calculation(question) else None
+        # what the runtime worked out from the results: a count, a calculation, or the field
+        # the question asks for
+        if asks_count(question):
+            worked = count_step(ctx, question)
+        elif needs_calculation(question, ctx.guard.seen.values()):
+            worked = await calculate(ctx, question, evidence_lines(ctx))
+        else:
+            worked = looked_up(question, ctx.guard.made())
         messages = [Message(role="system", content=render("answer_system")),
                     Message(role="user", content=render(
-                        "answer_now", question=question, evidence=evidence,
-                        calculation=calculation))]
+                        "answer_now", question=question, worked=worked,
+                        evidence=evidence_lines(ctx, by_use=True)))]
     else:
         # no call succeeded: a question that needed no tool is answered (a small model calls
         # tools for "what is the plural of mouse?"), one that did is told it was not found.
@@ -95,7 +127,8 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str)
                     Message(role="user", content=question)]
     step = Step(index=len(ctx.recorder.trace.steps), kind="answer", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
-    completion = await ctx.model_turn(messages, constraint=answer_constraint(ctx),
+    lead = worked.lead if worked else ""
+    completion = await ctx.model_turn(messages, constraint=answer_constraint(ctx, lead),
                                       max_tokens=ANSWER_MAX_TOKENS, offer_tools=False,
                                       over_budget=True)
     step.completion = completion

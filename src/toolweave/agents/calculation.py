@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 
+from toolweave.agents.counting import asks_count
 from toolweave.agents.prompts import render
+from toolweave.agents.worked import Worked
+from toolweave.formats.base import loads
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.grounding import arithmetic_pattern, extreme_pattern, numbers_in
 from toolweave.tools.builtins.calculator import evaluate, format_number
-from toolweave.types import Constraint, Message, Step
+from toolweave.types import Constraint, Message, Observation, Step
 
 CALCULATION_MAX_TOKENS = 64
 # The words of an extreme or a comparison, by the end they pick: "least/fewest/cheaper…" a
@@ -27,11 +31,11 @@ _SMALLEST_WORDS = (r"least|fewe(?:r|st)|less"
                    r"|(?:cheap|low|small|short|cold|clos|near|young|light|slow)(?:er|est)")
 _LARGEST_WORDS = (r"most|more|(?:high|larg|long|warm|great|old|heavi|fast)(?:er|est)"
                   r"|hott(?:er|est)|bigg(?:er|est)|f[au]rth(?:er|est)")
-# Questions whose answer is an amount computed from results, or an extreme among them.
-QUANTITATIVE = re.compile(
-    r"\bhow (?:much|many|far)\b|\b(?:total|sum|average|mean|difference|combined|altogether"
-    rf"|together|twice|double|half|round trip|and back|{_SMALLEST_WORDS}|{_LARGEST_WORDS})\b",
-    re.IGNORECASE)
+# Words that combine results, or pick an extreme among them.
+_COMBINING = re.compile(
+    r"\b(?:total|sum|average|mean|difference|combined|altogether|together|twice|double|half"
+    rf"|round trip|and back|{_SMALLEST_WORDS}|{_LARGEST_WORDS})\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"\bhow (?:much|many|far)\b", re.IGNORECASE)
 # "Which is cheapest / closer / the warmest": a choice of an extreme, min or max by the word.
 _CHOICE = re.compile(r"\b(?:which|who|whose)\b", re.IGNORECASE)
 _SMALLEST = re.compile(rf"\b(?:{_SMALLEST_WORDS})\b", re.IGNORECASE)
@@ -61,20 +65,36 @@ def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2
     return arithmetic_pattern(numbers, (), max_terms=distinct)
 
 
-# "How many of these …": a count of results that meet a condition, which no expression over
-# their numbers gives (the model sums the numbers instead).
-_COUNT_OF = re.compile(r"\bhow many of\b", re.IGNORECASE)
-
-
-def needs_calculation(question: str) -> bool:
+def needs_calculation(question: str, results: Iterable[Observation] | None = None) -> bool:
     """True when ``question`` asks for an amount, a comparison or an extreme (not a count of
-    the results that meet a condition)."""
-    return QUANTITATIVE.search(question) is not None and not _COUNT_OF.search(question)
+    the results that meet a condition: no expression over their numbers gives that, and the
+    model sums them; `counting` counts).
+
+    ``results``: the successful results. A question that only asks "how much / many / far",
+    with no number or combining word of its own, needs a calculation only when plain-text
+    results of two tools hold numbers (a price and an exchange rate): one such result is the
+    amount itself ("40 units in stock"), which a small model asked for an expression
+    multiplies by some number of a looked-up record ("quantity": 4)."""
+    if asks_count(question):
+        return False
+    if _COMBINING.search(question) or (_AMOUNT.search(question) and numbers_in([question])):
+        return True
+    if not _AMOUNT.search(question):
+        return False
+    if results is None:
+        return True
+    return len({o.tool for o in results if o.ok and plain_number(o.content)}) >= 2
 
 
-async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None:
+def plain_number(text: str) -> bool:
+    """Whether ``text`` is a plain-text result that holds a number (not a JSON record)."""
+    return not isinstance(loads(text.strip()), (dict, list)) and bool(numbers_in([text]))
+
+
+async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | None:
     """``"expression = value"`` for ``question`` over ``evidence`` (the answer turn's result
-    lines), or None when the results hold no number or the expression does not evaluate."""
+    lines), or None when the results hold no number or the expression does not evaluate. An
+    extreme names the item it picked; one the question lists leads the answer."""
     seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in ctx.calculators()]
     numbers = ctx.numbers()
     if not any(n in evidence for n in numbers):
@@ -92,26 +112,29 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> str | None
                                       over_budget=True)
     expression = completion.text.strip().strip("`").strip()
     step.completion = completion
+    worked = None
     try:
         value = evaluate(expression)
-        result = f"{expression} = {format_number(value)}"
-        if _EXTREME.match(expression):
-            result += source_of(ctx, value)
+        line, item = f"{expression} = {format_number(value)}", ""
+        if _EXTREME.match(expression) and (item := source_of(ctx, value)):
+            line += f" (for {item})"
+        in_question = item and item.casefold() in question.casefold()
+        worked = Worked("calculation", line, item if in_question else "")
     except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
-        step.error, result = f"calculation failed: {exc}", None
-    step.thought = result or expression
+        step.error = f"calculation failed: {exc}"
+    step.thought = worked.line if worked else expression
     step.ended_at = time.time()
     ctx.recorder.step(step)
-    return result
+    return worked
 
 
 _EXTREME = re.compile(r"^\s*(?:min|max)\(")
 
 
 def source_of(ctx: RunContext, value: float) -> str:
-    """``" (for NOVD)"``: the item whose result holds ``value`` (the highest price's ticker,
-    the cheapest flight's destination): the arguments that differ between the calls of that
-    tool; nothing when no call or several hold the value. A small model told
+    """``"NOVD"``: the item whose result holds ``value`` (the highest price's ticker, the
+    cheapest flight's destination): the arguments that differ between the calls of that
+    tool; ``""`` when no call or several hold the value. A small model told
     "max(…) = 142.35" still names the first item; told which item, it names that one."""
     made = [(call, obs) for call, obs in ctx.guard.made()
             if obs.ok and call.name not in ctx.calculators()]
@@ -121,5 +144,4 @@ def source_of(ctx: RunContext, value: float) -> str:
         return ""
     peers = [call.arguments for call, _ in made if call.name == found[0].name]
     varying = [k for k, v in found[0].arguments.items() if any(p.get(k) != v for p in peers)]
-    item = ", ".join(str(found[0].arguments[k]) for k in varying or found[0].arguments)
-    return f" (for {item})" if item else ""
+    return ", ".join(str(found[0].arguments[k]) for k in varying or found[0].arguments)

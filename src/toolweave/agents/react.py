@@ -29,8 +29,10 @@ from toolweave.agents.answer import (
     has_evidence,
     names_a_tool,
     tools_named,
+    works_out,
 )
-from toolweave.agents.calculation import needs_calculation
+from toolweave.agents.calculation import needs_calculation, plain_number
+from toolweave.agents.counting import asks_count, tally
 from toolweave.agents.follow_ups import FollowUps
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
@@ -39,7 +41,8 @@ from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.executor import new_results, observation_text
-from toolweave.runtime.grounding import collect_values, observation_values
+from toolweave.runtime.fanout import whole_list_results
+from toolweave.runtime.grounding import RunValues, collect_values
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
@@ -82,7 +85,7 @@ class _Loop:
         self.repairs, self.nudged, self.retold, self.retried = 0, False, False, False
         self.require_call = False
         self.only: tuple[str, ...] = ()  # the next turn offers just these tools…
-        self.values: tuple[str, ...] | None = None  # …with these values for their arguments
+        self.values: RunValues | None = None  # …with these values for their arguments
         self.follow_ups = FollowUps(ctx, question)
         self.resumed: set[str] = set()  # tools a chain was resumed at (`_resume_chain`)
         self.redirects = 0  # turns offered other tools after all calls failed (`_redirect`)
@@ -126,7 +129,7 @@ class _Loop:
             failed = [(c, o) for c, o in failed_repeats(ctx, calls, step.observations)
                       if signature(c) not in self.follow_ups.corrected]
             if not failed or self.nudged:
-                values = tuple(observation_values(o for o in ctx.guard.seen.values() if o.ok))
+                values = collect_values(ctx.guard.made(), self.question, results_only=True)
                 retry = () if self.retried else untried_tools(ctx, unresolved_tools(ctx), values)
                 if not retry:
                     # nothing new asked: the model has what it can get, so it answers now
@@ -140,6 +143,8 @@ class _Loop:
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
         elif any(o.ok for _, o in ran):
+            if self._list_done():
+                return await self.answer_now("answer")
             self._resume_chain()
         else:
             self._redirect([o for _, o in ran])
@@ -150,21 +155,40 @@ class _Loop:
         return None
 
     def _redirect(self, failed: list[Observation]) -> None:
-        """After a turn whose calls all failed, the next turn offers the tools that fit the
-        question best (the failed calls' hint) and any an error names ("get its country with
-        get_country"), not the ones that failed: twice per run at most. The model still
+        """After a turn whose calls all failed, the next turn offers the tools an error names
+        ("get its country with get_country") or, when none does, the tools that fit the
+        question best (the failed calls' hint), not the ones that failed: twice per run at
+        most. The model still
         chooses, and may answer; a tool's output only narrows what is offered."""
         if self.redirects >= MAX_REDIRECTS:
             return
         ctx, tried = self.ctx, {o.tool for o in failed}
-        names: list[str] = []
-        for obs in failed:
-            names += [a.split("(")[0] for a in alternatives(ctx.tools, self.question, obs.tool)]
-            names += tools_named(obs.content, ctx.tools.names())
+        named = [n for obs in failed for n in tools_named(obs.content, ctx.tools.names())
+                 if n not in tried]
+        names = list(named)
+        if not named:
+            # an error that names the tool to use ("get its country with get_country") is
+            # the better hint: the model, offered others beside it, picks one of those
+            for obs in failed:
+                names += [a.split("(")[0]
+                          for a in alternatives(ctx.tools, self.question, obs.tool)]
         offered = tuple(n for n in dict.fromkeys(names) if n not in tried)
         if offered:
             self.redirects += 1
             self.only = offered
+
+    def _list_done(self) -> bool:
+        """Whether one tool has answered for every item of the question's list with what the
+        question counts, compares or combines (plain-text numbers; results that meet a
+        count's condition): nothing is left to look up, so the run goes to its answer
+        without the turn in which a small model repeats a call to say so."""
+        made = self.ctx.guard.made()
+        results = whole_list_results(self.question, made)
+        if results is None:
+            return False
+        if asks_count(self.question):
+            return tally(self.question, made) is not None
+        return needs_calculation(self.question) and all(plain_number(o.content) for o in results)
 
     def _resume_chain(self) -> None:
         """A tool that failed before (a chain begun at its end: the weather asked for a
@@ -191,11 +215,11 @@ class _Loop:
         """A turn without calls: the answer, unless it names a tool ("I will call
         get_weather…", a call written as prose), an intent to act. Then, once, the turn is
         asked again with a call required (no results yet) or for the answer from the
-        results. A question about a quantity is answered by the answer turn, which
-        calculates first."""
+        results. A question about a quantity or a count is answered by the answer turn,
+        which works it out first."""
         ctx = self.ctx
-        if has_evidence(ctx) and needs_calculation(self.question):
-            # an amount or an extreme: computed over the results, then answered from them
+        if has_evidence(ctx) and works_out(ctx, self.question):
+            # an amount, an extreme or a count: worked out from the results, then answered
             step.kind = "think"
             ctx.recorder.step(step)
             return await self.answer_now("answer")
@@ -223,17 +247,17 @@ def unresolved_tools(ctx: RunContext) -> tuple[str, ...]:
     return tuple(dict.fromkeys(o.tool for o in seen[:first_ok] if o.tool not in ok))
 
 
-def untried_tools(ctx: RunContext, tools: tuple[str, ...], values: tuple[str, ...]
+def untried_tools(ctx: RunContext, tools: tuple[str, ...], values: RunValues
                   ) -> tuple[str, ...]:
     """``tools`` that some value of ``values`` would call anew: a tool of one string argument
-    that was already called with every value offers the model only a repeat."""
+    that was already called with every value it may take offers the model only a repeat."""
     kept = []
     for name in tools:
         required = ctx.tools.get(name).spec.parameters.get("required", [])
         strings = required_strings(ctx, name)
         if required == strings and len(strings) == 1 and all(
                 ctx.guard.is_repeat(ToolCall(name=name, arguments={strings[0]: v}))
-                for v in values):
+                for v in values.for_parameter(strings[0])):
             continue
         kept.append(name)
     return tuple(kept)

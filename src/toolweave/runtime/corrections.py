@@ -1,5 +1,7 @@
 """Suggested corrections: a call that failed on a misspelt value is made again with the value
-the tool's error suggested ("unknown city 'Lunnetta'; did you mean 'Lunetta'?").
+the tool's error suggested ("unknown city 'Lunnetta'; did you mean 'Lunetta'?"), or with the
+one value of the error's list of known ones that abbreviates it ("unknown currency code
+'US dollars'; known: VLC, NVM, USD").
 
 A small model reads that error and writes the misspelt call again. The correction changes
 nothing but the one argument the error names, to the one other value it quotes, and calls the
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import re
 
-from toolweave.runtime.grounding import quoted_values
+from toolweave.runtime.grounding import listed_choices, quoted_values
 from toolweave.types import Observation, ToolCall
 
 MAX_QUOTED_CHARS = 80
+MAX_LISTED_CHOICES = 200  # a catalogue is searched for an abbreviation, never offered
 # only an error that offers a replacement: "did you mean", "perhaps", "try 'X' instead"
 _SUGGESTS = re.compile(r"\b(?:did you mean|do you mean|perhaps|maybe|closest match|instead)\b",
                        re.IGNORECASE)
@@ -21,13 +24,40 @@ _SUGGESTS = re.compile(r"\b(?:did you mean|do you mean|perhaps|maybe|closest mat
 
 def suggested_call(call: ToolCall, observation: Observation) -> ToolCall | None:
     """``call`` with the argument its error quotes replaced by the one other value the error
-    suggests; None when the error suggests nothing, quotes no argument, or offers a choice."""
-    if observation.ok or not _SUGGESTS.search(observation.content):
+    suggests, or by the one value of the error's list of known values that abbreviates it
+    ("US dollars" → "USD"); None when the error suggests nothing, quotes no argument, or
+    offers a choice."""
+    if observation.ok:
         return None
     quoted = list(dict.fromkeys(quoted_values(observation.content, MAX_QUOTED_CHARS)))
     strings = {k: v for k, v in call.arguments.items() if isinstance(v, str)}
     named = [k for k, v in strings.items() if any(q.casefold() == v.casefold() for q in quoted)]
-    offered = [q for q in quoted if all(q.casefold() != v.casefold() for v in strings.values())]
-    if len(named) != 1 or len(offered) != 1:
+    if len(named) != 1:
+        return None
+    if _SUGGESTS.search(observation.content):
+        offered = [q for q in quoted
+                   if all(q.casefold() != v.casefold() for v in strings.values())]
+    else:
+        offered = [c for c in listed_choices(observation.content, MAX_LISTED_CHOICES)
+                   if abbreviates(c, strings[named[0]])]
+    if len(offered) != 1:
         return None
     return ToolCall(name=call.name, arguments={**call.arguments, named[0]: offered[0]})
+
+
+def abbreviates(short: str, value: str) -> bool:
+    """Whether ``short`` is ``value`` abbreviated: the leading letters of each of its words in
+    turn ("USD" for "US dollars", "NY" for "New York"), or a leading part of a one-word value
+    ("EUR" for "euros"); never ``value`` itself."""
+    short, words = short.casefold(), value.casefold().split()
+    if not short.isalnum() or short == "".join(words) or not words:
+        return False
+
+    def spells(rest: str, words: list[str]) -> bool:
+        if not words:
+            return not rest
+        word = words[0]
+        return any(rest.startswith(word[:n]) and spells(rest[n:], words[1:])
+                   for n in range(1, min(len(word), len(rest)) + 1))
+
+    return len(short) >= 2 and spells(short, words)

@@ -17,6 +17,7 @@ carries on down a chain: a call that uses one member's result is made with the o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from toolweave.formats.base import loads
 from toolweave.runtime.grounding import STOPWORDS, leaves
@@ -26,12 +27,15 @@ MAX_SIBLINGS = 7
 MAX_ITEM_WORDS = 5
 LEADING = frozenset({"the", "a", "an", "in", "at", "of", "on", "for", "to", "from", "that", "those"})
 _CLAUSE = re.compile(r"[:;?!()\"“”]|\.(?:\s|$)")
+_POSSESSIVE = re.compile(r"['’]s$")
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|than|versus|vs\.?)\s+",
                         re.IGNORECASE)
 
 
 def _words(text: str) -> list[str]:
-    return [w.strip(".,'’`") for w in text.split() if w.strip(".,'’`")]
+    """The words of ``text``, without edge punctuation or a possessive ("Mira's" → "Mira")."""
+    words = [_POSSESSIVE.sub("", w.strip(".,'’`")) for w in text.split()]
+    return [w for w in words if w]
 
 
 def _is_stop(word: str) -> bool:
@@ -87,17 +91,25 @@ def _same_shape(item: str, value: str) -> bool:
             and any(c.isdigit() for c in item) == any(c.isdigit() for c in value))
 
 
+def list_of(question: str, value: str) -> list[str] | None:
+    """The items of the list in ``question`` that ``value`` is one of (as the question writes
+    them; an unreadable part is ``""``), or None when ``value`` is no item of any list."""
+    size = len(_words(value))
+    for parts in question_lists(question):
+        items = _items(parts, size)
+        if value.strip().casefold() in (i.casefold() for i in items):
+            return items
+    return None
+
+
 def sibling_calls(question: str, call: ToolCall) -> list[ToolCall]:
     """The same call for the other items of the question's list that one of ``call``'s string
     arguments names; none when it names no item, or more than one."""
     strings = {k: v for k, v in call.arguments.items() if isinstance(v, str) and v.strip()}
-    for parts in question_lists(question):
-        for key, value in strings.items():
-            size = len(_words(value))
-            items = _items(parts, size)
+    for key, value in strings.items():
+        items = list_of(question, value)
+        if items is not None:
             folded = [i.casefold() for i in items]
-            if value.strip().casefold() not in folded:
-                continue
             mine = folded.index(value.strip().casefold())
             others = {f for i, f in enumerate(folded) if i != mine and f}
             if any(v.strip().casefold() in others for k, v in strings.items() if k != key):
@@ -139,3 +151,29 @@ def propagated_siblings(call: ToolCall, groups: list[list[Observation]]) -> list
                 return [ToolCall(name=call.name, arguments={**call.arguments, key: other})
                         for other in dict.fromkeys(others)][:MAX_SIBLINGS]
     return []
+
+
+def results_by_item(question: str, made: Iterable[tuple[ToolCall, Observation]]
+                    ) -> list[dict[str, Observation]]:
+    """Per tool and argument, the successful results of the calls that name an item of the
+    question's list, by item (the latest per item), for those covering two items or more."""
+    groups: dict[tuple[str, str], dict[str, Observation]] = {}
+    for call, obs in made:
+        if not obs.ok:
+            continue
+        for key, value in call.arguments.items():
+            if isinstance(value, str) and list_of(question, value) is not None:
+                groups.setdefault((call.name, key), {})[value.strip()] = obs
+    return [g for g in groups.values() if len(g) >= 2]
+
+
+def whole_list_results(question: str, made: Iterable[tuple[ToolCall, Observation]]
+                       ) -> list[Observation] | None:
+    """The results of one tool for every item of the question's list (a fan-out done), or
+    None when no tool has answered for each of them."""
+    for results in results_by_item(question, made):
+        items = list_of(question, next(iter(results))) or []
+        wanted = {i.casefold() for i in items if i}
+        if wanted and wanted <= {i.casefold() for i in results}:
+            return list(results.values())
+    return None

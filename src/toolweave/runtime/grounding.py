@@ -49,6 +49,7 @@ ARITHMETIC_NAMES = frozenset({"expression", "expr", "formula", "calculation"})
 _SEGMENT_BREAK = re.compile(
     r"[,;:?!()\[\]{}\"“”]|\s(?:and|or|but|than|then|versus|vs\.?)\s|['’]s\b|\.(?:\s|$)",
     re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s$")
 # a number, not the digits of an identifier ("ORD-10231", "A4")
 _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:[.,]\d+)*(?![\w])")
 # a list an error offers: "known: A, B", "valid values are: A, B", "one of: A, B"
@@ -106,7 +107,10 @@ class RunValues:
     (``city`` ← ``office_city``) or with the question ("the manager of …" ← ``manager``), when
     any field fits it; else every field's value. So after looking up an employee, the next call
     can name the employee's city to a ``city`` parameter, and not hop from manager to manager
-    through a ``name`` parameter unless the question asks about managers.
+    through a ``name`` parameter unless the question asks about managers — and then only as
+    many hops as the question says "manager": a field the question names is followed as
+    often as it names it ("the manager of Oskar's manager": twice), then its values are no
+    longer offered (a small model otherwise climbs to the top of the chart).
     """
 
     loose: tuple[str, ...] = ()
@@ -114,6 +118,8 @@ class RunValues:
     question_words: frozenset[str] = frozenset()
     # values a tool rejected, by the name words of the parameter it rejected them for
     rejected: tuple[tuple[frozenset[str], str], ...] = ()
+    # the fields the question names that were followed as often as it names them
+    followed: frozenset[frozenset[str]] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.loose or self.fields)
@@ -140,20 +146,39 @@ class RunValues:
         # a rejected name rules out its parts and what contains it too ("Alice Moreau":
         # "Alice", "Moreau"), or a small model tries each of them in turn
         ruled_out = [_word_set(v) for k, v in self.rejected if k & words]
+        unfit = self._unfit_fields(ruled_out) | self.followed
+        typed = [v for k, v in self.fields if k not in unfit and v in typed]
         return [v for v in dict.fromkeys(self.loose + tuple(typed))
                 if not any(w <= r or r <= w for r in ruled_out for w in [_word_set(v)])]
+
+    def _unfit_fields(self, ruled_out: list[frozenset[str]]) -> set[frozenset[str]]:
+        """The fields that hold values of another kind: one that held a value ruled out
+        ("unknown city 'Oskar Lindgren'" rules out every employee's ``name`` as a city), and
+        one that holds a value such a field held (the ``manager`` named Renata, once Renata's
+        own entry came back with her ``name``)."""
+        unfit: set[frozenset[str]] = set()
+        other_kind = set(ruled_out)
+        while True:
+            more = {k for k, v in self.fields if k not in unfit and _word_set(v) in other_kind}
+            if not more:
+                return unfit
+            unfit |= more
+            other_kind |= {_word_set(v) for k, v in self.fields if k in more}
 
 
 def _word_set(value: str) -> frozenset[str]:
     return frozenset(value.casefold().split())
 
 
-def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str = ""
-                   ) -> RunValues:
+def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str = "", *,
+                   results_only: bool = False) -> RunValues:
     """The `RunValues` of ``question`` and the calls ``made`` so far: a JSON result's short
     strings and numbers by field, the spans of a text result, what a failed call's error
-    quotes ("did you mean 'Lunetta'?") or lists in short, and the arguments it rejected."""
-    loose: list[str] = text_spans(question)
+    quotes ("did you mean 'Lunetta'?") or lists in short, and the arguments it rejected.
+    ``results_only``: the values successful results gave, not the question's spans nor what
+    errors quote (the question still types the fields; rejections still rule values out)."""
+    made = list(made)
+    loose: list[str] = [] if results_only else text_spans(question)
     fields: list[tuple[frozenset[str], str]] = []
     rejected: list[tuple[frozenset[str], str]] = []
     for call, obs in made:
@@ -164,7 +189,8 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
                 folded = {q.casefold() for q in quoted}
                 rejected += [(name_words(k), v) for k, v in call.arguments.items()
                              if isinstance(v, str) and v.strip().casefold() in folded]
-            loose += quoted + listed_choices(text)
+            if not results_only:
+                loose += quoted + listed_choices(text)
             continue
         parsed = loads(text)
         if isinstance(parsed, (dict, list)):
@@ -177,9 +203,29 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
             if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
                 loose.append(text)
             loose += text_spans(text[:2000])
-    question_words = frozenset(w.strip(".,?!'’").casefold() for w in question.split())
+    said = [_POSSESSIVE.sub("", w.strip(".,?!'’").casefold()) for w in question.split()]
+    question_words = frozenset(said) - STOPWORDS - GENERIC_WORDS
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
-                     question_words - STOPWORDS - GENERIC_WORDS, tuple(rejected))
+                     question_words, tuple(rejected), _followed(made, said, question_words))
+
+
+def _followed(made: list[tuple[ToolCall, Observation]], said: list[str],
+              question_words: frozenset[str]) -> frozenset[frozenset[str]]:
+    """The fields of a relation the question names ("manager": an employee's record names
+    another employee) that the run followed — passed a value of back to the tool that gave
+    it — as many times as the question names it."""
+    passed: dict[frozenset[str], set[str]] = {}
+    for n, (call, obs) in enumerate(made):
+        if not obs.ok or not isinstance(parsed := loads(obs.content.strip()), (dict, list)):
+            continue
+        later = {v.strip().casefold() for c, _ in made[n + 1:] if c.name == call.name
+                 for v in c.arguments.values() if isinstance(v, str)}
+        for path, leaf in leaves(parsed):
+            key = name_words(" ".join(path))
+            if key & question_words and isinstance(leaf, str) and leaf.casefold() in later:
+                passed.setdefault(key, set()).add(leaf.casefold())
+    return frozenset(key for key, values in passed.items()
+                     if len(values) >= max(said.count(w) for w in key & question_words))
 
 
 def observation_values(observations: Iterable[Observation]) -> list[str]:
@@ -255,16 +301,21 @@ def _kind(name: str, schema: dict) -> str | None:
 
 
 def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
-             numbers: Iterable[str] = ()) -> ToolSpec | None:
+             numbers: Iterable[str] = (), called: Iterable[dict[str, Any]] = ()
+             ) -> ToolSpec | None:
     """``spec`` whose string arguments must be one of ``values`` (per parameter, for
     `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
-    when a required parameter has no value left (the tool cannot be called yet)."""
+    when a required parameter has no value left (the tool cannot be called yet). ``called``:
+    the arguments the tool was already called with, whose value for its one required
+    parameter is left out (a turn that must make progress offers no repeat)."""
     if not isinstance(values, RunValues):
         values = RunValues(loose=tuple(values))
     props = spec.parameters.get("properties", {})
     if not values or spec.kind != "function" or not props:
         return spec
     numbers = list(numbers)
+    required = spec.parameters.get("required", ())
+    done = {str(a.get(required[0])) for a in called} if len(required) == 1 else set()
 
     def narrow(name: str, schema: dict) -> dict:
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
@@ -272,14 +323,16 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
             return schema if items is schema["items"] else {**schema, "items": items}
         kind = _kind(name, schema)
         if kind == "values":
-            return {**schema, "enum": values.for_parameter(name)}
+            offered = values.for_parameter(name)
+            if done and name in required:
+                offered = [v for v in offered if v not in done]
+            return {**schema, "enum": offered}
         if kind == "arithmetic":
             return {**schema, "pattern": arithmetic_pattern(numbers)}
         return schema
 
     narrowed = {name: narrow(name, schema) for name, schema in props.items()}
-    required = set(spec.parameters.get("required", ()))
-    if any(narrowed[n].get("enum") == [] for n in required):
+    if any(narrowed[n].get("enum") == [] for n in required if n in narrowed):
         return None
     # an optional parameter with no value left is left out
     narrowed = {n: p for n, p in narrowed.items() if p.get("enum") != []}
