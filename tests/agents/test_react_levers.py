@@ -272,3 +272,29 @@ async def test_a_turn_offered_one_tool_to_make_progress_offers_no_call_made_befo
     offered = model.kwargs[3]["constraint"].value
     assert "get_currency" in offered and "get_rate" not in offered
     assert '\\"Korvath\\"' in offered and '\\"Norvenia\\"' not in offered
+
+
+async def test_numbers_of_another_measure_send_the_run_to_the_tool_that_measures_it():
+    @tool
+    def get_weather(city: str) -> str:
+        """The current weather in a city: temperature in °C."""
+        return {"Rome": "21 °C", "Lima": "18 °C", "Oslo": "3 °C"}[city]
+
+    @tool
+    def get_distance(from_city: str, to_city: str) -> str:
+        """The distance between two cities, in km."""
+        return {"Rome": "2010 km", "Lima": "10800 km"}[to_city]
+
+    model = Scripted([call("get_weather", city="Rome"),
+                      call("get_distance", from_city="Oslo", to_city="Rome"),
+                      "min(2010, 10800)", "Rome is closer."])
+    trace = await Agent(model, [get_weather, get_distance]).arun(
+        "Which is closer to Oslo: Rome or Lima?")
+    # the temperatures of both are in, but "closer" is a distance: only that tool is offered
+    offered = model.kwargs[1]["constraint"].value
+    assert "get_distance" in offered and "get_weather" not in offered
+    assert [c.arguments["to_city"] for c in trace.steps[1].calls] == ["Rome", "Lima"]
+    # the extreme is taken over the distances only, and the answer begins with its item
+    calculation = model.kwargs[2]["constraint"].value
+    assert "2010" in calculation and "21" not in calculation.replace("2010", "")
+    assert "(for Rome)" in model.calls[3][-1].content

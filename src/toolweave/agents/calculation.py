@@ -16,10 +16,12 @@ import time
 from collections.abc import Iterable
 
 from toolweave.agents.counting import asks_count
+from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.prompts import render
 from toolweave.agents.worked import Worked
 from toolweave.formats.base import loads
 from toolweave.runtime.context import RunContext
+from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import arithmetic_pattern, extreme_pattern, numbers_in
 from toolweave.tools.builtins.calculator import evaluate, format_number
 from toolweave.types import Constraint, Message, Observation, Step
@@ -47,17 +49,38 @@ _COUNTED = re.compile(r"\b(?:average|mean|twice|double|half|round trip|and back|
                       re.IGNORECASE)
 
 
+def picks_extreme(question: str) -> str | None:
+    """``"min"`` or ``"max"`` for a question that picks an item by an extreme ("which is the
+    cheapest", "whose city is warmer"); None otherwise."""
+    if _CHOICE.search(question):
+        # "least/fewest/cheaper…" before "most/more": "the least expensive" is a minimum
+        if _SMALLEST.search(question):
+            return "min"
+        if _LARGEST.search(question):
+            return "max"
+    return None
+
+
+def compared_numbers(ctx: RunContext, question: str) -> tuple[str, ...]:
+    """The numbers an extreme picks among: those of the fan-out over the question's whole
+    list (of a tool that measures what the question compares, when one does: the distances,
+    not the temperatures, for "which is closer"); else every number the run has seen."""
+    groups = [g for g in whole_list_results(question, ctx.guard.made())
+              if all(plain_number(o.content) for o in g)]
+    if words := measure_words(question):
+        groups = [g for g in groups if measures(ctx.tools.get(g[0].tool).spec, words)] or groups
+    if groups:
+        return tuple(numbers_in([o.content for o in groups[0]]))
+    return ctx.numbers()
+
+
 def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2) -> str:
     """The regex the calculation must match: ``min(…)``/``max(…)`` for a question that picks
     an extreme ("which is the cheapest"); otherwise arithmetic over ``numbers``, each used
     about once, plus a count up to ``results`` (the successful results, for an average) where
     the question asks for one."""
-    if _CHOICE.search(question):
-        # "least/fewest/cheaper…" before "most/more": "the least expensive" is a minimum
-        if _SMALLEST.search(question):
-            return extreme_pattern("min", numbers)
-        if _LARGEST.search(question):
-            return extreme_pattern("max", numbers)
+    if extreme := picks_extreme(question):
+        return extreme_pattern(extreme, numbers)
     distinct = len(set(numbers))
     if _COUNTED.search(question):
         counts = [str(n) for n in range(2, max(2, results) + 1)]
@@ -96,7 +119,7 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
     lines), or None when the results hold no number or the expression does not evaluate. An
     extreme names the item it picked; one the question lists leads the answer."""
     seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in ctx.calculators()]
-    numbers = ctx.numbers()
+    numbers = compared_numbers(ctx, question) if picks_extreme(question) else ctx.numbers()
     if not any(n in evidence for n in numbers):
         return None
     step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())

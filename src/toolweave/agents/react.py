@@ -34,6 +34,7 @@ from toolweave.agents.answer import (
 from toolweave.agents.calculation import needs_calculation, plain_number
 from toolweave.agents.counting import asks_count, tally
 from toolweave.agents.follow_ups import FollowUps
+from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS
@@ -89,6 +90,7 @@ class _Loop:
         self.follow_ups = FollowUps(ctx, question)
         self.resumed: set[str] = set()  # tools a chain was resumed at (`_resume_chain`)
         self.redirects = 0  # turns offered other tools after all calls failed (`_redirect`)
+        self.remeasured = False  # a turn offered the tools that measure the comparison
 
     async def answer_now(self, stop: str) -> Trace:
         return await answer_from_evidence(self.ctx, stop, self.question)
@@ -145,7 +147,8 @@ class _Loop:
         elif any(o.ok for _, o in ran):
             if self._list_done():
                 return await self.answer_now("answer")
-            self._resume_chain()
+            if not self.only:
+                self._resume_chain()
         else:
             self._redirect([o for _, o in ran])
         calls = [c for c, _ in ran]
@@ -181,14 +184,28 @@ class _Loop:
         """Whether one tool has answered for every item of the question's list with what the
         question counts, compares or combines (plain-text numbers; results that meet a
         count's condition): nothing is left to look up, so the run goes to its answer
-        without the turn in which a small model repeats a call to say so."""
-        made = self.ctx.guard.made()
-        results = whole_list_results(self.question, made)
-        if results is None:
+        without the turn in which a small model repeats a call to say so. Numbers of another
+        measure than the question compares (temperatures for "which is closer") are not
+        done: the next turn offers the tools that measure it, once."""
+        ctx, question = self.ctx, self.question
+        made = ctx.guard.made()
+        groups = whole_list_results(question, made)
+        if not groups:
             return False
-        if asks_count(self.question):
-            return tally(self.question, made) is not None
-        return needs_calculation(self.question) and all(plain_number(o.content) for o in results)
+        if asks_count(question):
+            return tally(question, made) is not None
+        groups = [g for g in groups if all(plain_number(o.content) for o in g)]
+        if not groups or not needs_calculation(question):
+            return False
+        words = measure_words(question)
+        if not words or any(measures(ctx.tools.get(g[0].tool).spec, words) for g in groups):
+            return True
+        fitting = tuple(s.name for s in ctx.tools.specs()
+                        if measures(s, words) and s.name not in ctx.calculators())
+        if not fitting or self.remeasured:
+            return True  # no tool measures it: the numbers in hand are the best there are
+        self.remeasured, self.only, self.require_call = True, fitting, True
+        return False
 
     def _resume_chain(self) -> None:
         """A tool that failed before (a chain begun at its end: the weather asked for a

@@ -168,12 +168,13 @@ def results_by_item(question: str, made: Iterable[tuple[ToolCall, Observation]]
 
 
 def whole_list_results(question: str, made: Iterable[tuple[ToolCall, Observation]]
-                       ) -> list[Observation] | None:
-    """The results of one tool for every item of the question's list (a fan-out done), or
-    None when no tool has answered for each of them."""
+                       ) -> list[list[Observation]]:
+    """Per tool that has answered for every item of the question's list (a fan-out done),
+    its results, latest fan-out first."""
+    done = []
     for results in results_by_item(question, made):
         items = list_of(question, next(iter(results))) or []
         wanted = {i.casefold() for i in items if i}
         if wanted and wanted <= {i.casefold() for i in results}:
-            return list(results.values())
-    return None
+            done.append(list(results.values()))
+    return done[::-1]
