@@ -9,14 +9,16 @@ field the question names — it names that one.
 
 from __future__ import annotations
 
-import re
-
 from toolweave.agents.worked import Worked
 from toolweave.formats.base import loads
-from toolweave.runtime.grounding import STOPWORDS, leaves, name_words, observation_values
+from toolweave.runtime.grounding import (
+    STOPWORDS,
+    leaves,
+    name_words,
+    observation_values,
+    said_words,
+)
 from toolweave.types import Observation, ToolCall
-
-_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def feeds(observation: Observation, later: list[ToolCall]) -> bool:
@@ -42,8 +44,7 @@ def answering_records(made: list[tuple[ToolCall, Observation]]
 def looked_up(question: str, made: list[tuple[ToolCall, Observation]]) -> Worked | None:
     """The fields the question names ("department") of the one answering record that has
     them, as a line for the answer turn; None when no record, or several, have them."""
-    said = {_POSSESSIVE.sub("", w.strip(".,?!:;'’\"").casefold()) for w in question.split()}
-    words = said - STOPWORDS
+    words = set(said_words(question)) - STOPWORDS
     found = []
     for call, record in answering_records(made):
         named = [(path, leaf) for path, leaf in leaves(record)

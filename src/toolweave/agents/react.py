@@ -17,7 +17,10 @@ calls all failed, the next offers other tools (those that fit the question, or t
 names); once a result has what a tool that failed first needs, that tool is the next turn's
 only one (a chain resumed at its end). String arguments are grounded in the question and the
 results (`runtime.grounding`); questions about quantities get a calculation turn before the
-answer (`calculation`).
+answer (`calculation`), "how many of" questions the runtime's count (`counting`). A fan-out
+that has given every item of the question's list the numbers it compares (or a count's
+condition) goes straight to the answer; numbers of another measure than the question compares
+("closer" asks for distances) get one turn offering the tools that measure it (`measures`).
 """
 
 from __future__ import annotations
@@ -161,17 +164,17 @@ class _Loop:
         """After a turn whose calls all failed, the next turn offers the tools an error names
         ("get its country with get_country") or, when none does, the tools that fit the
         question best (the failed calls' hint), not the ones that failed: twice per run at
-        most. The model still
-        chooses, and may answer; a tool's output only narrows what is offered."""
+        most. The model still chooses, and may answer; a tool's output only narrows what is
+        offered."""
         if self.redirects >= MAX_REDIRECTS:
             return
         ctx, tried = self.ctx, {o.tool for o in failed}
+        # a tool an error names is the better hint: offered others beside it, the model
+        # picks one of those
         named = [n for obs in failed for n in tools_named(obs.content, ctx.tools.names())
                  if n not in tried]
         names = list(named)
         if not named:
-            # an error that names the tool to use ("get its country with get_country") is
-            # the better hint: the model, offered others beside it, picks one of those
             for obs in failed:
                 names += [a.split("(")[0]
                           for a in alternatives(ctx.tools, self.question, obs.tool)]

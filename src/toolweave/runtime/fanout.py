@@ -20,21 +20,20 @@ import re
 from collections.abc import Iterable
 
 from toolweave.formats.base import loads
-from toolweave.runtime.grounding import STOPWORDS, leaves
+from toolweave.runtime.grounding import POSSESSIVE, STOPWORDS, leaves
 from toolweave.types import Observation, ToolCall
 
 MAX_SIBLINGS = 7
 MAX_ITEM_WORDS = 5
 LEADING = frozenset({"the", "a", "an", "in", "at", "of", "on", "for", "to", "from", "that", "those"})
 _CLAUSE = re.compile(r"[:;?!()\"“”]|\.(?:\s|$)")
-_POSSESSIVE = re.compile(r"['’]s$")
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|than|versus|vs\.?)\s+",
                         re.IGNORECASE)
 
 
 def _words(text: str) -> list[str]:
     """The words of ``text``, without edge punctuation or a possessive ("Mira's" → "Mira")."""
-    words = [_POSSESSIVE.sub("", w.strip(".,'’`")) for w in text.split()]
+    words = [POSSESSIVE.sub("", w.strip(".,'’`")) for w in text.split()]
     return [w for w in words if w]
 
 

@@ -49,7 +49,7 @@ ARITHMETIC_NAMES = frozenset({"expression", "expr", "formula", "calculation"})
 _SEGMENT_BREAK = re.compile(
     r"[,;:?!()\[\]{}\"“”]|\s(?:and|or|but|than|then|versus|vs\.?)\s|['’]s\b|\.(?:\s|$)",
     re.IGNORECASE)
-_POSSESSIVE = re.compile(r"['’]s$")
+POSSESSIVE = re.compile(r"['’]s$")  # "Mira's" → "Mira"
 # a number, not the digits of an identifier ("ORD-10231", "A4")
 _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:[.,]\d+)*(?![\w])")
 # a list an error offers: "known: A, B", "valid values are: A, B", "one of: A, B"
@@ -76,6 +76,11 @@ def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
                 if last not in STOPWORDS:
                     spans.append(" ".join(words[i:j + 1]))
     return list(dict.fromkeys(spans))
+
+
+def said_words(text: str) -> list[str]:
+    """The words of ``text``, casefolded, without edge punctuation or a possessive."""
+    return [POSSESSIVE.sub("", w.strip(".,?!:;'’\"").casefold()) for w in text.split()]
 
 
 def leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -203,7 +208,7 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
             if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
                 loose.append(text)
             loose += text_spans(text[:2000])
-    said = [_POSSESSIVE.sub("", w.strip(".,?!'’").casefold()) for w in question.split()]
+    said = said_words(question)
     question_words = frozenset(said) - STOPWORDS - GENERIC_WORDS
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
                      question_words, tuple(rejected), _followed(made, said, question_words))
