@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from toolweave.formats.base import loads
@@ -62,6 +63,12 @@ def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
     """The spans of ``text`` that could be a value: runs of up to ``max_words`` words within a
     segment, neither starting nor ending with a function word, with only name-joining words
     inside."""
+    # every turn grounds the same question and results again: their spans are kept
+    return list(_spans(text, max_words))
+
+
+@lru_cache(maxsize=4096)
+def _spans(text: str, max_words: int) -> tuple[str, ...]:
     spans: list[str] = []
     for segment in _SEGMENT_BREAK.split(text):
         words = [w.strip(".'’`") for w in segment.split()]
@@ -75,7 +82,7 @@ def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
                     break  # a function word that cannot sit inside a name ends every span here
                 if last not in STOPWORDS:
                     spans.append(" ".join(words[i:j + 1]))
-    return list(dict.fromkeys(spans))
+    return tuple(dict.fromkeys(spans))
 
 
 def said_words(text: str) -> list[str]:
@@ -152,8 +159,12 @@ class RunValues:
         # "Alice", "Moreau"), or a small model tries each of them in turn
         ruled_out = [_word_set(v) for k, v in self.rejected if k & words]
         unfit = self._unfit_fields(ruled_out) | self.followed
-        typed = [v for k, v in self.fields if k not in unfit and v in typed]
-        return [v for v in dict.fromkeys(self.loose + tuple(typed))
+        kept = set(typed)
+        values = dict.fromkeys(self.loose + tuple(
+            v for k, v in self.fields if k not in unfit and v in kept))
+        if not ruled_out:
+            return list(values)
+        return [v for v in values
                 if not any(w <= r or r <= w for r in ruled_out for w in [_word_set(v)])]
 
     def _unfit_fields(self, ruled_out: list[frozenset[str]]) -> set[frozenset[str]]:
