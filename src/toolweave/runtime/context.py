@@ -71,11 +71,10 @@ class RunContext:
                 # a tool that failed twice since the last result is the wrong tool for now
                 failing = failing_tools(self.guard.made())
                 specs = [s for s in specs if s.name not in failing]
-            made = self.guard.made()
+            # a turn offered just these tools is to make progress: no repeats in it
+            made = self.guard.made() if only else []
             specs = [g for s in specs if (g := grounded(
-                s, values, numbers,
-                # a turn offered just these tools is to make progress: no repeats in it
-                called=[c.arguments for c, _ in made if only and c.name == s.name]))
+                s, values, numbers, called=[c.arguments for c, _ in made if c.name == s.name]))
                 is not None]
             # per-run values: the format's own grammar cache (bounded, keyed by content)
             # rather than the registry's memo, which lives as long as the tool set
