@@ -31,10 +31,17 @@ RESULT_MAX_CHARS = 400
 ANSWER_GRAMMAR = (f'root ::= [^<>{{}}\\[`" \\t\\n] [^<>{{}}]{{0,{ANSWER_MAX_CHARS - 1}}}')
 
 
+_WORD = re.compile(r"\w+")
+
+
 def tools_named(text: str, tool_names: Iterable[str]) -> list[str]:
     """The tools of ``tool_names`` that ``text`` mentions by name (as a whole word)."""
+    # A name made of word characters is mentioned iff it is one of the text's words: one set
+    # lookup, where a regex per name cost ~0.2 ms each (1000 tools: 4 of 5 ms per step).
+    words = set(_WORD.findall(text))
     return [name for name in tool_names
-            if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text)]
+            if (name in words if _WORD.fullmatch(name)
+                else re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text))]
 
 
 def names_a_tool(text: str, tool_names: Iterable[str]) -> bool:

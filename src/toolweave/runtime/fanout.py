@@ -17,7 +17,8 @@ carries on down a chain: a call that uses one member's result is made with the o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from toolweave.formats.base import loads
 from toolweave.runtime.grounding import POSSESSIVE, STOPWORDS, leaves
@@ -41,7 +42,7 @@ def _is_stop(word: str) -> bool:
     return word.casefold() in STOPWORDS
 
 
-def _lead(words: list[str]) -> list[str]:
+def _lead(words: Sequence[str]) -> list[str]:
     """``words`` up to the first function word, after the articles and prepositions it starts
     with ("than in Farrowgate", "than the Harbor Mug"; "and what time…" is no item)."""
     while words and words[0].casefold() in LEADING:
@@ -57,16 +58,23 @@ def _lead(words: list[str]) -> list[str]:
 def question_lists(question: str) -> list[list[list[str]]]:
     """The lists in ``question``: per list, its parts as words (the first part still holds
     the words before the first item, the last the words after the last)."""
+    return [[list(part) for part in parts] for parts in _question_lists(question)]
+
+
+@lru_cache(maxsize=1024)
+def _question_lists(question: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    # every step reads the same question's lists again: they are kept (as tuples, so that
+    # no caller can change what the next one reads)
     lists = []
     for clause in _CLAUSE.split(question):
-        parts = [_words(p) for p in _SEPARATOR.split(clause)]
+        parts = [tuple(_words(p)) for p in _SEPARATOR.split(clause)]
         parts = [p for p in parts if p]
         if len(parts) >= 2:
-            lists.append(parts)
-    return lists
+            lists.append(tuple(parts))
+    return tuple(lists)
 
 
-def _item(parts: list[list[str]], index: int, size: int) -> str:
+def _item(parts: Sequence[Sequence[str]], index: int, size: int) -> str:
     """Part ``index`` of a list as an item of about ``size`` words: the first part's last
     words, a middle part whole, the last part's leading words."""
     words = parts[index]
@@ -79,7 +87,7 @@ def _item(parts: list[list[str]], index: int, size: int) -> str:
     return " ".join(lead) if len(lead) <= MAX_ITEM_WORDS else ""
 
 
-def _items(parts: list[list[str]], size: int) -> list[str]:
+def _items(parts: Sequence[Sequence[str]], size: int) -> list[str]:
     return [_item(parts, i, size) for i in range(len(parts))]
 
 
@@ -94,7 +102,7 @@ def list_of(question: str, value: str) -> list[str] | None:
     """The items of the list in ``question`` that ``value`` is one of (as the question writes
     them; an unreadable part is ``""``), or None when ``value`` is no item of any list."""
     size = len(_words(value))
-    for parts in question_lists(question):
+    for parts in _question_lists(question):
         items = _items(parts, size)
         if value.strip().casefold() in (i.casefold() for i in items):
             return items

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -102,6 +102,7 @@ def leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, 
         yield path, value
 
 
+@lru_cache(maxsize=8192)
 def name_words(name: str) -> frozenset[str]:
     """The words of a parameter or field name (``office_city``, ``officeCity``: office, city),
     without the ones every kind of value shares (id, value)."""
@@ -132,6 +133,8 @@ class RunValues:
     rejected: tuple[tuple[frozenset[str], str], ...] = ()
     # the fields the question names that were followed as often as it names them
     followed: frozenset[frozenset[str]] = frozenset()
+    # for_parameter's answers by parameter name: a turn asks for "city" once per tool
+    _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.loose or self.fields)
@@ -149,6 +152,11 @@ class RunValues:
         """The values a parameter called ``name`` may take: not one a tool rejected for a
         parameter of the same kind ("unknown city 'Felix Brandt'" rules Felix Brandt out
         as any city)."""
+        if (memo := self._memo.get(name)) is None:
+            memo = self._memo[name] = tuple(self._for_parameter(name))
+        return list(memo)
+
+    def _for_parameter(self, name: str) -> list[str]:
         words = name_words(name)
         typed = [v for k, v in self.fields if k & words]
         if typed:
@@ -208,13 +216,10 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
             if not results_only:
                 loose += quoted + listed_choices(text)
             continue
-        parsed = loads(text)
-        if isinstance(parsed, (dict, list)):
-            for path, leaf in leaves(parsed):
-                if isinstance(leaf, str) and 0 < len(leaf) <= MAX_VALUE_CHARS:
-                    fields.append((name_words(" ".join(path)), leaf))
-                elif isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
-                    fields.append((name_words(" ".join(path)), str(leaf)))
+        record = record_fields(text)
+        if record is not None:
+            fields += [(key, value) for key, value, is_text in record
+                       if not is_text or 0 < len(value) <= MAX_VALUE_CHARS]
         else:
             if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
                 loose.append(text)
@@ -225,6 +230,21 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
                      question_words, tuple(rejected), _followed(made, said, question_words))
 
 
+@lru_cache(maxsize=512)
+def record_fields(text: str) -> tuple[tuple[frozenset[str], str, bool], ...] | None:
+    """A JSON result's leaves as (its field's name words, the value as text, whether it was
+    text), strings and numbers only; None when ``text`` is no JSON object or list."""
+    # every turn reads the run's results again (values, followed relations): parsed once
+    parsed = loads(text)
+    if not isinstance(parsed, (dict, list)):
+        return None
+    return tuple((name_words(" ".join(path)), leaf if isinstance(leaf, str) else str(leaf),
+                  isinstance(leaf, str))
+                 for path, leaf in leaves(parsed)
+                 if isinstance(leaf, str)
+                 or (isinstance(leaf, (int, float)) and not isinstance(leaf, bool)))
+
+
 def _followed(made: list[tuple[ToolCall, Observation]], said: list[str],
               question_words: frozenset[str]) -> frozenset[frozenset[str]]:
     """The fields of a relation the question names ("manager": an employee's record names
@@ -232,13 +252,12 @@ def _followed(made: list[tuple[ToolCall, Observation]], said: list[str],
     it — as many times as the question names it."""
     passed: dict[frozenset[str], set[str]] = {}
     for n, (call, obs) in enumerate(made):
-        if not obs.ok or not isinstance(parsed := loads(obs.content.strip()), (dict, list)):
+        if not obs.ok or (record := record_fields(obs.content.strip())) is None:
             continue
         later = {v.strip().casefold() for c, _ in made[n + 1:] if c.name == call.name
                  for v in c.arguments.values() if isinstance(v, str)}
-        for path, leaf in leaves(parsed):
-            key = name_words(" ".join(path))
-            if key & question_words and isinstance(leaf, str) and leaf.casefold() in later:
+        for key, leaf, is_text in record:
+            if is_text and key & question_words and leaf.casefold() in later:
                 passed.setdefault(key, set()).add(leaf.casefold())
     return frozenset(key for key, values in passed.items()
                      if len(values) >= max(said.count(w) for w in key & question_words))
