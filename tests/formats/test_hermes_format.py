@@ -112,6 +112,19 @@ def test_a_call_cut_off_by_max_tokens_is_an_error():
     assert "cut off" in turn.errors[0].message
 
 
+def test_bare_calls_one_per_line_keep_the_whole_ones_when_the_last_is_cut_off():
+    text = ('{"name": "add", "arguments": {"a": 1}}\n{"name": "add", "arguments": {"a": 2}}\n'
+            '{"name": "add", "argu')
+    turn = FMT.parse_completion(Completion(text=text, finish_reason="length"))
+    assert [c.arguments for c in turn.calls] == [{"a": 1}, {"a": 2}]
+    assert len(turn.errors) == 1 and "cut off" in turn.errors[0].message
+    # one call cut off alone is no call at all
+    turn = FMT.parse_completion(Completion(text='{"name": "add", "argu', finish_reason="length"))
+    assert turn.calls == [] and "cut off" in turn.errors[0].message
+    # and prose after a call is no call either: the turn is not bare calls
+    assert FMT.parse('{"name": "add", "arguments": {}} then I add').calls == []
+
+
 def test_strings_may_mention_the_tags():
     call = ToolCall(name="echo", arguments={"text": "</tool_call> and <tool_call>"})
     turn = FMT.parse(FMT.assistant_message("", [call]).content)

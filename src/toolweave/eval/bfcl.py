@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,7 +79,9 @@ def run_bfcl(model_spec: str | ChatModel, categories: Sequence[str] = NON_LIVE,
     model = model_spec if ray is not None else load_source(model_spec)
     config = {"model": model_name(model_spec),
               "format": fmt, "constrained": constrained, "max_tokens": max_tokens}
-    if prompting != BFCL_PROMPTING:  # recorded only when changed: older run dirs still resume
+    if prompting.said_only:  # predictions read so differ from those of older run dirs
+        config["calls"] = "said only"
+    if replace(prompting, said_only=True) != BFCL_PROMPTING:  # recorded only when changed
         config["prompting"] = asdict(prompting)
     out.mkdir(parents=True, exist_ok=True)
     check_run_config(out / "run.json", config)

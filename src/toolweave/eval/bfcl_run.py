@@ -28,6 +28,7 @@ from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, model_name, run_jobs
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
+from toolweave.runtime.said import calls_asked
 from toolweave.types import Message
 
 DEFAULT_MAX_TOKENS = 384  # room for a few parallel calls; a single call needs < 100
@@ -43,14 +44,18 @@ INSTRUCTIONS = (
 
 @dataclass(frozen=True)
 class Prompting:
-    """How a task is asked: the system instructions, and whether the turn must call a tool.
+    """How a task is asked and its calls read: the system instructions, whether the turn
+    must call a tool, and whether calls are held to what the question says.
 
     BFCL's own run uses the defaults; distillation asks a teacher for a rationale before a
-    call it must make (``require_call`` drops the no-call path from the turn grammar)."""
+    call it must make (``require_call`` drops the no-call path from the turn grammar).
+    ``said_only`` leaves out the optional arguments and the repeated calls the question never
+    asked for (`toolweave.runtime.said`)."""
 
     instructions: str = INSTRUCTIONS
     require_call: bool = False
     reason_first: bool = False  # a one-line rationale before the call (hermes only)
+    said_only: bool = True
 
 
 BFCL_PROMPTING = Prompting()
@@ -129,7 +134,11 @@ async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: 
         return prediction
     prediction.wall_s = time.perf_counter() - start
     turn = fmt.parse_completion(completion)
-    prediction.output = [{task.original_name(c.name): dict(c.arguments)} for c in turn.calls]
+    calls = turn.calls
+    if prompting.said_only:
+        question = "\n".join(m.content for m in task.messages if m.role == "user")
+        calls = calls_asked(calls, task.tools, question)
+    prediction.output = [{task.original_name(c.name): dict(c.arguments)} for c in calls]
     prediction.text = completion.text
     prediction.parse_errors = [e.message for e in turn.errors]
     prediction.finish_reason = completion.finish_reason

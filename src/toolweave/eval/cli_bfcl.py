@@ -34,6 +34,10 @@ def bfcl(
     out: Annotated[Path, typer.Option(help="Output folder for this configuration; re-running "
                                       "into it resumes.")] = Path("bfcl-out"),
     max_tokens: Annotated[int, typer.Option(help="Token cap of each answer.")] = 384,
+    said_only: Annotated[bool, typer.Option(
+        "--said-only/--every-call",
+        help="Leave out optional arguments and repeated calls the question never asked for "
+             "(runtime/said.py), or score every call as written.")] = True,
     use_ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     workers: WorkersOpt = None,
@@ -45,13 +49,14 @@ def bfcl(
     from toolweave.errors import ToolweaveError
     from toolweave.eval.bfcl import run_bfcl
     from toolweave.eval.bfcl_data import CATEGORIES
+    from toolweave.eval.bfcl_run import Prompting
 
     console = Console()
     names = list(CATEGORIES) if categories.strip() == "all" else \
         [c for c in categories.split(",") if c.strip()]
     try:
         run_bfcl(model, names, limit or None, fmt, constrained, out, max_tokens=max_tokens,
-                 console=console,
+                 prompting=Prompting(said_only=said_only), console=console,
                  ray=ray_options(use_ray, ray_address, workers, threads_per_worker))
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}")

@@ -145,8 +145,14 @@ def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
         pos = max(_read_block(text, start, truncated, calls, errors, tags), start + len(OPEN))
     outside.append(text[pos:])
     if not calls and not errors:
-        if (bare := _bare_calls(text)) is not None:
-            return ParsedTurn(text="", calls=bare)
+        bare, rest = _bare_calls(text)
+        if bare:
+            # calls one per line whose last was cut off: the whole ones stand, the cut one is
+            # reported (a small model lists variations of its call until the token cap)
+            cut = [ParseError(message="the turn was cut off inside a call"
+                              + ("" if truncated else " (it is not valid JSON)"),
+                              snippet=snippet(rest))] if rest else []
+            return ParsedTurn(text="", calls=bare, errors=cut)
         if _BARE_CALL_START.match(text):
             # a bare call that does not parse (cut off by the token cap, as a call repeating
             # an expression until the cap is): not an answer
@@ -156,27 +162,32 @@ def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
     return ParsedTurn(text="".join(outside).strip(), calls=calls, errors=errors)
 
 
-def _bare_calls(text: str) -> list[ToolCall] | None:
-    """Calls written as bare JSON (no tags) when that JSON is the whole turn, else None."""
+def _bare_calls(text: str) -> tuple[list[ToolCall], str]:
+    """Calls written as bare JSON (no tags) when that JSON is the whole turn, and the text of
+    a last call that does not parse (one per line, the last cut off); ([], "") when the turn
+    is not such calls."""
     body = text.strip()
     if fence := _FENCE.match(body):
         body = body[fence.end():]
     body = body.removesuffix("```").strip()  # a closing fence, even one that was never opened
     if not body.startswith(("{", "[")):
-        return None
+        return [], ""
     items: list[Any] = []
-    pos = 0
+    pos, rest = 0, ""
     while pos < len(body):  # one JSON value, or several on their own lines (parallel calls)
         try:
             obj, end = _DECODER.raw_decode(body, _inside_doubled_brace(body, pos))
         except (ValueError, RecursionError):
-            return None
+            if not items or not body.startswith(("{", "["), pos):
+                return [], ""
+            rest = body[pos:]  # a last call that was never finished
+            break
         items += obj if isinstance(obj, list) else [obj]
         pos = _skip_extra_braces(body, end)
     if not items or not all(isinstance(item, dict) and "name" in item for item in items):
-        return None
+        return [], ""
     calls = [_to_call(item) for item in items]
-    return calls if all(isinstance(c, ToolCall) for c in calls) else None
+    return (calls, rest) if all(isinstance(c, ToolCall) for c in calls) else ([], "")
 
 
 def _read_block(text: str, start: int, truncated: bool, calls: list[ToolCall],

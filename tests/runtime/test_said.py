@@ -1,0 +1,98 @@
+"""Calls held to what the question says: invented optional arguments and repeated calls go."""
+
+from toolweave.runtime.said import Question, calls_asked, said_arguments
+from toolweave.types import ToolCall, ToolSpec
+
+MOVIES = ToolSpec(name="get_movies", description="Movies playing in a city.", parameters={
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "cinema_hall": {"type": "string"},
+        "language": {"type": "string", "enum": ["Hindi", "English", "All"]},
+        "max_results": {"type": "integer", "default": 10},
+        "subtitles": {"type": "boolean"},
+        "min_rating": {"type": "number"},
+    },
+    "required": ["city"],
+})
+
+
+def call(name: str, **arguments) -> ToolCall:
+    return ToolCall(name=name, arguments=arguments)
+
+
+def test_an_invented_optional_argument_is_left_out_and_a_said_one_kept():
+    question = "What movies are playing in Mumbai with a rating of at least 7.5?"
+    [kept] = calls_asked([call("get_movies", city="Mumbai", cinema_hall="PVR Logix",
+                               min_rating=7.5, max_results=10, language="Hindi",
+                               subtitles=True)], [MOVIES], question)
+    # the hall nobody named goes; the said rating, the default, the enum and the flag stay
+    assert kept.arguments == {"city": "Mumbai", "min_rating": 7.5, "max_results": 10,
+                              "language": "Hindi", "subtitles": True}
+
+
+def test_a_required_argument_stays_whatever_it_holds():
+    [kept] = calls_asked([call("get_movies", city="Pune")], [MOVIES], "Movies tonight?")
+    assert kept.arguments == {"city": "Pune"}
+
+
+def test_a_repeated_call_stands_only_when_it_differs_in_something_said():
+    question = "What is playing in Mumbai and in Delhi?"
+    calls = [call("get_movies", city="Mumbai"), call("get_movies", city="Delhi"),
+             call("get_movies", city="Mumbai", cinema_hall="Inox Megaplex"),  # nobody
+             call("get_movies", city="Delhi")]  # asked for this twice
+    kept = calls_asked(calls, [MOVIES], question)
+    assert [c.arguments for c in kept] == [{"city": "Mumbai"}, {"city": "Delhi"}]
+
+
+def test_calls_of_different_tools_and_unknown_tools_pass():
+    other = ToolSpec(name="get_time", description="", parameters={
+        "type": "object", "properties": {"zone": {"type": "string"}}})
+    calls = [call("get_movies", city="Mumbai"), call("get_time", zone="Asia/Kolkata"),
+             call("nope", anything="x")]
+    kept = calls_asked(calls, [MOVIES, other], "Movies in Mumbai, and the time there?")
+    assert [c.name for c in kept] == ["get_movies", "get_time", "nope"]
+    assert kept[1].arguments == {}  # the zone was never said
+
+
+def test_codes_and_required_values_are_not_judged_against_the_words():
+    """A code stands for a name said in full, and a repeated call may differ in a required
+    value the question names another way (Google's ticker)."""
+    stock = ToolSpec(name="quote", description="", parameters={
+        "type": "object", "required": ["symbol"],
+        "properties": {"symbol": {"type": "string"}, "exchange": {"type": "string"}}})
+    question = "Closing prices of Apple Inc. and Google LLC on the New York exchange"
+    kept = calls_asked([call("quote", symbol="AAPL", exchange="NYSE"),
+                        call("quote", symbol="GOOGL", exchange="NYSE")], [stock], question)
+    assert [c.arguments for c in kept] == [{"symbol": "AAPL", "exchange": "NYSE"},
+                                           {"symbol": "GOOGL", "exchange": "NYSE"}]
+
+
+def test_an_object_argument_is_judged_field_by_field():
+    spec = ToolSpec(name="set_ac", description="", parameters={
+        "type": "object", "required": ["body"],
+        "properties": {"body": {"type": "object", "properties": {
+            "mode": {"type": "string", "enum": ["COOL", "DRY"]},
+            "target": {"type": "integer"},
+            "start_in_hours": {"type": "integer"}}}}})
+    [kept] = calls_asked([call("set_ac", body={"mode": "COOL", "target": 22,
+                                               "start_in_hours": 3})],
+                         [spec], "에어컨을 22도로 설정해 주세요")
+    assert kept.arguments == {"body": {"mode": "COOL", "target": 22}}
+
+
+def test_numbers_are_read_in_any_script_with_separators_and_percentages():
+    q = Question("un crédito de 1,000,000 pesos con un enganche del 20%, 目标温度22度")
+    assert q.says(1000000) and q.says(20) and q.says(0.2) and q.says(22)
+    assert not q.says(21) and not q.says(True) and not q.says(None)
+
+
+def test_words_are_matched_whole_in_latin_text_and_as_substrings_in_other_scripts():
+    assert Question("Remove the 'todo random' item").says("todo random")
+    assert not Question("Start the engine").says("art")
+    assert Question("我想知道上海目前的天气").says("上海")
+    assert not Question("What is the weather?").says("the")  # a function word says nothing
+
+
+def test_said_arguments_keeps_parameters_the_schema_does_not_know():
+    assert said_arguments({"properties": {}}, {"extra": "x"}, Question("q")) == {"extra": "x"}
