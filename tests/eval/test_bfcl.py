@@ -15,6 +15,7 @@ from toolweave.eval.bfcl_data import (
     CATEGORIES,
     NON_LIVE,
     RELEVANCE_CATEGORIES,
+    as_declared,
     available_categories,
     canonical_category,
     load_tasks,
@@ -106,6 +107,20 @@ def test_dotted_names_are_sanitized_and_mapped_back():
     assert [t.name for t in tools] == ["a_b", "a_b_2"]
     assert names == {"a_b": "a.b", "a_b_2": "a_b"}
     assert tools[0].parameters == {"type": "object", "properties": {}}
+
+
+def test_whole_numbers_become_floats_where_bfcl_declares_float():
+    doc = {"type": "dict", "properties": {
+        "total": {"type": "float"}, "count": {"type": "integer"},
+        "values": {"type": "array", "items": {"type": "float"}},
+        "box": {"type": "dict", "properties": {"side": {"type": "float"}}}}}
+    value = {"total": 3, "count": 3, "values": [1, 2.5], "box": {"side": 2, "other": 1},
+             "flag": True}
+    assert as_declared(value, doc) == {"total": 3.0, "count": 3, "values": [1.0, 2.5],
+                                       "box": {"side": 2.0, "other": 1}, "flag": True}
+    assert isinstance(as_declared(value, doc)["total"], float)
+    assert isinstance(as_declared(value, doc)["count"], int)
+    assert as_declared(True, {"type": "float"}) is True
 
 
 # -- oracle and empty predictions through the official checker -----------------------------------

@@ -96,3 +96,31 @@ def test_words_are_matched_whole_in_latin_text_and_as_substrings_in_other_script
 
 def test_said_arguments_keeps_parameters_the_schema_does_not_know():
     assert said_arguments({"properties": {}}, {"extra": "x"}, Question("q")) == {"extra": "x"}
+
+
+WEATHER = ToolSpec(name="forecast", description="", parameters={
+    "type": "object", "required": ["location"],
+    "properties": {
+        "location": {"type": "string"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"], "default": "fahrenheit"},
+        "mode": {"type": "string", "enum": ["POWER_ON", "POWER_OFF"], "default": "POWER_OFF"},
+        "include_wind": {"type": "boolean", "default": False},
+        "detail": {"type": "string", "enum": ["short", "long"]},
+        "separator": {"type": "string", "default": ""},
+    }})
+
+
+def test_an_option_nobody_asked_for_falls_back_to_the_declared_default():
+    [kept] = calls_asked([call("forecast", location="Boston, MA", unit="celsius",
+                               include_wind=True, detail="long")],
+                         [WEATHER], "What's the weather in Boston, MA?")
+    # unit and wind were never asked for; "detail" has no default, so it is the model's pick
+    assert kept.arguments == {"location": "Boston, MA", "detail": "long"}
+
+
+def test_an_option_the_question_names_stays():
+    [kept] = calls_asked([call("forecast", location="Oslo", unit="celsius", include_wind=True,
+                               mode="POWER_ON", separator=" ")],
+                         [WEATHER], "Is the heater turned on? Oslo weather in Celsius, with wind")
+    assert kept.arguments == {"location": "Oslo", "unit": "celsius", "include_wind": True,
+                              "mode": "POWER_ON", "separator": " "}

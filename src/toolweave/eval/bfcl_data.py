@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from toolweave.types import Message, ToolSpec
+from toolweave.types import Message, ToolCall, ToolSpec
 
 # Single-turn categories, in BFCL's order. "simple" was renamed "simple_python" in BFCL v4.
 AST_CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple")
@@ -57,6 +57,13 @@ class BfclTask:
     def original_name(self, name: str) -> str:
         """BFCL's name for a tool name the model used (unknown names pass through)."""
         return self.original_names.get(name, name)
+
+    def declared_arguments(self, call: ToolCall) -> dict[str, Any]:
+        """``call``'s arguments in the types its BFCL function declares (`as_declared`)."""
+        name = self.original_name(call.name)
+        doc = next((f.get("parameters") for f in self.functions if f.get("name") == name), None)
+        return as_declared(dict(call.arguments), doc) if isinstance(doc, dict) \
+            else dict(call.arguments)
 
 
 def data_dir() -> Path:
@@ -175,3 +182,20 @@ def to_schema(param: dict[str, Any]) -> dict[str, Any]:
     if isinstance(param.get("items"), dict):
         schema["items"] = to_schema(param["items"])
     return schema
+
+
+def as_declared(value: Any, param: dict[str, Any]) -> Any:
+    """``value`` in the type BFCL's parameter doc ``param`` declares, where JSON cannot say
+    it: a whole number for a ``float`` parameter (or list item, or field) becomes a float, as
+    a Python tool's type validation would make it (BFCL's checker wants ``133.0``)."""
+    kind = param.get("type")
+    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    items = param.get("items")
+    if kind in ("array", "tuple") and isinstance(items, dict) and isinstance(value, list):
+        return [as_declared(v, items) for v in value]
+    properties = param.get("properties")
+    if isinstance(properties, dict) and isinstance(value, dict):
+        return {k: as_declared(v, properties[k]) if isinstance(properties.get(k), dict) else v
+                for k, v in value.items()}
+    return value

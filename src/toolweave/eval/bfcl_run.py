@@ -138,7 +138,8 @@ async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: 
     if prompting.said_only:
         question = "\n".join(m.content for m in task.messages if m.role == "user")
         calls = calls_asked(calls, task.tools, question)
-    prediction.output = [{task.original_name(c.name): dict(c.arguments)} for c in calls]
+    prediction.output = [{task.original_name(c.name): task.declared_arguments(c)}
+                         for c in calls]
     prediction.text = completion.text
     prediction.parse_errors = [e.message for e in turn.errors]
     prediction.finish_reason = completion.finish_reason

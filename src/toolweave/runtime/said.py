@@ -6,15 +6,18 @@ the optional filters are invented, and they narrow the result wrongly. And once 
 written one call it writes variations of it (another cinema, another interval) until its
 token cap. Neither is a judgement the runtime needs the model for:
 
-- an optional argument the user never gave — free text or a number that is not the
-  parameter's default and shares no word or number with the question — is left out (the
-  tool's default applies); enums and booleans are the model's choice among given options;
+- an optional argument the user never gave is left out, so the tool's default applies:
+  free text, a number or a list that shares no word or number with the question (and is not
+  the parameter's default); an option (an enum value, a flag) that differs from the default
+  the schema declares, when the question says neither the value nor, for a flag, what the
+  parameter is about ("include_wind" in a question that never says wind). An option without
+  a declared default is the model's choice: leaving it out would choose for it;
 - a further call to a tool already called in the turn stands only when it differs from each
   earlier one in a value the question says or in a required argument ("weather in Boston
   and in Oslo": two calls; the same call for cinemas nobody named: one).
 
 Codes ("CA", "AAPL") stand for names the question says in full, which only knowledge can
-check: they count as said.
+check: as free text they count as said.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from toolweave.runtime.grounding import STOPWORDS
 from toolweave.types import ToolCall, ToolSpec
 
-_TOKEN = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")
 _CODE = re.compile(r"[A-Z][A-Z0-9]{1,4}")  # a state, currency, ticker or zone code
 _NUMBER = re.compile(r"(?<![\d.])(-?\d+(?:,\d{3})*(?:\.\d+)?)\s*(%?)")
 
@@ -53,8 +56,18 @@ class Question:
             return any(self.says(v) for v in value)
         if _CODE.fullmatch(str(value)):
             return True  # a code stands for a said name ("CA", "AAPL"): not judged here
-        words = [w for w in _TOKEN.findall(str(value).casefold()) if w not in STOPWORDS]
-        return any(w in self.words if w.isascii() else w in self.folded for w in words)
+        return self.says_words(str(value))
+
+    def says_words(self, text: str, ignore: frozenset[str] = STOPWORDS) -> bool:
+        """Whether the question has a word of ``text`` that is not in ``ignore`` (function
+        words); ``AIR_DRY`` and ``airDry`` are the words air and dry. Text with no word (a
+        separator, punctuation) cannot be judged: it counts as said."""
+        spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text).casefold()
+        words = _TOKEN.findall(spaced)
+        if not words:
+            return True
+        return any(w in self.words if w.isascii() else w in self.folded
+                   for w in words if w not in ignore)
 
 
 def _numbers(text: str) -> set[float]:
@@ -75,30 +88,41 @@ def _numbers(text: str) -> set[float]:
 def said_arguments(parameters: dict[str, Any], arguments: dict[str, Any], question: Question
                    ) -> dict[str, Any]:
     """``arguments`` (of a tool whose JSON schema is ``parameters``) without the optional
-    ones the user never gave: free text, numbers and lists whose value is not the
-    parameter's default and that the question does not say; an object argument is judged
-    field by field."""
+    ones the user never gave (see the module docstring); an object argument is judged field
+    by field."""
     props = parameters.get("properties", {})
     required = set(parameters.get("required", ()))
     kept: dict[str, Any] = {}
     for name, value in arguments.items():
         schema = props.get(name)
-        if not isinstance(schema, dict):
-            kept[name] = value
-        elif isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        if isinstance(value, dict) and isinstance(schema, dict) \
+                and isinstance(schema.get("properties"), dict):
             kept[name] = said_arguments(schema, value, question)
-        elif (name in required or _is_choice(schema, value)
-              or ("default" in schema and value == schema["default"])
-              or question.says(value)):
+        elif (name in required or not isinstance(schema, dict)
+              or _given(name, schema, value, question)):
             kept[name] = value
     return kept
 
 
-def _is_choice(schema: dict, value: Any) -> bool:
-    """An enum, a boolean or an object: the model picks among given options, or writes
-    structure this check cannot judge."""
-    return ("enum" in schema or isinstance(value, (bool, dict))
-            or schema.get("type") in ("boolean", "object"))
+_ARTICLES = frozenset({"a", "an", "the"})
+# words that say how a flag acts, not what it is about ("include_wind": wind)
+_FLAG_WORDS = frozenset({"include", "includes", "enable", "enabled", "use", "is", "has",
+                         "show", "allow", "with", "flag", "mode"})
+
+
+def _given(name: str, schema: dict, value: Any, question: Question) -> bool:
+    """Whether the optional argument ``name`` = ``value`` is one the user gave."""
+    if "default" in schema and value == schema["default"]:
+        return True
+    if isinstance(value, bool) or schema.get("type") == "boolean":
+        about = " ".join(w for w in re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+                         .casefold().replace("_", " ").split() if w not in _FLAG_WORDS)
+        return "default" not in schema or question.says_words(about)
+    if "enum" in schema:  # an option's every word counts: "POWER_ON" for "turned on"
+        return "default" not in schema or question.says_words(str(value), _ARTICLES)
+    if isinstance(value, dict) or schema.get("type") == "object":
+        return True  # structure this check cannot judge
+    return question.says(value)
 
 
 def calls_asked(calls: Sequence[ToolCall], specs: Iterable[ToolSpec], question: str
