@@ -8,7 +8,7 @@ its price. The companies are invented, so the model cannot answer from memory.
 
 from __future__ import annotations
 
-from toolweave.tools import tool
+from toolweave import tool
 
 TICKERS = {"Nova Dynamics": "NOVD", "Halcyon Foods": "HLCF", "Meridian Freight": "MRDF"}
 PRICES = {"NOVD": "142.35 USD", "HLCF": "87.40 USD", "MRDF": "35.20 USD"}
