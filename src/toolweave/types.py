@@ -8,17 +8,48 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant", "tool"]
 
 # Kept open-ended on purpose: providers keep adding levels ("none", "xhigh").
 Effort = str
 EFFORTS = ("minimal", "low", "medium", "high", "auto")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD.
+
+    A ``"\\ud800"`` escape in model or server JSON, or a file name with a byte that is not
+    UTF-8 (Python keeps it as a surrogate), is a str that cannot be written as UTF-8: left in,
+    it fails the trace, the next HTTP request, the terminal. Every text field of these types
+    passes through here, so nothing downstream meets one."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def clean_value(value: Any) -> Any:
+    """A JSON-like value with `clean_text` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: clean_value(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_value(v) for v in value]
+    return value
+
+
+# text that is always writable as UTF-8 (see `clean_text`)
+Text = Annotated[str, AfterValidator(clean_text)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(clean_value)]
 
 
 def new_id(prefix: str = "call") -> str:
@@ -89,16 +120,16 @@ class ToolCall(BaseModel):
     """One call of a tool. Custom (freeform) tools carry their text as ``arguments["input"]``."""
 
     id: str = Field(default_factory=new_id)
-    name: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
+    name: Text
+    arguments: JsonObject = Field(default_factory=dict)
 
 
 class Message(BaseModel):
     """One chat message. ``tool`` messages answer the call named by ``tool_call_id``."""
 
     role: Role
-    content: str = ""
-    reasoning: str | None = None
+    content: Text = ""
+    reasoning: Text | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None
     name: str | None = None
@@ -134,8 +165,8 @@ class Timings(BaseModel):
 class Completion(BaseModel):
     """A finished model turn."""
 
-    text: str = ""
-    reasoning: str | None = None
+    text: Text = ""
+    reasoning: Text | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     finish_reason: str = "stop"
     usage: Usage = Field(default_factory=Usage)
@@ -152,8 +183,8 @@ class Completion(BaseModel):
 class Delta(BaseModel):
     """One streamed piece of a completion. The last delta carries ``completion``."""
 
-    text: str = ""
-    reasoning: str = ""
+    text: Text = ""
+    reasoning: Text = ""
     completion: Completion | None = None
 
 
@@ -162,9 +193,9 @@ class Observation(BaseModel):
 
     call_id: str
     tool: str
-    content: str
+    content: Text
     ok: bool = True
-    hint: str = ""  # for a failed call: what the model can do instead (shown after the error)
+    hint: Text = ""  # for a failed call: what the model can do instead (shown after the error)
     error: str | None = None
     truncated_chars: int = 0
     started_at: float = 0.0
@@ -178,7 +209,7 @@ class Step(BaseModel):
     # "error": a complete turn that could not be parsed; "truncated": a turn the step's token
     # cap cut off inside a call (a budget event, not a format failure)
     kind: Literal["think", "act", "plan", "answer", "error", "truncated"] = "act"
-    thought: str = ""
+    thought: Text = ""
     calls: list[ToolCall] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
     # the last ``implied_calls`` of ``calls`` were made by the runtime, not written by the
@@ -194,11 +225,11 @@ class Trace(BaseModel):
     """Everything one run did; every strategy produces one."""
 
     id: str = Field(default_factory=lambda: new_id("run"))
-    question: str
+    question: Text
     strategy: str = "react"
     model: str = ""
     steps: list[Step] = Field(default_factory=list)
-    answer: str | None = None
+    answer: Text | None = None
     stop_reason: Literal["answer", "max_steps", "max_tokens", "timeout", "stuck",
                          "cancelled", "error", ""] = ""
     started_at: float = Field(default_factory=time.time)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from toolweave.types import Step, Trace
+from toolweave.types import Step, Trace, clean_text, clean_value
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -60,6 +60,7 @@ class TraceRecorder:
         """Close the run; safe to call once only (later calls are ignored)."""
         if self.trace.ended_at:
             return self.trace
+        answer = None if answer is None else clean_text(answer)
         self.trace.answer, self.trace.stop_reason = answer, stop_reason
         self.trace.ended_at = time.time()
         self._emit({"event": "end", "answer": answer, "stop_reason": stop_reason,
@@ -72,7 +73,8 @@ class TraceRecorder:
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self._file is not None:
-            self._write(json.dumps(event, ensure_ascii=False) + "\n")
+            # meta values (a server's error text) are not validated types: cleaned here
+            self._write(json.dumps(clean_value(event), ensure_ascii=False) + "\n")
         self._notify(event)
 
     def _write(self, line: str) -> None:
