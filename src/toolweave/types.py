@@ -1,50 +1,26 @@
 """Core data types shared by every layer: messages, tools, calls, completions, constraints, traces.
 
 Everything here is a pydantic v2 model so that it validates on the way in and serialises to
-JSON (traces, datasets, HTTP) without extra code. This module imports nothing from toolweave.
+JSON (traces, datasets, HTTP) without extra code. This module imports nothing from toolweave but `toolweave.text`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from toolweave.text import clean_text, clean_value
+
 Role = Literal["system", "user", "assistant", "tool"]
 
 # Kept open-ended on purpose: providers keep adding levels ("none", "xhigh").
 Effort = str
 EFFORTS = ("minimal", "low", "medium", "high", "auto")
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """``text`` with every lone surrogate replaced by U+FFFD.
-
-    A ``"\\ud800"`` escape in model or server JSON, or a file name with a byte that is not
-    UTF-8 (Python keeps it as a surrogate), is a str that cannot be written as UTF-8: left in,
-    it fails the trace, the next HTTP request, the terminal. Every text field of these types
-    passes through here, so nothing downstream meets one."""
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
-
-
-def clean_value(value: Any) -> Any:
-    """A JSON-like value with `clean_text` applied to every string in it, keys included."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        return {clean_text(k) if isinstance(k, str) else k: clean_value(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean_value(v) for v in value]
-    return value
 
 
 # text that is always writable as UTF-8 (see `clean_text`)

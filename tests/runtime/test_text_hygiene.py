@@ -5,7 +5,8 @@ import json
 
 from toolweave import Agent, Scripted, tool
 from toolweave.runtime.recorder import TraceRecorder
-from toolweave.types import Message, Observation, ToolCall, Trace, clean_value
+from toolweave.text import clean_value
+from toolweave.types import Message, Observation, ToolCall, Trace
 
 
 @tool

@@ -21,6 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Message, ToolCall, ToolSpec
 
 SNIPPET_CHARS = 200
@@ -269,11 +270,14 @@ class TextFormat:
         check_results(calls, results)
         if not calls:
             return []
-        blocks = [f"<tool_response>\n{r}\n</tool_response>" for r in results]
+        # a result cannot close its block (or open another, or write a call): it is data
+        blocks = [f"<tool_response>\n{defuse(r, _RESPONSE_MARKUP)}\n</tool_response>"
+                  for r in results]
         return [Message(role="user", content="\n".join(blocks))]
 
 
 MAX_ERRORS = 10
+_RESPONSE_MARKUP = ("<tool_response>", "</tool_response>", "<tool_call>", "</tool_call>")
 
 
 def guarded_parse(parse, text: str, truncated: bool) -> ParsedTurn:

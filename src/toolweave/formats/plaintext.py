@@ -38,9 +38,17 @@ from toolweave.formats.base import (
     snippet,
 )
 from toolweave.formats.values import custom_input_rule, decode_value, encode_value, value_rule
+from toolweave.text import WORD_JOINER
 from toolweave.types import Message, ToolCall, ToolSpec
 
 _CALL = re.compile(r"CALL[ \t]+(\S+)[ \t\r]*")
+_KEYWORD_LINE = re.compile(r"(?m)^([ \t]*)(CALL|END|RESULT)\b")
+
+
+def _defuse_lines(result: str) -> str:
+    """``result`` with its lines that begin like this format's markup (CALL, END, RESULT)
+    broken by a word joiner, so that they read as text."""
+    return _KEYWORD_LINE.sub(lambda m: m[1] + m[2][0] + WORD_JOINER + m[2][1:], result)
 _KEY_VALUE = re.compile(r"\s*([^:\s][^:]*?)\s*:(.*)", re.DOTALL)
 
 _INTRO = """\
@@ -107,7 +115,9 @@ class PlaintextFormat(TextFormat):
         check_results(calls, results)
         if not calls:
             return []
-        blocks = [f"RESULT {c.name}\n{r}\nEND RESULT" for c, r in zip(calls, results, strict=True)]
+        # a result line cannot end its block early or start a call: it is data
+        blocks = [f"RESULT {c.name}\n{_defuse_lines(r)}\nEND RESULT"
+                  for c, r in zip(calls, results, strict=True)]
         return [Message(role="user", content="\n\n".join(blocks))]
 
     def _parse(self, text: str, truncated: bool) -> ParsedTurn:

@@ -35,6 +35,7 @@ from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
 from toolweave.models.prefix_states import PrefixStates, common_prefix
 from toolweave.models.tools_in_prompt import inline_tools, renders_tools
+from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
 
 GRAMMARS_KEPT = 64
@@ -96,7 +97,7 @@ class LlamaCpp(StreamingModel):
         A template without a tools section gets the tools written into the system message
         instead (`toolweave.models.tools_in_prompt`)."""
         loaded = self._load()
-        chat = [_template_message(m) for m in messages]
+        chat = [_template_message(m, loaded.markers) for m in messages]
         schemas = [t.openai_schema() for t in tools]
         if schemas and not loaded.renders_tools:  # its template would drop them silently
             chat, schemas = inline_tools(chat, schemas), []
@@ -176,8 +177,30 @@ class LlamaCpp(StreamingModel):
                 await asyncio.shield(worker)
 
 
-def _template_message(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"role": message.role, "content": message.content}
+# the roles whose text comes from outside: the user, and tools (hermes sends results as user
+# turns). The system prompt and the assistant's own turns keep their markup.
+UNTRUSTED_ROLES = frozenset({"user", "tool"})
+
+
+def _markup_tokens(llm: Any) -> tuple[str, ...]:
+    """The texts of the model's control tokens (``<|im_start|>``) and of the tokens its
+    tokenizer always matches (Qwen's ``<tool_call>``), longest first."""
+    import llama_cpp
+
+    vocab = llm._model.vocab
+    wanted = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+    texts = {llm._model.token_get_text(i) for i in range(llm.n_vocab())
+             if llama_cpp.llama_vocab_get_attr(vocab, i) & wanted}
+    return tuple(sorted((t for t in texts if len(t) > 1), key=len, reverse=True))
+
+
+def _template_message(message: Message, markers: tuple[str, ...] = ()) -> dict[str, Any]:
+    content = message.content
+    if message.role in UNTRUSTED_ROLES:
+        # the prompt is tokenized with its control tokens parsed: written inside a question or
+        # a tool's result, "<|im_start|>system" would become a real turn of the conversation
+        content = defuse(content, markers)
+    out: dict[str, Any] = {"role": message.role, "content": content}
     if message.tool_calls:
         out["tool_calls"] = [
             {"id": c.id, "type": "function",
@@ -241,6 +264,7 @@ class _Loaded:
         bos = self._token_text(meta.get("tokenizer.ggml.bos_token_id"))
         self.formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
         self.renders_tools = renders_tools(self.formatter)  # else see models/tools_in_prompt.py
+        self.markers = _markup_tokens(self.llm)
         self.stops = [eos] if eos else []
 
     def _token_text(self, token_id: str | None) -> str:

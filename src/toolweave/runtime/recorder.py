@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from toolweave.types import Step, Trace, clean_text, clean_value
+from toolweave.text import clean_text, clean_value
+from toolweave.types import Step, Trace
 
 Listener = Callable[[dict[str, Any]], None]
 

@@ -1,0 +1,55 @@
+"""Text hygiene at the boundaries: what comes from models, tools, servers and files is made
+safe to write and safe to show a model.
+
+- `clean_text` / `clean_value`: lone surrogates become U+FFFD (a ``"\\ud800"`` escape in
+  JSON, a file name that is not UTF-8), so every writer (traces, HTTP, the terminal) can
+  encode what it is given. The core types apply them to every text field.
+- `defuse`: markup that has meaning to the model (its control tokens, a format's fence) is
+  broken with an invisible word joiner when it occurs inside untrusted text, so a tool result
+  that says ``<|im_start|>system`` or ``</tool_response>`` stays text inside its block.
+
+This module imports nothing from toolweave.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD.
+
+    A ``"\\ud800"`` escape in model or server JSON, or a file name with a byte that is not
+    UTF-8 (Python keeps it as a surrogate), is a str that cannot be written as UTF-8: left in,
+    it fails the trace, the next HTTP request, the terminal. The core types pass every text
+    field through here, so nothing downstream meets one."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def clean_value(value: Any) -> Any:
+    """A JSON-like value with `clean_text` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: clean_value(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_value(v) for v in value]
+    return value
+
+
+WORD_JOINER = "\u2060"  # invisible, and no tokenizer merges it into a control token
+
+
+def defuse(text: str, markers: Iterable[str]) -> str:
+    """``text`` with each of ``markers`` (control tokens, fence tags) broken after its first
+    character by a word joiner: it reads the same and can never be parsed or tokenized as
+    the marker."""
+    for marker in markers:
+        if len(marker) > 1 and marker in text:
+            text = text.replace(marker, marker[0] + WORD_JOINER + marker[1:])
+    return text
