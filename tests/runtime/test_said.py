@@ -74,7 +74,7 @@ def test_an_object_argument_is_judged_field_by_field():
         "properties": {"body": {"type": "object", "properties": {
             "mode": {"type": "string", "enum": ["COOL", "DRY"]},
             "target": {"type": "integer"},
-            "start_in_hours": {"type": "integer"}}}}})
+            "start_in_hours": {"type": "integer", "default": 0}}}}})
     [kept] = calls_asked([call("set_ac", body={"mode": "COOL", "target": 22,
                                                "start_in_hours": 3})],
                          [spec], "에어컨을 22도로 설정해 주세요")
@@ -124,3 +124,17 @@ def test_an_option_the_question_names_stays():
                          [WEATHER], "Is the heater turned on? Oslo weather in Celsius, with wind")
     assert kept.arguments == {"location": "Oslo", "unit": "celsius", "include_wind": True,
                               "mode": "POWER_ON", "separator": " "}
+
+
+def test_numbers_fall_back_only_to_a_declared_default_and_codes_are_the_models_choice():
+    spec = ToolSpec(name="speak", description="", parameters={
+        "type": "object", "required": ["text"],
+        "properties": {
+            "text": {"type": "string"},
+            "speed": {"type": "number", "default": 1.0},
+            "voice_id": {"type": "integer"},
+            "language": {"type": "string", "enum": ["en-US", "es-ES"], "default": "en-US"}}})
+    [kept] = calls_asked([call("speak", text="hola", speed=1.5, voice_id=7, language="es-ES")],
+                         [spec], "Say 'hola' in Spanish")
+    # speed 1.5 was never asked for; the voice id and the locale code are not judged
+    assert kept.arguments == {"text": "hola", "voice_id": 7, "language": "es-ES"}

@@ -7,11 +7,12 @@ written one call it writes variations of it (another cinema, another interval) u
 token cap. Neither is a judgement the runtime needs the model for:
 
 - an optional argument the user never gave is left out, so the tool's default applies:
-  free text, a number or a list that shares no word or number with the question (and is not
-  the parameter's default); an option (an enum value, a flag) that differs from the default
-  the schema declares, when the question says neither the value nor, for a flag, what the
-  parameter is about ("include_wind" in a question that never says wind). An option without
-  a declared default is the model's choice: leaving it out would choose for it;
+  free text or a list that shares no word or number with the question (and is not the
+  parameter's default); a number, an option (an enum value) or a flag that differs from the
+  default the schema declares, when the question says neither the value nor, for a flag,
+  what the parameter is about ("include_wind" in a question that never says wind). Without
+  a declared default the choice is the model's (a number may be an id the question names
+  another way), and so is an option written as a code ("es-ES" for "in Spanish");
 - a further call to a tool already called in the turn stands only when it differs from each
   earlier one in a value the question says or in a required argument ("weather in Boston
   and in Oslo": two calls; the same call for cinemas nobody named: one).
@@ -110,6 +111,13 @@ _FLAG_WORDS = frozenset({"include", "includes", "enable", "enabled", "use", "is"
                          "show", "allow", "with", "flag", "mode"})
 
 
+def _is_code(option: str) -> bool:
+    """An option written as a code ("es-ES", "zh-CN", "mp3"): every word of it is short. It
+    stands for a name ("Spanish") only knowledge links it to, so it is not judged."""
+    words = _TOKEN.findall(option)
+    return bool(words) and all(len(w) <= 3 for w in words)
+
+
 def _given(name: str, schema: dict, value: Any, question: Question) -> bool:
     """Whether the optional argument ``name`` = ``value`` is one the user gave."""
     if "default" in schema and value == schema["default"]:
@@ -119,9 +127,12 @@ def _given(name: str, schema: dict, value: Any, question: Question) -> bool:
                          .casefold().replace("_", " ").split() if w not in _FLAG_WORDS)
         return "default" not in schema or question.says_words(about)
     if "enum" in schema:  # an option's every word counts: "POWER_ON" for "turned on"
-        return "default" not in schema or question.says_words(str(value), _ARTICLES)
+        return ("default" not in schema or _is_code(str(value))
+                or question.says_words(str(value), _ARTICLES))
     if isinstance(value, dict) or schema.get("type") == "object":
         return True  # structure this check cannot judge
+    if isinstance(value, (int, float)) and schema.get("default") is None:
+        return True  # a number without a default to fall back to: an id, a count, a limit
     return question.says(value)
 
 
