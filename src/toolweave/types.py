@@ -213,11 +213,12 @@ class Trace(BaseModel):
     meta: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | Path) -> Trace:
-        """Read a trace written incrementally as JSONL (see `runtime.recorder`).
+    def load(cls, path: str | Path, run: str | None = None) -> Trace:
+        """Read a trace written incrementally as JSONL (see `runtime.recorder`): the run
+        ``run`` (an id), by default the last one started in the file.
 
         A run killed mid-write leaves a partial last line; it is skipped, and every finished
-        step before it is kept.
+        step before it is kept. Runs appended to one file never mix: each line names its run.
         """
         trace: Trace | None = None
         for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -225,17 +226,24 @@ class Trace(BaseModel):
                 event = json.loads(line)
             except json.JSONDecodeError:
                 continue  # the torn last line of a killed run
+            if not isinstance(event, dict):
+                continue
             kind = event.get("event")
             if kind == "start":
-                trace = cls.model_validate(event["trace"])
-            elif trace is not None and kind == "step":
+                if run is None or event["trace"].get("id") == run:
+                    trace = cls.model_validate(event["trace"])
+                continue
+            if trace is None or event.get("run", trace.id) != trace.id:
+                continue  # another run's line (lines before run ids named none)
+            if kind == "step":
                 trace.steps.append(Step.model_validate(event["step"]))
-            elif trace is not None and kind == "meta":
+            elif kind == "meta":
                 trace.meta.update(event["meta"])
-            elif trace is not None and kind == "end":
+            elif kind == "end":
                 trace.answer = event.get("answer")
                 trace.stop_reason = event.get("stop_reason", "")
                 trace.ended_at = event.get("ended_at", 0.0)
         if trace is None:
-            raise ValueError(f"{path} holds no toolweave trace (no start event)")
+            raise ValueError(f"{path} holds no toolweave trace"
+                             + (f" of run {run!r}" if run else " (no start event)"))
         return trace

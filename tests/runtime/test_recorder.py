@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.types import Observation, Step, ToolCall, Trace
 
@@ -30,3 +32,25 @@ def test_without_file_or_listeners_nothing_is_serialised():
     recorder = TraceRecorder(Trace(question="q"))
     recorder.step(Step(index=0))
     assert recorder.end("a", "answer").steps[0].index == 0
+
+
+def test_runs_appended_after_a_torn_line_never_mix(tmp_path):
+    path = tmp_path / "t.jsonl"
+    a = TraceRecorder(Trace(question="run A"), path)
+    a.step(Step(index=0, thought="A's step"))
+    a._file.write('{"event": "step", "run": "' + a.trace.id + '", "step": {"ind')  # killed
+    a._file.close()
+    a._file = None
+
+    b = TraceRecorder(Trace(question="run B"), path)
+    b.step(Step(index=0, thought="B's step"))
+    b.end("B's answer", "answer")
+
+    last = Trace.load(path)
+    assert (last.question, [s.thought for s in last.steps], last.answer) == \
+        ("run B", ["B's step"], "B's answer")
+    first = Trace.load(path, run=a.trace.id)
+    assert (first.question, [s.thought for s in first.steps], first.answer) == \
+        ("run A", ["A's step"], None)
+    with pytest.raises(ValueError, match="run_nope"):
+        Trace.load(path, run="run_nope")

@@ -32,6 +32,8 @@ class TraceRecorder:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "a", encoding="utf-8")
+            if _ends_torn(self.path):
+                self._file.write("\n")  # a killed run's torn last line stays a line of its own
         if self._file is not None or self.listeners:
             self._emit({"event": "start",
                         "trace": trace.model_dump(mode="json", exclude={"steps"})})
@@ -42,7 +44,8 @@ class TraceRecorder:
         self.trace.steps.append(step)
         if self._file is not None:
             # pydantic-core writes the step's JSON directly: no dict tree, no json.dumps
-            self._write('{"event": "step", "step": ' + step.model_dump_json() + "}\n")
+            self._write(f'{{"event": "step", "run": "{self.trace.id}", "step": '
+                        + step.model_dump_json() + "}\n")
         if self.listeners:
             self._notify({"event": "step", "step": step.model_dump(mode="json")})
         return step
@@ -75,7 +78,9 @@ class TraceRecorder:
     def _emit(self, event: dict[str, Any]) -> None:
         if self._file is not None:
             # meta values (a server's error text) are not validated types: cleaned here
-            self._write(json.dumps(clean_value(event), ensure_ascii=False) + "\n")
+            # every line names its run: runs appended to one file never mix (`Trace.load`)
+            line = {"event": event["event"], "run": self.trace.id, **event}
+            self._write(json.dumps(clean_value(line), ensure_ascii=False) + "\n")
         self._notify(event)
 
     def _write(self, line: str) -> None:
@@ -86,6 +91,18 @@ class TraceRecorder:
     def _notify(self, event: dict[str, Any]) -> None:
         for listener in self.listeners:
             listener(event)
+
+
+def _ends_torn(path: Path) -> bool:
+    """Whether the file at ``path`` ends inside a line (a run killed while writing it)."""
+    try:
+        with open(path, "rb") as f:
+            if f.seek(0, os.SEEK_END) == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def save_trace(trace: Trace, path: str | Path) -> Path:
