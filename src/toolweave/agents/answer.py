@@ -63,12 +63,10 @@ def has_evidence(ctx: RunContext) -> bool:
 def answer_constraint(ctx: RunContext, lead: str = "") -> Constraint | None:
     """The answer grammar, where the backend takes GBNF and the run is constrained: plain
     text, beginning with ``lead`` when given (`Worked.lead`)."""
-    if not (ctx.constrained and "grammar:gbnf" in ctx.model.constraint_kinds):
-        return None
     if lead:
-        return Constraint.grammar(
-            f"root ::= {literal(lead)} [^<>{{}}]{{0,{ANSWER_MAX_CHARS - len(lead)}}}")
-    return Constraint.grammar(ANSWER_GRAMMAR)
+        return ctx.usable(Constraint.grammar(
+            f"root ::= {literal(lead)} [^<>{{}}]{{0,{ANSWER_MAX_CHARS - len(lead)}}}"))
+    return ctx.usable(Constraint.grammar(ANSWER_GRAMMAR))
 
 
 def evidence_lines(ctx: RunContext, *, by_use: bool = False) -> str:

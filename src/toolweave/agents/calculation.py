@@ -124,9 +124,7 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
         return None
     step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
-    constraint = None
-    if ctx.constrained and "regex" in ctx.model.constraint_kinds:
-        constraint = Constraint.regex(expression_pattern(question, numbers, len(seen)))
+    constraint = ctx.usable(Constraint.regex(expression_pattern(question, numbers, len(seen))))
     messages = [Message(role="system", content=render("calculate_system")),
                 Message(role="user", content=render("calculate_now", question=question,
                                                     evidence=evidence))]

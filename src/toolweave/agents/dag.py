@@ -208,29 +208,14 @@ class DagStrategy:
     async def _turn(self, ctx: RunContext, messages: Sequence[Message], grammar: str,
                     max_tokens: int | None,
                     on_text: Callable[[str], None] | None = None) -> Completion:
-        """One model call, charged to the budget like `RunContext.model_turn`, but always in
-        this strategy's own text syntax (no native tools) and streamed when ``on_text`` is
-        given, so complete plan lines reach the scheduler while the model is still writing."""
-        ctx.budget.check()
-        ctx.budget.steps_taken += 1
-        constraint = (Constraint.grammar(grammar)
-                      if ctx.constrained and "grammar:gbnf" in ctx.model.constraint_kinds
-                      else None)
-        kwargs = {"constraint": constraint, "reasoning": ctx.reasoning,
-                  "max_tokens": max_tokens or ctx.budget.step_max_tokens}
-        completion: Completion | None = None
-        if on_text is not None and self.stream:
-            async for delta in ctx.model.stream(list(messages), **kwargs):
-                if delta.text:
-                    on_text(delta.text)
-                if delta.completion is not None:
-                    completion = delta.completion
-            assert completion is not None, "a stream must end with a completion"
-        else:
-            completion = await ctx.model.complete(list(messages), **kwargs)
-            if on_text is not None:
-                on_text(completion.text)
-        ctx.budget.charge(completion)
+        """A turn in this strategy's own text syntax (no native tools), streamed when
+        ``on_text`` is given, so complete plan lines reach the scheduler while the model is
+        still writing."""
+        completion = await ctx.model_turn(
+            messages, constraint=Constraint.grammar(grammar), max_tokens=max_tokens,
+            offer_tools=False, on_text=on_text if self.stream else None)
+        if on_text is not None and not self.stream:
+            on_text(completion.text)
         return completion
 
 

@@ -189,18 +189,9 @@ class PreactStrategy:
         return ctx.recorder.end(step.thought, "answer")
 
     async def _turn(self, ctx: RunContext, messages: list[Message], grammar: str) -> Completion:
-        """A plan turn in this strategy's own syntax: never native tools, grammar where the
-        backend takes GBNF."""
-        constraint = (Constraint.grammar(grammar)
-                      if ctx.constrained and "grammar:gbnf" in ctx.model.constraint_kinds
-                      else None)
-        ctx.budget.check()
-        ctx.budget.steps_taken += 1
-        completion = await ctx.model.complete(
-            messages, constraint=constraint, reasoning=ctx.reasoning,
-            max_tokens=self.plan_max_tokens or ctx.budget.step_max_tokens)
-        ctx.budget.charge(completion)
-        return completion
+        """A plan turn in this strategy's own syntax: never native tools."""
+        return await ctx.model_turn(messages, constraint=Constraint.grammar(grammar),
+                                    max_tokens=self.plan_max_tokens, offer_tools=False)
 
 
 def _advance(plan: list[PlanStep]) -> list[PlanStep]:

@@ -226,16 +226,11 @@ class RouterStrategy:
     async def _model_route(self, question: str, ctx: RunContext) -> Route | None:
         """One short routing turn, recorded as a "think" step."""
         step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
-        constraint = (Constraint.grammar(ROUTE_GRAMMAR)
-                      if ctx.constrained and "grammar:gbnf" in ctx.model.constraint_kinds
-                      else None)
-        ctx.budget.check()
-        ctx.budget.steps_taken += 1
-        completion = await ctx.model.complete(
+        completion = await ctx.model_turn(
             [Message(role="system", content=render("router_system")),
              Message(role="user", content=question)],
-            constraint=constraint, max_tokens=ROUTE_MAX_TOKENS, reasoning="auto")
-        ctx.budget.charge(completion)
+            constraint=Constraint.grammar(ROUTE_GRAMMAR), max_tokens=ROUTE_MAX_TOKENS,
+            offer_tools=False, reasoning="auto")
         step.completion, step.thought = completion, completion.text.strip()
         route = parse_route(completion.text)
         if route is None:

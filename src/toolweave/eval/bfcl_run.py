@@ -27,7 +27,7 @@ from toolweave.eval.jsonl_store import JsonlStore
 from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, model_name, run_jobs
 from toolweave.formats import get_format
-from toolweave.models.base import ChatModel
+from toolweave.models.base import ChatModel, supports
 from toolweave.runtime.said import calls_asked
 from toolweave.types import Message
 
@@ -117,9 +117,8 @@ async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: 
         constraint = fmt.reasoned_call_grammar(task.tools)
     else:
         constraint = fmt.grammar(task.tools, require_call=prompting.require_call)
-    if constraint is not None:
-        kind = constraint.kind if constraint.kind != "grammar" else f"grammar:{constraint.syntax}"
-        constraint = constraint if kind in model.constraint_kinds else None
+    if constraint is not None and not supports(model, constraint):
+        constraint = None
     prediction = Prediction(id=task.id, category=task.category,
                             constrained=constraint is not None)
     start = time.perf_counter()

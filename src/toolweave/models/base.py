@@ -36,6 +36,17 @@ class ChatModel(Protocol):
     ) -> AsyncIterator[Delta]: ...
 
 
+def constraint_kind(constraint: Constraint) -> str:
+    """The name a backend lists in ``constraint_kinds`` for ``constraint``: ``json_schema``,
+    ``regex``, ``grammar:gbnf``, ``grammar:lark``."""
+    return constraint.kind if constraint.kind != "grammar" else f"grammar:{constraint.syntax}"
+
+
+def supports(model: ChatModel, constraint: Constraint) -> bool:
+    """Whether ``model`` can apply ``constraint`` (the one place this is asked)."""
+    return constraint_kind(constraint) in model.constraint_kinds
+
+
 class StreamingModel:
     """Base for backends that implement `stream`: `complete` is the stream, collected."""
 
@@ -55,14 +66,12 @@ class StreamingModel:
 
     def check_constraint(self, constraint: Constraint | None) -> None:
         """Refuse, loudly, a constraint this backend cannot apply."""
-        if constraint is None:
+        if constraint is None or supports(self, constraint):
             return
-        kind = constraint.kind if constraint.kind != "grammar" else f"grammar:{constraint.syntax}"
-        if kind not in self.constraint_kinds:
-            supported = ", ".join(sorted(self.constraint_kinds)) or "none"
-            raise UnsupportedConstraintError(
-                f"{self.name} cannot apply a {kind} constraint (it supports: {supported})"
-            )
+        supported = ", ".join(sorted(self.constraint_kinds)) or "none"
+        raise UnsupportedConstraintError(f"{self.name} cannot apply a "
+                                         f"{constraint_kind(constraint)} constraint "
+                                         f"(it supports: {supported})")
 
     async def aclose(self) -> None:
         """Release resources (HTTP clients, contexts). Safe to call twice."""

@@ -4,11 +4,11 @@ and run tool calls."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
-from toolweave.models.base import ChatModel
+from toolweave.models.base import ChatModel, supports
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.executor import NOT_RUN, error_hint, run_calls
@@ -89,10 +89,14 @@ class RunContext:
                     [] if answer_only else
                     [s for s in self.tools.specs() if not only or s.name in only],
                     require_call=require_call, max_calls=max_calls))
-        if grammar is None:
+        return self.usable(grammar)
+
+    def usable(self, constraint: Constraint | None) -> Constraint | None:
+        """``constraint`` when this run is constrained and its backend can apply it, else None
+        (the turn is decoded free and parsed leniently)."""
+        if constraint is None or not self.constrained or not supports(self.model, constraint):
             return None
-        kind = grammar.kind if grammar.kind != "grammar" else f"grammar:{grammar.syntax}"
-        return grammar if kind in self.model.constraint_kinds else None
+        return constraint
 
     def calculators(self) -> frozenset[str]:
         """The tools that take an arithmetic expression (`computes`), kept with the tool set."""
@@ -114,18 +118,34 @@ class RunContext:
     async def model_turn(self, messages: Sequence[Message], *,
                          constraint: Constraint | None = None,
                          max_tokens: int | None = None, offer_tools: bool = True,
-                         over_budget: bool = False) -> Completion:
-        """One model call, charged to the budget (which is checked first, unless
-        ``over_budget``: a run's last answer turn). ``offer_tools=False`` sends no native
-        tools, so the turn cannot call one."""
+                         over_budget: bool = False, reasoning: str | None = None,
+                         on_text: Callable[[str], None] | None = None) -> Completion:
+        """One model call — the one place every strategy calls the model — charged to the
+        budget (which is checked first, unless ``over_budget``: a run's last answer turn).
+
+        ``constraint`` is applied only where `usable` (else the turn is free);
+        ``offer_tools=False`` sends no native tools, so the turn cannot call one; with
+        ``on_text`` the turn is streamed and each piece of text handed over as it comes (a
+        DAG's plan lines reach the scheduler while the model still writes)."""
         if not over_budget:
             self.budget.check()
         self.budget.steps_taken += 1
         native = offer_tools and self.format.native
-        completion = await self.model.complete(
-            list(messages), tools=self._native_tools() if native else (),
-            constraint=constraint, max_tokens=max_tokens or self.budget.step_max_tokens,
-            reasoning=self.reasoning)
+        kwargs = dict(tools=self._native_tools() if native else (),
+                      constraint=self.usable(constraint),
+                      max_tokens=max_tokens or self.budget.step_max_tokens,
+                      reasoning=self.reasoning if reasoning is None else reasoning)
+        if on_text is None:
+            completion = await self.model.complete(list(messages), **kwargs)
+        else:
+            completion = None
+            async for delta in self.model.stream(list(messages), **kwargs):
+                if delta.text:
+                    on_text(delta.text)
+                if delta.completion is not None:
+                    completion = delta.completion
+            if completion is None:
+                raise RuntimeError(f"{self.model.name}: a stream must end with a completion")
         self.budget.charge(completion)
         return completion
 
