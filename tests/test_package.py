@@ -23,7 +23,7 @@ def test_every_public_name_imports_from_the_package():
 
 def test_importing_the_package_and_its_face_loads_no_heavy_library():
     code = ("import sys, toolweave; from toolweave import Agent, tool, ToolRegistry, Scripted, "
-            "load_model, Trace; print(','.join(m for m in %r if m in sys.modules))" % (HEAVY,))
+            f"load_model, Trace; print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == ""

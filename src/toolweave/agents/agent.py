@@ -12,10 +12,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from toolweave.agents.dag import DagStrategy
-from toolweave.agents.preact import PreactStrategy
-from toolweave.agents.react import ReactStrategy
 from toolweave.agents.router import RouterStrategy
+from toolweave.agents.strategies import ROUTABLE
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
 from toolweave.runtime.budget import Budget
@@ -25,9 +23,7 @@ from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 from toolweave.types import Trace
 
-STRATEGIES: dict[str, Callable[..., Any]] = {
-    "react": ReactStrategy, "preact": PreactStrategy, "dag": DagStrategy, "auto": RouterStrategy,
-}
+STRATEGIES: dict[str, Callable[..., Any]] = {**ROUTABLE, "auto": RouterStrategy}
 
 
 class Agent:

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from toolweave.agents.prompts import render
+from toolweave.agents.strategies import strategy_class
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.types import Constraint, Message, Step, Trace
@@ -162,20 +163,6 @@ def verbosity_instruction(verbosity: str) -> str:
     if verbosity not in VERBOSITIES:
         raise ValueError(f"unknown verbosity {verbosity!r}; use one of {', '.join(VERBOSITIES)}")
     return render("router_verbosity", verbosity=verbosity)
-
-
-def strategy_class(name: str):
-    """The strategy registered as ``name``; looked up at run time (agent.py imports this
-    module's neighbours, so importing it at module level would be a cycle)."""
-    from toolweave.agents.agent import STRATEGIES
-
-    if name in STRATEGIES:
-        return STRATEGIES[name]
-    if name == "preact":  # before it is registered
-        from toolweave.agents.preact import PreactStrategy
-
-        return PreactStrategy
-    raise ValueError(f"unknown strategy {name!r}")
 
 
 class RouterStrategy:

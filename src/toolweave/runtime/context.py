@@ -131,10 +131,10 @@ class RunContext:
             self.budget.check()
         self.budget.steps_taken += 1
         native = offer_tools and self.format.native
-        kwargs = dict(tools=self._native_tools() if native else (),
-                      constraint=self.usable(constraint),
-                      max_tokens=max_tokens or self.budget.step_max_tokens,
-                      reasoning=self.reasoning if reasoning is None else reasoning)
+        kwargs = {"tools": self._native_tools() if native else (),
+                  "constraint": self.usable(constraint),
+                  "max_tokens": max_tokens or self.budget.step_max_tokens,
+                  "reasoning": self.reasoning if reasoning is None else reasoning}
         if on_text is None:
             completion = await self.model.complete(list(messages), **kwargs)
         else:
