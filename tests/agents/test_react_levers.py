@@ -298,3 +298,35 @@ async def test_numbers_of_another_measure_send_the_run_to_the_tool_that_measures
     calculation = model.kwargs[2]["constraint"].value
     assert "2010" in calculation and "21" not in calculation.replace("2010", "")
     assert "(for Rome)" in model.calls[3][-1].content
+
+
+async def test_a_rejected_name_sends_the_run_to_the_tools_about_what_the_question_asks_of_it():
+    @tool
+    def get_flight_price(origin: str, destination: str) -> str:
+        """The price of a one-way flight between two cities."""
+        raise ValueError(f"unknown city {origin!r}; known: Galdera, Istrana")
+
+    @tool
+    def get_distance(from_city: str, to_city: str) -> str:
+        """The distance in km between two cities."""
+        return "120 km"
+
+    @tool
+    def get_employee(name: str) -> str:
+        """An employee's directory entry: department, manager and office city."""
+        return '{"name": "Leila Haddad", "office": "Galdera"}'
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return "sunny"
+
+    model = Scripted([call("get_flight_price", origin="Leila Haddad", destination="Istrana"),
+                      call("get_employee", name="Leila Haddad"), "Galdera."])
+    await Agent(model, [get_flight_price, get_distance, get_employee, get_weather]).arun(
+        "How much is a flight from Leila Haddad's office city to Istrana?")
+    offered = model.kwargs[1]["constraint"].value
+    # the question asks Leila Haddad's office city: the tool whose docs speak of office
+    # cities, not another one about cities that fits the question's words
+    assert "get_employee" in offered
+    assert "get_distance" not in offered and "get_flight_price" not in offered

@@ -47,6 +47,7 @@ from toolweave.runtime.context import RunContext
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values
+from toolweave.runtime.relations import asked_of, rejected_values, tools_about
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
@@ -153,26 +154,33 @@ class _Loop:
             if not self.only:
                 self._resume_chain()
         else:
-            self._redirect([o for _, o in ran])
+            self._redirect(ran)
         calls = [c for c, _ in ran]
         self.messages.append(ctx.format.assistant_message(turn.text, calls))
         self.messages += ctx.format.results_messages(
             calls, [observation_text(o) for _, o in ran])
         return None
 
-    def _redirect(self, failed: list[Observation]) -> None:
+    def _redirect(self, ran: list[tuple[ToolCall, Observation]]) -> None:
         """After a turn whose calls all failed, the next turn offers the tools an error names
-        ("get its country with get_country") or, when none does, the tools that fit the
-        question best (the failed calls' hint), not the ones that failed: twice per run at
-        most. The model still chooses, and may answer; a tool's output only narrows what is
+        ("get its country with get_country"), else the tools that describe what the question
+        asks of a value that was rejected ("unknown city 'Leila Haddad'" for "Leila Haddad's
+        office city": the tools about office cities), else the tools that fit the question
+        best (the failed calls' hint) — never the ones that failed; twice per run at most.
+        The model still chooses, and may answer; a tool's output only narrows what is
         offered."""
         if self.redirects >= MAX_REDIRECTS:
             return
-        ctx, tried = self.ctx, {o.tool for o in failed}
+        ctx, failed = self.ctx, [o for _, o in ran]
+        tried = {o.tool for o in failed}
         # a tool an error names is the better hint: offered others beside it, the model
         # picks one of those
         named = [n for obs in failed for n in tools_named(obs.content, ctx.tools.names())
                  if n not in tried]
+        if not named:
+            named = [n for value in rejected_values(ran)
+                     for n in tools_about(ctx.tools.specs(), asked_of(self.question, value))
+                     if n not in tried]
         names = list(named)
         if not named:
             for obs in failed:
