@@ -310,3 +310,30 @@ async def test_unparseable_tool_arguments_are_kept_raw(scripted):
     out = await model.complete(ASK)
     assert out.tool_calls[0].arguments == {"__raw__": '{"x": '}
     await model.aclose()
+
+
+# -- credentials -----------------------------------------------------------------------------------
+
+async def test_a_key_in_the_url_is_sent_as_a_bearer_and_never_shown(scripted):
+    keyed = scripted.url.replace("http://", "http://:sk-secret-1@")
+    scripted.answer((401, {"Content-Type": "application/json"},
+                     b'{"error": "bad key sk-secret-1 in Authorization"}'))
+    model = OpenAICompatible(keyed, backoff_s=0.01)
+    assert "sk-secret" not in model.base_url and "sk-secret" not in model.name
+    with pytest.raises(ServerError) as info:
+        await model.complete(ASK)
+    assert scripted.requests[0]["headers"]["Authorization"] == "Bearer sk-secret-1"
+    assert "sk-secret-1" not in str(info.value) and "***" in str(info.value)
+    await model.aclose()
+
+
+def test_the_openai_key_goes_to_openai_only(monkeypatch):
+    monkeypatch.delenv("TOOLWEAVE_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
+    assert OpenAICompatible("https://api.openai.com/v1").api_key == "sk-openai"
+    assert OpenAICompatible("http://127.0.0.1:8000/v1").api_key is None
+    assert OpenAICompatible("https://evil.example/v1").api_key is None
+    assert OpenAICompatible("https://evil.example/v1", api_key="mine").api_key == "mine"
+    monkeypatch.setenv("TOOLWEAVE_API_KEY", "tw-key")
+    assert OpenAICompatible("http://127.0.0.1:8000/v1").api_key == "tw-key"
+    assert OpenAICompatible("http://[::1]:8000/v1").base_url == "http://[::1]:8000/v1"

@@ -56,7 +56,10 @@ class OpenAICompatible(StreamingModel):
     ``reasoning`` effort other than ``auto`` is sent as ``reasoning_effort`` to the ``openai`` and
     ``vllm`` dialects only; the other servers have no such field and it is ignored for them.
 
-    The API key is ``api_key``, else ``$TOOLWEAVE_API_KEY``, else ``$OPENAI_API_KEY``. Failed
+    The API key is ``api_key``, else one written in the URL (``https://:KEY@host/v1``: taken
+    out of the URL, so it is never shown), else ``$TOOLWEAVE_API_KEY``, else ``$OPENAI_API_KEY``
+    — the last for OpenAI's own hosts only: a key for one provider is not handed to whatever
+    server a spec names. The key is masked in every error this client raises. Failed
     requests (HTTP 429/5xx, connection errors, timeouts) are retried with exponential backoff
     until the first streamed piece has reached the caller, never after.
     """
@@ -76,13 +79,20 @@ class OpenAICompatible(StreamingModel):
         if dialect not in self.DIALECT_CONSTRAINTS:
             valid = ", ".join(self.DIALECT_CONSTRAINTS)
             raise ModelSpecError(f"unknown server dialect {dialect!r}: use one of {valid}")
-        self.base_url = base_url.rstrip("/")
+        parts = urlsplit(base_url.rstrip("/"))
+        in_url = parts.password or parts.username  # https://KEY@host and https://:KEY@host
+        host = parts.hostname or ""
+        # the URL without its credentials: it names the model in traces and errors
+        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+        self.base_url = urlunsplit((parts.scheme, netloc, parts.path, parts.query,
+                                    parts.fragment))
         self.model = model
         self.dialect = dialect
         self.constraint_kinds = self.DIALECT_CONSTRAINTS[dialect]
         self.name = model or self.base_url
-        self.api_key = (api_key or os.environ.get("TOOLWEAVE_API_KEY")
-                        or os.environ.get("OPENAI_API_KEY"))
+        openai_host = host == "openai.com" or host.endswith(".openai.com")
+        self.api_key = (api_key or in_url or os.environ.get("TOOLWEAVE_API_KEY")
+                        or (os.environ.get("OPENAI_API_KEY") if openai_host else None))
         self.headers = {"Accept": "application/json, text/event-stream"}
         if self.api_key:
             self.headers["Authorization"] = f"Bearer {self.api_key}"
@@ -110,6 +120,10 @@ class OpenAICompatible(StreamingModel):
             self._client = httpx.AsyncClient(timeout=self.timeout)
         return self._client
 
+    def redact(self, text: str) -> str:
+        """``text`` with the API key masked (a server may echo the request's headers)."""
+        return text.replace(self.api_key, "***") if self.api_key else text
+
     async def aclose(self) -> None:
         """Close the HTTP client; a later request opens a new one."""
         if self._client is not None:
@@ -133,7 +147,8 @@ class OpenAICompatible(StreamingModel):
         except httpx.TransportError:  # the status alone still says what went wrong
             text = ""
         await response.aclose()
-        error = ServerError(f"{url} answered HTTP {response.status_code}: {text[:300]}")
+        error = ServerError(self.redact(f"{url} answered HTTP {response.status_code}: "
+                                        f"{text[:300]}"))
         if response.status_code in RETRY_STATUSES:
             raise _Retryable(error, response.headers.get("retry-after"))
         raise error
