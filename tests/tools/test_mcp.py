@@ -431,3 +431,18 @@ def test_result_text_renders_every_content_kind():
                                    "[resource: file:///b.bin, application/octet-stream, 3 bytes]")
     structured = CallToolResult(content=[], structured_content={"a": [1, 2], "b": "é"})
     assert result_text(structured) == '{"a":[1,2],"b":"é"}'
+
+
+async def test_a_stdio_server_gets_the_environment_without_its_secrets(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-not-for-servers")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-given")
+    monkeypatch.setenv("TOOLWEAVE_MCP_PASS_ENV", "GITHUB_TOKEN")
+    monkeypatch.setenv("SOME_SETTING", "kept")
+    async def run():
+        async with McpServer(f"{sys.executable} {SERVERS / 'env_server.py'}") as server:
+            return await server.registry().invoke_all([call("env_names")])
+
+    [obs] = await bounded(run())
+    names = set(obs.content.split(","))
+    assert "OPENAI_API_KEY" not in names
+    assert {"GITHUB_TOKEN", "SOME_SETTING", "PATH"} <= names

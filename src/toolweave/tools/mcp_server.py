@@ -53,7 +53,7 @@ class McpServer:
     """One connection to one MCP server, used as ``async with McpServer(target) as server``.
 
     ``target`` is a command line (``"uvx mcp-server-fetch"``, split like a shell would and run
-    with this process's environment) or a streamable-HTTP endpoint (``"http://host:port/mcp"``).
+    with this process's environment less its secrets: `mcp_stdio.server_environment`) or a streamable-HTTP endpoint (``"http://host:port/mcp"``).
     Entering connects, initializes and lists the tools, all within ``startup_timeout_s``;
     any failure raises `McpError` with one line saying what went wrong. Exiting closes the
     connection and stops a subprocess (stdin closed, then SIGTERM, then SIGKILL).

@@ -8,12 +8,29 @@ lines can go into error messages), its exit code and a quick kill of an unrespon
 from __future__ import annotations
 
 import os
+import re
 import signal
 import tempfile
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from typing import IO, Any
 
 _STDERR_TAIL_BYTES = 8192
+
+
+PASS_ENV = "TOOLWEAVE_MCP_PASS_ENV"  # comma-separated secrets a user hands every server
+_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION",
+                     re.IGNORECASE)
+
+
+def server_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a stdio MCP server starts with: this process's, without the variables
+    named like secrets (``OPENAI_API_KEY``, ``GITHUB_TOKEN``…) — a third-party server gets
+    no key it was not given — except those listed in ``$TOOLWEAVE_MCP_PASS_ENV``."""
+    environ = os.environ if environ is None else environ
+    passed = {n.strip() for n in environ.get(PASS_ENV, "").split(",") if n.strip()}
+    return {name: value for name, value in environ.items()
+            if name in passed or not _SECRET.search(name)}
 
 
 class StdioProcess:
@@ -32,9 +49,9 @@ class StdioProcess:
         # Closed by `close` when the connection ends, after its tail is kept for messages.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         # The SDK passes only a handful of variables by default; servers expect the user's
-        # environment (API keys, proxies), as they would get from a shell.
+        # environment (paths, proxies, locale) as a shell gives it — but not its secrets.
         params = StdioServerParameters(command=self.argv[0], args=self.argv[1:],
-                                       env=dict(os.environ))
+                                       env=server_environment())
         client = stdio_client(params, errlog=self._stderr)  # type: ignore[arg-type]
         streams = await stack.enter_async_context(client)
         self.process = _spawned_process(client)
