@@ -267,7 +267,7 @@ async def test_a_turn_offered_one_tool_to_make_progress_offers_no_call_made_befo
                       call("get_rate", from_currency="NVM", to_currency="Korvath"),
                       call("get_currency", country="Korvath"), "2.5", "2.5 KVD."])
     await Agent(model, [get_currency, get_rate]).arun(
-        "How many units of Korvath's currency does one unit of Norvenia's currency buy?")
+        "How many units of the currency of Korvath does one unit of Norvenia's currency buy?")
     # after the second failure the error's tool is offered again, but not with Norvenia
     offered = model.kwargs[3]["constraint"].value
     assert "get_currency" in offered and "get_rate" not in offered
@@ -330,3 +330,25 @@ async def test_a_rejected_name_sends_the_run_to_the_tools_about_what_the_questio
     # cities, not another one about cities that fits the question's words
     assert "get_employee" in offered
     assert "get_distance" not in offered and "get_flight_price" not in offered
+
+
+async def test_names_that_possess_the_same_thing_are_looked_up_together():
+    @tool
+    def get_currency(country: str) -> str:
+        """The currency of a country."""
+        return {"Norvenia": "NVM", "Korvath": "KVD"}[country]
+
+    @tool
+    def get_rate(from_currency: str, to_currency: str) -> str:
+        """The exchange rate between two currency codes."""
+        return "2.5"
+
+    model = Scripted([call("get_currency", country="Norvenia"),
+                      call("get_rate", from_currency="NVM", to_currency="KVD"), "2.5 KVD."])
+    trace = await Agent(model, [get_currency, get_rate]).arun(
+        "How many units of Korvath's currency does one unit of Norvenia's currency buy?")
+    first = trace.steps[0]
+    # the currency is asked of both countries: the runtime asks it of Korvath too
+    assert [c.arguments for c in first.calls] == [{"country": "Norvenia"},
+                                                  {"country": "Korvath"}]
+    assert first.implied_calls == 1 and [o.content for o in first.observations] == ["NVM", "KVD"]

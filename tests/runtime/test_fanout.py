@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolweave.runtime.fanout import question_lists, sibling_calls
+from toolweave.runtime.fanout import list_of, question_lists, sibling_calls
 from toolweave.types import ToolCall
 
 
@@ -77,3 +77,12 @@ def test_a_fanout_carries_on_down_a_chain():
     distance = ToolCall(name="get_distance", arguments={"a": "Oslo", "b": "Lima"})
     assert propagated_siblings(distance, [employees]) == []
     assert propagated_siblings(ToolCall(name="t", arguments={"city": "Rome"}), [employees]) == []
+
+
+def test_names_that_possess_the_same_thing_make_a_list():
+    q = "How much is a flight from Leila Haddad's office city to Clara Ostrova's office city?"
+    assert list_of(q, "Leila Haddad") == ["Leila Haddad", "Clara Ostrova"]
+    assert list_of(q, "clara ostrova") == ["Leila Haddad", "Clara Ostrova"]
+    # one possessor, different things, or a relation ("manager's manager"): no list
+    assert list_of("Who is Oskar Lindgren's manager's manager?", "Oskar Lindgren") is None
+    assert list_of("Is Mira's office city colder than Tom's home town?", "Mira") is None

@@ -100,13 +100,42 @@ def _same_shape(item: str, value: str) -> bool:
 
 def list_of(question: str, value: str) -> list[str] | None:
     """The items of the list in ``question`` that ``value`` is one of (as the question writes
-    them; an unreadable part is ``""``), or None when ``value`` is no item of any list."""
+    them; an unreadable part is ``""``), or None when ``value`` is no item of any list.
+
+    Names that possess the same thing make a list too: in "a flight from Leila Haddad's
+    office city to Clara Ostrova's office city" the office city is asked of both, so a
+    lookup for one of them is one for the other."""
     size = len(_words(value))
+    folded = value.strip().casefold()
     for parts in _question_lists(question):
         items = _items(parts, size)
-        if value.strip().casefold() in (i.casefold() for i in items):
+        if folded in (i.casefold() for i in items):
             return items
+    for owners in _possessors(question):
+        if folded in (o.casefold() for o in owners):
+            return list(owners)
     return None
+
+
+# a name (capitalised words) that possesses something, and the words of what it possesses
+_POSSESSIVE_PHRASE = re.compile(
+    r"((?:[A-Z][\w-]*\s+){0,3}[A-Z][\w-]*)['’]s\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)")
+
+
+@lru_cache(maxsize=1024)
+def _possessors(question: str) -> tuple[tuple[str, ...], ...]:
+    """The groups of two or more names the question asks the same thing of ("Leila Haddad's
+    office city … Clara Ostrova's office city"), each in the question's order."""
+    by_thing: dict[tuple[str, ...], list[str]] = {}
+    for owner, thing in _POSSESSIVE_PHRASE.findall(question):
+        words = owner.split()
+        while words and _is_stop(words[0]):  # "From Leila Haddad's": the name only
+            words = words[1:]
+        key = tuple(w for w in thing.casefold().split() if w not in STOPWORDS)[:1]
+        if words and key:
+            by_thing.setdefault(key, []).append(" ".join(words))
+    return tuple(tuple(dict.fromkeys(o)) for o in by_thing.values()
+                 if len(dict.fromkeys(o)) >= 2)
 
 
 def sibling_calls(question: str, call: ToolCall) -> list[ToolCall]:
