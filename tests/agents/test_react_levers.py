@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from toolweave.agents import Agent
+from toolweave.agents.answer import ANSWER_GRAMMAR
 from toolweave.agents.calculation import expression_pattern, needs_calculation
 from toolweave.models import Scripted
 from toolweave.tools import tool
@@ -352,3 +353,27 @@ async def test_names_that_possess_the_same_thing_are_looked_up_together():
     assert [c.arguments for c in first.calls] == [{"country": "Norvenia"},
                                                   {"country": "Korvath"}]
     assert first.implied_calls == 1 and [o.content for o in first.observations] == ["NVM", "KVD"]
+
+
+async def test_two_failed_turns_after_a_result_end_the_lookups():
+    @tool
+    def get_rate(from_currency: str, to_currency: str) -> str:
+        """The exchange rate between two currency codes."""
+        if from_currency != "VLC":
+            raise ValueError(f"unknown currency code {from_currency!r}")
+        return "1 VLC = 0.25 USD"
+
+    @tool
+    def get_stock(product: str) -> str:
+        """Units of a product in stock."""
+        raise ValueError(f"unknown product {product!r}")
+
+    model = Scripted([call("get_rate", from_currency="VLC", to_currency="USD"),
+                      call("get_stock", product="VLC"), call("get_stock", product="USD"),
+                      "The rate is 0.25 USD.", "never read"])
+    trace = await Agent(model, [get_rate, get_stock]).arun("What is the VLC to USD rate?")
+    assert [s.kind for s in trace.steps] == ["act", "act", "act", "answer"]
+    assert trace.answer == "The rate is 0.25 USD." and trace.stop_reason == "answer"
+    # the fourth model call was the answer turn (its grammar offers no call), not a turn
+    # that could try yet another tool
+    assert model.kwargs[3]["constraint"].value == ANSWER_GRAMMAR

@@ -52,6 +52,9 @@ from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
 MAX_REDIRECTS = 2
+# turns in a row whose calls all failed, after some call succeeded, that end the lookups: a
+# small model that has its answer goes on trying tools with the values in hand
+MAX_FAILED_AFTER_RESULTS = 2
 
 
 class ReactStrategy:
@@ -94,6 +97,7 @@ class _Loop:
         self.follow_ups = FollowUps(ctx, question)
         self.resumed: set[str] = set()  # tools a chain was resumed at (`_resume_chain`)
         self.redirects = 0  # turns offered other tools after all calls failed (`_redirect`)
+        self.failed_in_a_row = 0  # turns whose calls all failed, since the last result
         self.remeasured = False  # a turn offered the tools that measure the comparison
 
     async def answer_now(self, stop: str) -> Trace:
@@ -149,11 +153,16 @@ class _Loop:
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
         elif any(o.ok for _, o in ran):
+            self.failed_in_a_row = 0
             if self._list_done():
                 return await self.answer_now("answer")
             if not self.only:
                 self._resume_chain()
         else:
+            self.failed_in_a_row += 1
+            if self.failed_in_a_row >= MAX_FAILED_AFTER_RESULTS and has_evidence(ctx):
+                # the model has wandered off from results it has: it answers from them
+                return await self.answer_now("answer")
             self._redirect(ran)
         calls = [c for c, _ in ran]
         self.messages.append(ctx.format.assistant_message(turn.text, calls))
