@@ -25,7 +25,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-grounding", action="store_true",
                         help="leave string arguments free (the grounding ablation)")
     args = parser.parse_args(argv)
-    settings = replace(SETTINGS, grounded=not args.no_grounding)
+    settings = SETTINGS.model_copy(update={"grounded": not args.no_grounding})
     models = [m for m in args.models.split(",") if m]
     strategies = [s for s in args.strategies.split(",") if s]
     tags = [t for t in args.tags.split(",") if t]

@@ -33,6 +33,7 @@ from toolweave.types import (
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from toolweave.agents import Agent
+    from toolweave.agents.settings import RunSettings
     from toolweave.models import ChatModel, Scripted, load_model
     from toolweave.retrieval.catalog import ToolCatalog
     from toolweave.tools import Tool, ToolRegistry, load_tools, tool
@@ -42,6 +43,7 @@ __version__ = "0.1.0"
 # the public face: name -> the module that defines it, imported when first asked for
 _LAZY = {
     "Agent": "toolweave.agents",
+    "RunSettings": "toolweave.agents.settings",
     "ChatModel": "toolweave.models",
     "Scripted": "toolweave.models",
     "load_model": "toolweave.models",
@@ -53,7 +55,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "Agent", "ChatModel", "Completion", "Constraint", "Delta", "Message", "Scripted", "Step",
+    "Agent", "ChatModel", "Completion", "Constraint", "Delta", "Message", "RunSettings",
+    "Scripted", "Step",
     "Tool", "ToolCall", "ToolCatalog", "ToolRegistry", "ToolSpec", "Trace", "Usage",
     "__version__", "load_model", "load_tools", "tool",
 ]

@@ -149,15 +149,19 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
 ) -> None:
     """Answer a question with a model and tools, showing each step live."""
+    from toolweave.agents.settings import RunSettings
     from toolweave.trace_view import LiveView, print_result
 
     try:
+        settings = RunSettings(
+            strategy=strategy, format=format, tool_choice=tool_choice, reasoning=reasoning,
+            constrained=constrained, grounded=grounded, max_steps=max_steps,
+            max_seconds=max_seconds, top_k=top_k, verbosity=verbosity,
+            route_with_model=route_model)
         registry = _registry(tools, docs, builtins, python)
-        result = asyncio.run(_run_agent(question, model, registry, mcp or [], strategy, format,
-                                        max_steps, max_seconds, constrained, tool_choice,
-                                        reasoning, catalog, top_k, trace,
-                                        [] if as_json else [LiveView(console)],
-                                        verbosity, route_model, grounded=grounded))
+        result = asyncio.run(_run_agent(question, model, registry, mcp or [], settings,
+                                        catalog, trace,
+                                        [] if as_json else [LiveView(console)]))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
     if as_json:
@@ -166,19 +170,13 @@ def run(
         print_result(console, result)
 
 
-async def _run_agent(question, model, registry, mcp, strategy, fmt, max_steps, max_seconds,
-                     constrained, tool_choice, reasoning, catalog, top_k, trace_path,
-                     listeners, verbosity=None, route_model=False, *, grounded=True):
+async def _run_agent(question, model, registry, mcp, settings, catalog, trace_path, listeners):
     from toolweave.agents import Agent
     from toolweave.tools.mcp import connect_mcp
 
     async with connect_mcp(mcp) as mcp_tools:  # servers live exactly as long as the run
         registry.include(mcp_tools)
-        agent = Agent(model, registry, strategy=strategy, format=fmt, max_steps=max_steps,
-                      max_seconds=max_seconds, constrained=constrained,
-                      tool_choice=tool_choice, reasoning=reasoning, catalog=catalog,
-                      top_k=top_k, verbosity=verbosity, route_with_model=route_model,
-                      grounded=grounded)
+        agent = Agent(model, registry, settings, catalog=catalog)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
 
 

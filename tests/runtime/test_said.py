@@ -138,3 +138,30 @@ def test_numbers_fall_back_only_to_a_declared_default_and_codes_are_the_models_c
                          [spec], "Say 'hola' in Spanish")
     # speed 1.5 was never asked for; the voice id and the locale code are not judged
     assert kept.arguments == {"text": "hola", "voice_id": 7, "language": "es-ES"}
+
+
+def test_what_counts_as_said_for_options_and_free_text():
+    spec = ToolSpec(name="order", description="", parameters={
+        "type": "object", "required": ["item"],
+        "properties": {
+            "item": {"type": "string"},
+            "sweetness_level": {"type": "string", "enum": ["none", "low", "high"],
+                                "default": "low"},
+            "units": {"type": "string", "enum": ["metric", "imperial"], "default": "metric",
+                      "description": "Can be 'metric' for Celsius, 'imperial' for Fahrenheit."},
+            "portion_unit": {"type": "string", "enum": ["grams", "pieces"], "default": "grams"},
+            "mission": {"type": "string"}}})
+    [kept] = calls_asked([call("order", item="tea", sweetness_level="none", units="imperial",
+                               portion_unit="pieces", mission="Mission 1")], [spec],
+                         "A tea with no sweetness, one piece, temperature in Fahrenheit, "
+                         "for any of the missions")
+    # the setting is spoken of (sweetness), the description glosses imperial as Fahrenheit,
+    # "piece" says pieces; but a value made of the parameter's own name says nothing
+    assert kept.arguments == {"item": "tea", "sweetness_level": "none", "units": "imperial",
+                              "portion_unit": "pieces"}
+
+
+def test_a_question_in_another_script_is_not_held_against_english_words():
+    [kept] = calls_asked([call("forecast", location="Shanghai, China", unit="celsius")],
+                         [WEATHER], "我想知道上海目前的天气状况，顺便使用摄氏度来显示温度。")
+    assert kept.arguments == {"location": "Shanghai, China", "unit": "celsius"}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from toolweave.agents.router import RouterStrategy
+from toolweave.agents.settings import RunSettings
 from toolweave.agents.strategies import ROUTABLE
 from toolweave.formats import get_format
 from toolweave.models.base import ChatModel
@@ -27,46 +28,38 @@ STRATEGIES: dict[str, Callable[..., Any]] = {**ROUTABLE, "auto": RouterStrategy}
 
 
 class Agent:
-    """Answers questions with ``model`` (a `ChatModel` or a model spec string) and ``tools``.
+    """Answers questions with ``model`` (a `ChatModel` or a model spec string) and ``tools``,
+    run as ``settings`` say (`RunSettings`; its fields may also be given as keywords, which
+    win: ``Agent(model, tools, strategy="dag", max_steps=12)``).
 
-    ``format`` picks the tool-call wire format (hermes, openai, glm-xml, plaintext);
-    ``constrained`` decodes every turn under the format's grammar where the backend can;
-    ``tool_choice="first"`` makes the first turn call a tool (small models otherwise tend to
-    answer from memory). With a ``catalog`` (a `ToolCatalog` over these tools, or its saved
-    directory), each question gets only its ``top_k`` retrieved tools in the prompt — retrieved
-    once per question, so the prompt prefix stays stable across its steps. ``grounded`` limits
-    a call's string arguments to spans of the question and values the results gave
-    (`toolweave.runtime.grounding`); free-text parameters stay free.
+    With a ``catalog`` (a `ToolCatalog` over these tools, or its saved directory), each
+    question gets only its ``top_k`` retrieved tools in the prompt — retrieved once per
+    question, so the prompt prefix stays stable across its steps.
     """
 
     def __init__(
         self, model: str | ChatModel = "default",
-        tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] = (), *,
-        strategy: str = "react", format: str = "hermes", max_steps: int = 8,
-        max_tokens: int = 32_000, max_seconds: float = 300.0, step_max_tokens: int = 384,
-        constrained: bool = True, reasoning: str = "auto", instructions: str = "",
-        tool_choice: str = "auto", catalog: Any = None, top_k: int = 5,
-        verbosity: str | None = None, route_with_model: bool = False, grounded: bool = True,
+        tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] = (),
+        settings: RunSettings | None = None, *, catalog: Any = None, **options: Any,
     ):
-        if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
-        get_format(format)  # fail early on a bad name
-        if tool_choice not in ("auto", "first"):
-            raise ValueError(f"unknown tool_choice {tool_choice!r}; use auto or first")
+        base = settings.model_dump() if settings is not None else {}
+        self.settings = settings = RunSettings(**{**base, **options})
         self._model = model
         self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
-        self.strategy_name, self.format_name = strategy, format
-        self.budget = dict(max_steps=max_steps, max_tokens=max_tokens, max_seconds=max_seconds,
-                           step_max_tokens=step_max_tokens)
-        self.constrained, self.reasoning, self.instructions = constrained, reasoning, instructions
-        self.tool_choice, self.grounded = tool_choice, grounded
-        self.catalog, self.top_k = catalog, top_k
-        if verbosity is not None:  # the final answer's length, for every strategy
+        self.strategy_name, self.format_name = settings.strategy, settings.format
+        self.budget = settings.model_dump(
+            include={"max_steps", "max_tokens", "max_seconds", "step_max_tokens"})
+        self.constrained, self.reasoning = settings.constrained, settings.reasoning
+        self.tool_choice, self.grounded = settings.tool_choice, settings.grounded
+        self.catalog, self.top_k = catalog, settings.top_k
+        self.instructions = settings.instructions
+        if settings.verbosity is not None:  # the final answer's length, for every strategy
             from toolweave.agents.router import verbosity_instruction
 
             self.instructions = "\n\n".join(
-                p for p in (instructions, verbosity_instruction(verbosity)) if p)
-        self.verbosity, self.route_with_model = verbosity, route_with_model
+                p for p in (settings.instructions, verbosity_instruction(settings.verbosity))
+                if p)
+        self.verbosity, self.route_with_model = settings.verbosity, settings.route_with_model
 
     @property
     def model(self) -> ChatModel:

@@ -65,13 +65,14 @@ def suite_command(
     match, F1, contains) and calls (accuracy, precision). Writes results.jsonl, traces/,
     report.md and accuracy.png into --out."""
     from toolweave.errors import ToolweaveError
-    from toolweave.eval.suite_run import RunSettings, run_suite
+    from toolweave.eval.suite_run import SUITE_SETTINGS, run_suite
 
     console = Console()
     try:
-        settings = RunSettings(format=fmt, max_steps=max_steps, max_seconds=max_seconds,
-                               step_max_tokens=step_max_tokens, constrained=constrained,
-                               tool_choice=tool_choice, grounded=grounded)
+        settings = SUITE_SETTINGS.model_validate({
+            **SUITE_SETTINGS.model_dump(), "format": fmt, "max_steps": max_steps,
+            "max_seconds": max_seconds, "step_max_tokens": step_max_tokens,
+            "constrained": constrained, "tool_choice": tool_choice, "grounded": grounded})
         run_suite(file, model, [s.strip() for s in strategy.split(",") if s.strip()], out,
                   settings=settings, tags=tag or (), limit=limit or None, console=console,
                   ray=ray_options(use_ray, ray_address, workers, threads_per_worker))

@@ -13,12 +13,13 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 from rich.console import Console
 
+from toolweave.agents.settings import RunSettings
 from toolweave.eval.jsonl_store import JsonlStore, check_run_config
 from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, load_source, model_name, run_jobs
@@ -30,18 +31,11 @@ from toolweave.runtime.executor import NOT_RUN
 from toolweave.runtime.recorder import save_trace
 from toolweave.types import ToolCall, Trace
 
-
-@dataclass(frozen=True)
-class RunSettings:
-    """How each task is run (the same for every strategy); part of the out dir's config."""
-
-    format: str = "hermes"
-    max_steps: int = 6
-    max_seconds: float = 120.0
-    step_max_tokens: int = 384
-    constrained: bool = True
-    tool_choice: str = "auto"
-    grounded: bool = True
+# How each task is run when the caller says nothing: shorter than an interactive run.
+SUITE_SETTINGS = RunSettings(max_steps=6, max_seconds=120.0)
+# the settings that are part of an out dir's config (what its results depend on)
+CONFIG_KEYS = frozenset({"format", "max_steps", "max_seconds", "step_max_tokens", "constrained",
+                         "tool_choice", "grounded"})
 
 
 class TaskOutcome(BaseModel):
@@ -91,11 +85,9 @@ class SuiteJob:
     async def __call__(self, model: ChatModel) -> tuple[TaskOutcome, Trace]:
         from toolweave.agents import Agent
 
-        task, s = self.task, self.settings
-        agent = Agent(model, toolbox_for(self.suite).registry(task), strategy=self.strategy,
-                      format=s.format, max_steps=s.max_steps, max_seconds=s.max_seconds,
-                      step_max_tokens=s.step_max_tokens, constrained=s.constrained,
-                      tool_choice=s.tool_choice, grounded=s.grounded)
+        task = self.task
+        agent = Agent(model, toolbox_for(self.suite).registry(task), self.settings,
+                      strategy=self.strategy)
         start = time.perf_counter()
         error = None
         try:
@@ -140,7 +132,7 @@ def select_tasks(suite: Suite, tags: Sequence[str] = (), limit: int | None = Non
 
 def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
               strategies: Sequence[str] = ("react",), out_dir: str | Path = "suite-out", *,
-              settings: RunSettings = RunSettings(), tags: Sequence[str] = (),
+              settings: RunSettings = SUITE_SETTINGS, tags: Sequence[str] = (),
               limit: int | None = None, console: Console | None = None,
               show_progress: bool = True, ray: RayOptions | None = None) -> SuiteResult:
     """Run every selected task of ``suite`` under each strategy with ``model`` (a spec string
@@ -149,7 +141,6 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
     each load the model; the results are the same."""
     from toolweave.agents.agent import STRATEGIES
     from toolweave.eval.suite_report import write_suite_report
-    from toolweave.formats import get_format
 
     console = console or Console()
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
@@ -158,9 +149,6 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
     if unknown or not strategies:
         raise ValueError(f"unknown strategy {unknown[0] if unknown else '(none)'!r}; "
                          f"known: {', '.join(STRATEGIES)}")
-    get_format(settings.format)
-    if settings.tool_choice not in ("auto", "first"):
-        raise ValueError(f"unknown tool_choice {settings.tool_choice!r}; use auto or first")
     tasks = select_tasks(suite, tags, limit)
     if not tasks:
         raise ValueError(f"no task of suite {suite.name or '(unnamed)'!r} has tags {list(tags)}")
@@ -169,7 +157,8 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
 
         model = SuiteOracle(suite, settings.format)
     out = Path(out_dir)
-    config = {"suite": suite.name, "model": model_name(model), **asdict(settings)}
+    config = {"suite": suite.name, "model": model_name(model),
+              **settings.model_dump(include=CONFIG_KEYS)}
     if ray is None:  # on Ray the workers load the model; the driver never needs it
         model = load_source(model)
     out.mkdir(parents=True, exist_ok=True)

@@ -40,24 +40,30 @@ class Question:
 
     def __init__(self, text: str):
         self.folded = text.casefold()
-        self.words = frozenset(_TOKEN.findall(self.folded))
+        self.words = frozenset(_stem(w) for w in _TOKEN.findall(self.folded))
         self.numbers = _numbers(text)
+        letters = [c for c in text if c.isalpha()]
+        # a question in another script ("我想知道上海的天气…摄氏度") cannot be held against
+        # the schema's English words: its words are not judged
+        self.latin = not letters or sum(c.isascii() for c in letters) >= len(letters) / 2
 
-    def says(self, value: Any) -> bool:
+    def says(self, value: Any, ignore: frozenset[str] = STOPWORDS) -> bool:
         """Whether the question gives ``value``: a number it writes, a string with a word of
-        it (a word outside the Latin script is looked for as a substring: such text is not
-        split by spaces), or a list or object holding one such value."""
+        it that is not in ``ignore`` (a word outside the Latin script is looked for as a
+        substring: such text is not split by spaces), or a list or object holding one such
+        value. Words are not judged against a question mostly in another script than the
+        Latin one."""
         if isinstance(value, bool) or value is None:
             return False
         if isinstance(value, (int, float)):
             return float(value) in self.numbers
         if isinstance(value, dict):
-            return any(self.says(v) for v in value.values())
+            return any(self.says(v, ignore) for v in value.values())
         if isinstance(value, (list, tuple)):
-            return any(self.says(v) for v in value)
+            return any(self.says(v, ignore) for v in value)
         if _CODE.fullmatch(str(value)):
             return True  # a code stands for a said name ("CA", "AAPL"): not judged here
-        return self.says_words(str(value))
+        return self.says_words(str(value), ignore)
 
     def says_words(self, text: str, ignore: frozenset[str] = STOPWORDS) -> bool:
         """Whether the question has a word of ``text`` that is not in ``ignore`` (function
@@ -65,10 +71,19 @@ class Question:
         separator, punctuation) cannot be judged: it counts as said."""
         spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text).casefold()
         words = _TOKEN.findall(spaced)
-        if not words:
+        if not words or not self.latin:
             return True
-        return any(w in self.words if w.isascii() else w in self.folded
-                   for w in words if w not in ignore)
+        return any(_stem(w) in self.words if w.isascii() else w in self.folded
+                   for w in words if w not in ignore and _stem(w) not in ignore)
+
+
+def _stem(word: str) -> str:
+    """A word without its plural ending: "pieces" and "piece" are one word here."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def _numbers(text: str) -> set[float]:
@@ -118,22 +133,42 @@ def _is_code(option: str) -> bool:
     return bool(words) and all(len(w) <= 3 for w in words)
 
 
+def _says(question: Question, words: str) -> bool:
+    """Whether the question says one of ``words``; nothing to say is not said."""
+    return bool(_TOKEN.findall(words)) and question.says_words(words)
+
+
+def _about(name: str) -> str:
+    """What a parameter is about, in words: ``include_wind`` → "wind"."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).casefold().replace("_", " ").split()
+    return " ".join(w for w in words if w not in _FLAG_WORDS)
+
+
+def _gloss(option: str, description: str) -> str:
+    """What a parameter's description says an option stands for: "'imperial' for
+    Fahrenheit" glosses imperial as Fahrenheit (up to the next comma or stop)."""
+    match = re.search(rf"['\"`]?{re.escape(option)}['\"`]?\s+(?:for|means|is|=)\s+([^,.;)]+)",
+                      description, re.IGNORECASE)
+    return match.group(1) if match else ""
+
+
 def _given(name: str, schema: dict, value: Any, question: Question) -> bool:
     """Whether the optional argument ``name`` = ``value`` is one the user gave."""
     if "default" in schema and value == schema["default"]:
         return True
     if isinstance(value, bool) or schema.get("type") == "boolean":
-        about = " ".join(w for w in re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-                         .casefold().replace("_", " ").split() if w not in _FLAG_WORDS)
-        return "default" not in schema or question.says_words(about)
+        return "default" not in schema or _says(question, _about(name))
     if "enum" in schema:  # an option's every word counts: "POWER_ON" for "turned on"
         return ("default" not in schema or _is_code(str(value))
-                or question.says_words(str(value), _ARTICLES))
+                or question.says_words(str(value), _ARTICLES)
+                or _says(question, _about(name))  # "no sweetness": sweetness_level
+                or _says(question, _gloss(str(value), schema.get("description", ""))))
     if isinstance(value, dict) or schema.get("type") == "object":
         return True  # structure this check cannot judge
     if isinstance(value, (int, float)) and schema.get("default") is None:
         return True  # a number without a default to fall back to: an id, a count, a limit
-    return question.says(value)
+    # the parameter's own name is no evidence: "Mission 1" for ``mission`` says nothing new
+    return question.says(value, STOPWORDS | {_stem(w) for w in _about(name).split()})
 
 
 def calls_asked(calls: Sequence[ToolCall], specs: Iterable[ToolSpec], question: str
