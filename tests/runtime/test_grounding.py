@@ -229,3 +229,19 @@ def test_a_relation_the_question_names_is_followed_as_often_as_it_names_it():
     assert "Cy" in collect_values(made, twice).for_parameter("name")
     made.append(entry("Cy", chart["Cy"]))
     assert "Dee" not in collect_values(made, twice).for_parameter("name")
+
+
+def test_a_value_rejected_as_a_kind_is_ruled_out_for_parameters_described_as_that_kind():
+    made = [(ToolCall(name="flight", arguments={"origin": "Leila Haddad", "destination": "Oslo"}),
+             Observation(call_id="1", tool="flight", ok=False, error="ValueError",
+                         content="ValueError: unknown city 'Leila Haddad'; known: Oslo, Rome")),
+            (ToolCall(name="country_of", arguments={"city": "Valdoria"}),
+             Observation(call_id="2", tool="country_of", ok=False, error="ValueError",
+                         content="ValueError: 'Valdoria' is a country, not a city"))]
+    values = collect_values(made, "A flight from Leila Haddad's office city to Valdoria?")
+    # "destination" is another name, but its description says it is a city
+    assert "Leila Haddad" not in values.for_parameter("destination", "the city it goes to")
+    assert "Leila Haddad" in values.for_parameter("destination")
+    # a description's aside ("not a city") does not make a country parameter a city
+    assert "Valdoria" in values.for_parameter(
+        "country", "the country's name (not a city: get a city's country first)")

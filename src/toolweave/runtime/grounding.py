@@ -148,15 +148,17 @@ class RunValues:
         words = name_words(name)
         return any(k & words for k, _ in self.fields)
 
-    def for_parameter(self, name: str) -> list[str]:
-        """The values a parameter called ``name`` may take: not one a tool rejected for a
-        parameter of the same kind ("unknown city 'Felix Brandt'" rules Felix Brandt out
-        as any city)."""
-        if (memo := self._memo.get(name)) is None:
-            memo = self._memo[name] = tuple(self._for_parameter(name))
+    def for_parameter(self, name: str, about: str = "") -> list[str]:
+        """The values a parameter called ``name`` (described as ``about``) may take: not one
+        a tool rejected for a parameter of the same kind ("unknown city 'Felix Brandt'" rules
+        Felix Brandt out as any city: as ``origin``, and as a ``destination`` described as
+        "the arrival city")."""
+        key = name + "\0" + about
+        if (memo := self._memo.get(key)) is None:
+            memo = self._memo[key] = tuple(self._for_parameter(name, about))
         return list(memo)
 
-    def _for_parameter(self, name: str) -> list[str]:
+    def _for_parameter(self, name: str, about: str) -> list[str]:
         words = name_words(name)
         typed = [v for k, v in self.fields if k & words]
         if typed:
@@ -165,7 +167,8 @@ class RunValues:
             typed = [v for _, v in self.fields]
         # a rejected name rules out its parts and what contains it too ("Alice Moreau":
         # "Alice", "Moreau"), or a small model tries each of them in turn
-        ruled_out = [_word_set(v) for k, v in self.rejected if k & words]
+        kind = words | _about_words(about) if about else words
+        ruled_out = [_word_set(v) for k, v in self.rejected if k & kind]
         unfit = self._unfit_fields(ruled_out) | self.followed
         kept = set(typed)
         values = dict.fromkeys(self.loose + tuple(
@@ -190,6 +193,19 @@ class RunValues:
             other_kind |= {_word_set(v) for k, v in self.fields if k in more}
 
 
+@lru_cache(maxsize=4096)
+def _about_words(description: str) -> frozenset[str]:
+    """The words of a parameter description's first clause, where it says what the value is
+    ("the city the flight leaves from"; not the asides after it: "(not a city: …)")."""
+    head = re.split(r"[(;,.:]", description, maxsplit=1)[0]
+    return frozenset(w for w in re.findall(r"[^\W\d_]+", head.casefold())
+                     if w not in STOPWORDS) - GENERIC_WORDS
+
+
+# "unknown city 'X'", "'X' is a country, not a city": the kind of value an error rejects
+_REJECTED_KIND = re.compile(r"\b(?:unknown|invalid|no such|not an?)\s+([a-z]+)", re.IGNORECASE)
+
+
 def _word_set(value: str) -> frozenset[str]:
     return frozenset(value.casefold().split())
 
@@ -211,7 +227,9 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
             quoted = quoted_values(obs.content)
             if obs.error not in NOT_RUN:
                 folded = {q.casefold() for q in quoted}
-                rejected += [(name_words(k), v) for k, v in call.arguments.items()
+                # keyed by the parameter's name and the kind the error names ("unknown city")
+                kinds = frozenset(m.casefold() for m in _REJECTED_KIND.findall(obs.content))
+                rejected += [(name_words(k) | kinds, v) for k, v in call.arguments.items()
                              if isinstance(v, str) and v.strip().casefold() in folded]
             if not results_only:
                 loose += quoted + listed_choices(text)
@@ -358,7 +376,7 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
             return schema if items is schema["items"] else {**schema, "items": items}
         kind = _kind(name, schema)
         if kind == "values":
-            offered = values.for_parameter(name)
+            offered = values.for_parameter(name, schema.get("description", ""))
             if done and name in required:
                 offered = [v for v in offered if v not in done]
             return {**schema, "enum": offered}
