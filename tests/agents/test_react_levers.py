@@ -377,3 +377,31 @@ async def test_two_failed_turns_after_a_result_end_the_lookups():
     # the fourth model call was the answer turn (its grammar offers no call), not a turn
     # that could try yet another tool
     assert model.kwargs[3]["constraint"].value == ANSWER_GRAMMAR
+
+
+async def test_failed_turns_whose_error_points_the_way_on_do_not_end_the_lookups():
+    @tool
+    def get_employee(name: str) -> str:
+        """An employee's directory entry: office city."""
+        return '{"name": "Kenji Aramaki", "office": "Galdera"}'
+
+    @tool
+    def get_currency(country: str) -> str:
+        """The currency of a country."""
+        raise ValueError(f"{country!r} is a city, not a country; get its country with "
+                         "get_country")
+
+    @tool
+    def get_country(city: str) -> str:
+        """The country a city is in."""
+        return "Korvath"
+
+    model = Scripted([call("get_employee", name="Kenji Aramaki"),
+                      call("get_currency", country="Kenji Aramaki"),
+                      call("get_currency", country="Galdera"),
+                      call("get_country", city="Galdera"), "Korvath."])
+    trace = await Agent(model, [get_employee, get_currency, get_country]).arun(
+        "Which country is Kenji Aramaki's office in?")
+    # two failures in a row after a result, but the last error names get_country: go on
+    assert [c.name for s in trace.steps for c in s.calls][-1] == "get_country"
+    assert trace.answer == "Korvath."

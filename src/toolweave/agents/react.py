@@ -160,8 +160,10 @@ class _Loop:
                 self._resume_chain()
         else:
             self.failed_in_a_row += 1
-            if self.failed_in_a_row >= MAX_FAILED_AFTER_RESULTS and has_evidence(ctx):
-                # the model has wandered off from results it has: it answers from them
+            if (self.failed_in_a_row >= MAX_FAILED_AFTER_RESULTS and has_evidence(ctx)
+                    and not self._named_tools([o for _, o in ran])):
+                # the model has wandered off from results it has, and no error points the
+                # way on ("get its country with get_country"): it answers from them
                 return await self.answer_now("answer")
             self._redirect(ran)
         calls = [c for c, _ in ran]
@@ -184,8 +186,7 @@ class _Loop:
         tried = {o.tool for o in failed}
         # a tool an error names is the better hint: offered others beside it, the model
         # picks one of those
-        named = [n for obs in failed for n in tools_named(obs.content, ctx.tools.names())
-                 if n not in tried]
+        named = self._named_tools(failed)
         if not named:
             named = [n for value in rejected_values(ran)
                      for n in tools_about(ctx.tools.specs(), asked_of(self.question, value))
@@ -199,6 +200,12 @@ class _Loop:
         if offered:
             self.redirects += 1
             self.only = offered
+
+    def _named_tools(self, failed: list[Observation]) -> list[str]:
+        """The tools the errors of ``failed`` name, other than the ones that failed."""
+        tried = {o.tool for o in failed}
+        return [n for obs in failed for n in tools_named(obs.content, self.ctx.tools.names())
+                if n not in tried]
 
     def _list_done(self) -> bool:
         """Whether one tool has answered for every item of the question's list with what the
