@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from toolweave.agents.base import Strategy
 from toolweave.agents.router import RouterStrategy
 from toolweave.agents.settings import RunSettings
 from toolweave.agents.strategies import ROUTABLE
@@ -24,7 +25,7 @@ from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 from toolweave.types import Trace
 
-STRATEGIES: dict[str, Callable[..., Any]] = {**ROUTABLE, "auto": RouterStrategy}
+STRATEGIES: dict[str, Callable[..., Strategy]] = {**ROUTABLE, "auto": RouterStrategy}
 
 
 class Agent:

@@ -6,16 +6,19 @@ itself. Kept apart from both so that neither imports the other.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
+from toolweave.agents.base import Strategy
 from toolweave.agents.dag import DagStrategy
 from toolweave.agents.preact import PreactStrategy
 from toolweave.agents.react import ReactStrategy
 
-ROUTABLE: dict[str, Any] = {"react": ReactStrategy, "preact": PreactStrategy, "dag": DagStrategy}
+# name -> a factory of the `Strategy` (its keyword options: instructions, …)
+ROUTABLE: dict[str, Callable[..., Strategy]] = {
+    "react": ReactStrategy, "preact": PreactStrategy, "dag": DagStrategy}
 
 
-def strategy_class(name: str) -> Any:
+def strategy_class(name: str) -> Callable[..., Strategy]:
     """The strategy class routed to as ``name``."""
     try:
         return ROUTABLE[name]
