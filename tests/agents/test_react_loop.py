@@ -256,6 +256,16 @@ async def test_an_answer_that_names_a_tool_is_asked_again_with_a_call_required()
     assert [m.role for m in model.calls[1]] == ["system", "user"]
 
 
+async def test_a_call_written_as_text_twice_is_never_the_answer():
+    text = '>{"name": "add", "arguments": {"a": 2}}'
+    model = Scripted(["I will use add to find it.", text, "It is 5."])
+    trace = await Agent(model, [add]).arun("2+3?")
+    # asked again with a call required, the model wrote the call as text once more: the
+    # answer turn (plain text) answers instead, unaided (no call succeeded: "stuck")
+    assert (trace.answer, trace.stop_reason) == ("It is 5.", "stuck")
+    assert [s.kind for s in trace.steps] == ["think", "think", "answer"]
+
+
 async def test_after_results_an_answer_naming_a_tool_becomes_the_answer_turn():
     model = Scripted([call("add", a=2, b=3), 'add(a=2, b=3)', "It is 5."])
     trace = await Agent(model, [add]).arun("2+3?")

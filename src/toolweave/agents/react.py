@@ -177,16 +177,16 @@ class _Loop:
         ("get its country with get_country"), else the tools that describe what the question
         asks of a value that was rejected ("unknown city 'Leila Haddad'" for "Leila Haddad's
         office city": the tools about office cities), else the tools that fit the question
-        best (the failed calls' hint) — never the ones that failed; twice per run at most.
-        The model still chooses, and may answer; a tool's output only narrows what is
+        best (the failed calls' hint) — never the ones that failed; the last two twice per run
+        at most. The model still chooses, and may answer; a tool's output only narrows what is
         offered."""
-        if self.redirects >= MAX_REDIRECTS:
-            return
         ctx, failed = self.ctx, [o for _, o in ran]
         tried = {o.tool for o in failed}
         # a tool an error names is the better hint: offered others beside it, the model
-        # picks one of those
-        named = self._named_tools(failed)
+        # picks one of those. It is always offered; the weaker hints twice per run.
+        named = told = self._named_tools(failed)
+        if not told and self.redirects >= MAX_REDIRECTS:
+            return
         if not named:
             named = [n for value in rejected_values(ran)
                      for n in tools_about(ctx.tools.specs(), asked_of(self.question, value))
@@ -198,7 +198,7 @@ class _Loop:
                           for a in alternatives(ctx.tools, self.question, obs.tool)]
         offered = tuple(n for n in dict.fromkeys(names) if n not in tried)
         if offered:
-            self.redirects += 1
+            self.redirects += not told
             self.only = offered
 
     def _named_tools(self, failed: list[Observation]) -> list[str]:
@@ -267,10 +267,16 @@ class _Loop:
             step.kind = "think"
             ctx.recorder.step(step)
             return await self.answer_now("answer")
-        if self.retold or not names_a_tool(text, ctx.tools.names()):
+        if not names_a_tool(text, ctx.tools.names()):
             step.kind = "answer"
             ctx.recorder.step(step)
             return ctx.recorder.end(text, "answer")
+        if self.retold:
+            # asked again, it still writes a call as text: the answer turn (plain text, no
+            # braces) answers from the results, or unaided
+            step.kind, step.error = "think", "an answer that names a tool, again"
+            ctx.recorder.step(step)
+            return await self.answer_now("answer")
         self.retold = True
         step.kind, step.error = "think", "an answer that names a tool"
         ctx.recorder.step(step)
