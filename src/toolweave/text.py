@@ -30,15 +30,22 @@ def clean_text(text: str) -> str:
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
-def clean_value(value: Any) -> Any:
-    """A JSON-like value with `clean_text` applied to every string in it, keys included."""
+MAX_DEPTH = 64  # JSON nesting a value may have: deeper ones cannot be written to a trace
+
+
+def clean_value(value: Any, depth: int = 0) -> Any:
+    """A JSON-like value with `clean_text` applied to every string in it, keys included.
+    Raises `ValueError` for a value nested deeper than `MAX_DEPTH` levels (a model's or a
+    server's runaway output), which no writer downstream could serialise."""
     if isinstance(value, str):
         return clean_text(value)
+    if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
+        raise ValueError(f"the value is nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
-        return {clean_text(k) if isinstance(k, str) else k: clean_value(v)
+        return {clean_text(k) if isinstance(k, str) else k: clean_value(v, depth + 1)
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [clean_value(v) for v in value]
+        return [clean_value(v, depth + 1) for v in value]
     return value
 
 

@@ -49,3 +49,19 @@ def test_recorder_meta_with_a_surrogate_is_written(tmp_path):
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert any("\ufffd" in json.dumps(line, ensure_ascii=False) for line in lines)
     assert lines[-1]["answer"] == "a\ufffd"
+
+
+def test_arguments_nested_past_the_limit_are_a_clear_parse_error_and_the_run_goes_on(tmp_path):
+    deep: dict = {}
+    cur = deep
+    for _ in range(300):  # parses fine; no writer could serialise it
+        cur["a"] = {}
+        cur = cur["a"]
+    reply = "<tool_call>\n" + json.dumps({"name": "listing", "arguments": {"folder": deep}}) \
+        + "\n</tool_call>"
+    path = tmp_path / "run.jsonl"
+    trace = Agent(Scripted([reply, "Nothing to show."]), [listing], grounded=False).run(
+        "List docs.", trace_path=path)
+    assert trace.stop_reason == "answer" and trace.answer == "Nothing to show."
+    assert trace.steps[0].kind == "error" and "nested deeper than 64" in trace.steps[0].error
+    assert len(Trace.load(path).steps) == 2

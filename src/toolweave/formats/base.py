@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Message, ToolCall, ToolSpec
@@ -287,6 +287,10 @@ def guarded_parse(parse, text: str, truncated: bool) -> ParsedTurn:
         return ParsedTurn(errors=[ParseError(message=f"expected text, got {type(text)}")])
     try:
         turn = parse(text, truncated)
+    except ValidationError as exc:  # a call the types refuse (arguments nested too deep)
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        return ParsedTurn(text=text.strip(), errors=[
+            ParseError(message=f"the call cannot be taken: {reason}", snippet=snippet(text))])
     except Exception as exc:  # noqa: BLE001 - a parser bug must not crash an agent run
         return ParsedTurn(text=text.strip(), errors=[
             ParseError(message=f"internal parser error: {exc!r}", snippet=snippet(text))])
