@@ -224,15 +224,12 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     for call, obs in made:
         text = obs.content.strip()
         if not obs.ok:
-            quoted = quoted_values(obs.content)
             if obs.error not in NOT_RUN:
-                folded = {q.casefold() for q in quoted}
                 # keyed by the parameter's name and the kind the error names ("unknown city")
                 kinds = frozenset(m.casefold() for m in _REJECTED_KIND.findall(obs.content))
-                rejected += [(name_words(k) | kinds, v) for k, v in call.arguments.items()
-                             if isinstance(v, str) and v.strip().casefold() in folded]
+                rejected += [(name_words(k) | kinds, v) for k, v in rejected_arguments(call, obs)]
             if not results_only:
-                loose += quoted + listed_choices(text)
+                loose += quoted_values(obs.content) + listed_choices(text)
             continue
         record = record_fields(text)
         if record is not None:
@@ -284,6 +281,16 @@ def _followed(made: list[tuple[ToolCall, Observation]], said: list[str],
 def observation_values(observations: Iterable[Observation]) -> list[str]:
     """Every value the observations give (`collect_values`), whatever the parameter."""
     return list(collect_values((ToolCall(name=o.tool), o) for o in observations))
+
+
+def rejected_arguments(call: ToolCall, obs: Observation) -> list[tuple[str, str]]:
+    """The string arguments (parameter, value) of ``call`` that its failed result quotes
+    back ("unknown city 'Leila Haddad'"): the values the tool rejected."""
+    if obs.ok or obs.error in NOT_RUN:
+        return []
+    quoted = {q.casefold() for q in quoted_values(obs.content)}
+    return [(k, v) for k, v in call.arguments.items()
+            if isinstance(v, str) and v.strip().casefold() in quoted]
 
 
 def quoted_values(text: str, max_chars: int = MAX_VALUE_CHARS) -> list[str]:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.grounding import STOPWORDS, quoted_values
+from toolweave.runtime.grounding import STOPWORDS, rejected_arguments
 from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_ASKED_WORDS = 3
@@ -48,11 +47,4 @@ def tools_about(specs: Iterable[ToolSpec], words: Iterable[str]) -> list[str]:
 def rejected_values(made: Iterable[tuple[ToolCall, Observation]]) -> list[str]:
     """The string arguments that failed calls' errors quote back ("unknown city 'Leila
     Haddad'"): the values a tool rejected, in order, once each."""
-    values: list[str] = []
-    for call, obs in made:
-        if obs.ok or obs.error in NOT_RUN:
-            continue
-        quoted = {q.casefold() for q in quoted_values(obs.content)}
-        values += [v for v in call.arguments.values()
-                   if isinstance(v, str) and v.strip().casefold() in quoted]
-    return list(dict.fromkeys(values))
+    return list(dict.fromkeys(v for call, obs in made for _, v in rejected_arguments(call, obs)))
