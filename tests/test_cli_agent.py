@@ -66,3 +66,35 @@ def test_bad_trace_file_is_a_clear_error(tmp_path):
     bad.write_text("not json\n")
     out = run_cli("trace", "show", str(bad))
     assert out.returncode == 1 and "no toolweave trace" in out.stderr
+
+
+@pytest.mark.model
+def test_run_with_a_session_file_continues_the_conversation_and_chat_reads_it(tmp_path):
+    session = tmp_path / "chat.jsonl"
+    traces = [tmp_path / "1.jsonl", tmp_path / "2.jsonl"]
+    for question, trace_path in zip(["What is 12 * 3?", "And that plus 4?"], traces):
+        out = run_cli("run", question, "--model", "tiny", "--max-steps", "2", "--session",
+                      str(session), "--trace", str(trace_path))
+        assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in session.read_text().splitlines()]
+    assert lines[0]["session"] == 1
+    assert [line["turn"]["question"] for line in lines[1:]] == ["What is 12 * 3?",
+                                                                "And that plus 4?"]
+    first, second = Trace.load(traces[0]), Trace.load(traces[1])
+    assert second.meta["conversation"]["previous"] == first.id
+    # `chat` continues the same file; an empty line ends it
+    proc = subprocess.run([sys.executable, "-m", "toolweave", "chat", "--model", "tiny",
+                           "--max-steps", "1", "--session", str(session)],
+                          input="Thanks!\n\n", capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "continuing: 2 earlier turns" in proc.stdout
+    assert len(session.read_text().splitlines()) == 4
+
+
+def test_a_session_file_of_another_version_is_a_clear_error(tmp_path):
+    session = tmp_path / "old.jsonl"
+    session.write_text('{"session": 0}\n')
+    out = run_cli("run", "Hi", "--model", "tiny", "--session", str(session))
+    assert out.returncode == 1
+    assert "version 1" in out.stderr and "Traceback" not in out.stderr

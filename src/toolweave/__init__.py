@@ -33,16 +33,18 @@ from toolweave.types import (
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from toolweave.agents import Agent
+    from toolweave.agents.conversation import Conversation
     from toolweave.agents.settings import RunSettings
     from toolweave.models import ChatModel, Scripted, load_model
     from toolweave.retrieval.catalog import ToolCatalog
-    from toolweave.tools import Tool, ToolRegistry, load_tools, tool
+    from toolweave.tools import Tool, ToolRegistry, load_tools, tool, tools_from_object
 
 __version__ = "0.1.0"
 
 # the public face: name -> the module that defines it, imported when first asked for
 _LAZY = {
     "Agent": "toolweave.agents",
+    "Conversation": "toolweave.agents.conversation",
     "RunSettings": "toolweave.agents.settings",
     "ChatModel": "toolweave.models",
     "Scripted": "toolweave.models",
@@ -51,14 +53,15 @@ _LAZY = {
     "ToolRegistry": "toolweave.tools",
     "load_tools": "toolweave.tools",
     "tool": "toolweave.tools",
+    "tools_from_object": "toolweave.tools",
     "ToolCatalog": "toolweave.retrieval.catalog",
 }
 
 __all__ = [
-    "Agent", "ChatModel", "Completion", "Constraint", "Delta", "Message", "RunSettings",
-    "Scripted", "Step",
+    "Agent", "ChatModel", "Completion", "Constraint", "Conversation", "Delta", "Message",
+    "RunSettings", "Scripted", "Step",
     "Tool", "ToolCall", "ToolCatalog", "ToolRegistry", "ToolSpec", "Trace", "Usage",
-    "__version__", "load_model", "load_tools", "tool",
+    "__version__", "load_model", "load_tools", "tool", "tools_from_object",
 ]
 
 

@@ -146,6 +146,7 @@ def run(
     catalog: Annotated[Optional[Path], typer.Option(help="A tool catalog directory (toolweave tools index): give each question only its top-k tools.")] = None,  # noqa: E501
     top_k: Annotated[int, typer.Option(help="How many retrieved tools with --catalog.")] = 5,
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
+    session: Annotated[Optional[Path], typer.Option(help="A session file: the question continues that conversation (created if missing).")] = None,  # noqa: E501
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
 ) -> None:
     """Answer a question with a model and tools, showing each step live."""
@@ -161,7 +162,7 @@ def run(
         registry = _registry(tools, docs, builtins, python)
         result = asyncio.run(_run_agent(question, model, registry, mcp or [], settings,
                                         catalog, trace,
-                                        [] if as_json else [LiveView(console)]))
+                                        [] if as_json else [LiveView(console)], session))
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
     if as_json:
@@ -170,14 +171,63 @@ def run(
         print_result(console, result)
 
 
-async def _run_agent(question, model, registry, mcp, settings, catalog, trace_path, listeners):
+async def _run_agent(question, model, registry, mcp, settings, catalog, trace_path, listeners,
+                     session=None):
     from toolweave.agents import Agent
     from toolweave.tools.mcp import connect_mcp
 
     async with connect_mcp(mcp) as mcp_tools:  # servers live exactly as long as the run
         registry.include(mcp_tools)
         agent = Agent(model, registry, settings, catalog=catalog)
+        if session is not None:
+            return await agent.session(session).aask(question, trace_path=trace_path,
+                                                      listeners=listeners)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
+
+
+@app.command()
+def chat(
+    model: ModelOpt = "default",
+    tools: ToolsOpt = None,
+    mcp: McpOpt = None,
+    docs: DocsOpt = None,
+    builtins: Annotated[bool, typer.Option(help="Include calculator (and search_docs with --docs).")] = True,  # noqa: E501
+    strategy: Annotated[str, typer.Option(help="react | preact | dag | auto")] = "react",
+    format: Annotated[str, typer.Option("--format", help="hermes | openai | glm-xml | plaintext")] = "hermes",  # noqa: E501
+    max_steps: Annotated[int, typer.Option(help="Most model turns per question.")] = 8,
+    session: Annotated[Optional[Path], typer.Option(help="Keep the conversation in this file (continued if it exists).")] = None,  # noqa: E501
+) -> None:
+    """A conversation in the terminal: each question sees the earlier ones; steps shown live.
+    An empty line, "exit" or Ctrl-D ends it."""
+    from toolweave.agents.settings import RunSettings
+    from toolweave.trace_view import LiveView, print_result
+
+    try:
+        settings = RunSettings(strategy=strategy, format=format, max_steps=max_steps)
+        registry = _registry(tools, docs, builtins, False)
+        asyncio.run(_chat(model, registry, mcp or [], settings, session,
+                          lambda trace: print_result(console, trace), LiveView(console)))
+    except (ToolweaveError, ValueError, ImportError) as exc:
+        _fail(exc)
+
+
+async def _chat(model, registry, mcp, settings, session, show, view):
+    from toolweave.agents import Agent
+    from toolweave.tools.mcp import connect_mcp
+
+    async with connect_mcp(mcp) as mcp_tools:
+        registry.include(mcp_tools)
+        conversation = Agent(model, registry, settings).session(session)
+        if conversation.turns:
+            console.print(f"[dim]continuing: {len(conversation.turns)} earlier turns[/]")
+        while True:
+            try:
+                question = (await asyncio.to_thread(console.input, "[bold]you>[/] ")).strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if question in ("", "exit", "quit"):
+                break
+            show(await conversation.aask(question, listeners=[view]))
 
 
 trace_app = typer.Typer(help="Read traces.", no_args_is_help=True)

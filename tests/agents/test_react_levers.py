@@ -405,3 +405,64 @@ async def test_failed_turns_whose_error_points_the_way_on_do_not_end_the_lookups
     # two failures in a row after a result, but the last error names get_country: go on
     assert [c.name for s in trace.steps for c in s.calls][-1] == "get_country"
     assert trace.answer == "Korvath."
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Current weather for a city."""
+    if city != "Oslo":
+        raise ValueError(f"unknown city {city!r}; known: Oslo")
+    return "3 °C, snow"
+
+
+@tool
+def get_stock_price(ticker: str) -> str:
+    """The share price of a stock ticker."""
+    raise ValueError(f"unknown ticker {ticker!r}; known: NOVD")
+
+
+async def test_a_question_the_tools_are_not_about_is_answered_unaided_after_two_rejections():
+    model = Scripted([call("get_weather", city="Monday"),
+                      call("get_stock_price", ticker="day of the week"),
+                      "Tuesday.", "never read"])
+    trace = await Agent(model, [get_weather, get_stock_price]).arun(
+        "Which day of the week comes after Monday?")
+    assert [s.kind for s in trace.steps] == ["act", "act", "answer"]
+    assert (trace.answer, trace.stop_reason) == ("Tuesday.", "answer")
+    # the answer turn offered no tool and shows no result: the question alone
+    assert model.kwargs[2]["constraint"].value == ANSWER_GRAMMAR
+    assert model.calls[2][-1].content == "Which day of the week comes after Monday?"
+
+
+async def test_rejected_values_of_a_question_about_the_tools_keep_the_lookups_going():
+    # "weather" is what get_weather is about: the question asks the tools, and a third turn
+    # is the model's
+    model = Scripted([call("get_weather", city="Monday"),
+                      call("get_stock_price", ticker="Monday"),
+                      call("get_weather", city="Oslo"), "Snow, 3 °C."])
+    trace = await Agent(model, [get_weather, get_stock_price]).arun(
+        "What will the weather be like on Monday in Oslo?")
+    assert [c.arguments for s in trace.steps for c in s.calls][-1] == {"city": "Oslo"}
+    assert trace.answer == "Snow, 3 °C." and trace.stop_reason == "answer"
+
+
+async def test_a_rejected_proper_name_keeps_the_lookups_going():
+    # "Cobalt Headphones" is no city and no ticker, but a name another tool may know: the
+    # question is about the tools' world although it has none of their words
+    model = Scripted([call("get_weather", city="Cobalt Headphones"),
+                      call("get_stock_price", ticker="Cobalt Headphones"),
+                      "I could not find it.", "never read"])
+    trace = await Agent(model, [get_weather, get_stock_price]).arun(
+        "How much more expensive is the Cobalt Headphones than the Harbor Mug?")
+    # the third turn was the model's own (a turn that may call tools), not the answer turn
+    assert model.kwargs[2]["constraint"].value != ANSWER_GRAMMAR
+    assert trace.answer == "I could not find it."
+
+
+async def test_one_rejected_turn_is_not_enough_to_answer_unaided():
+    # the first rejection may be the wrong tool for a name another tool knows
+    model = Scripted([call("get_stock_price", ticker="Oslo"), call("get_weather", city="Oslo"),
+                      "3 °C."])
+    trace = await Agent(model, [get_weather, get_stock_price]).arun("How cold is Oslo?")
+    assert [o.ok for s in trace.steps for o in s.observations] == [False, True]
+    assert trace.answer == "3 °C."

@@ -1,6 +1,13 @@
 """What a question asks of a name, and which tools speak of it."""
 
-from toolweave.runtime.relations import asked_of, rejected_values, tools_about
+from toolweave.runtime.relations import (
+    about_tools,
+    asked_of,
+    is_proper_name,
+    rejected_values,
+    tool_words,
+    tools_about,
+)
 from toolweave.types import Observation, ToolCall, ToolSpec
 
 
@@ -36,3 +43,30 @@ def test_rejected_values_are_the_arguments_an_error_quotes_back():
              Observation(call_id="3", tool="h", ok=False, error="ValueError",
                          content="ValueError: the service is down"))]
     assert rejected_values(made) == ["Leila Haddad"]
+
+
+def test_tool_words_are_the_stemmed_words_of_names_docs_and_parameters():
+    spec = ToolSpec(name="get_share_price", description="The share prices of stock tickers.",
+                    parameters={"type": "object", "properties": {
+                        "tickerSymbol": {"type": "string", "description": "Exchange code"},
+                        "unit": {"type": "string", "enum": ["cents", "dollars"]}}})
+    words = tool_words([spec])
+    assert {"share", "price", "stock", "ticker", "symbol", "exchange", "cent", "dollar"} <= words
+    assert "the" not in words and "of" not in words
+
+
+def test_a_question_is_about_the_tools_when_it_has_their_words():
+    words = tool_words([ToolSpec(name="get_weather", description="Current weather for a city.")])
+    assert about_tools("What is the weather in Oslo?", words)
+    assert about_tools("Which cities are warm?", words)  # plural stemmed
+    assert not about_tools("Which day of the week comes after Monday?", words)
+    # number words are not topics ("one-way", "in one word")
+    assert not about_tools("Say hello in one word.",
+                           tool_words([ToolSpec(name="fare", description="A one-way fare.")]))
+
+
+def test_proper_names_are_two_or_more_capitalised_words():
+    assert is_proper_name("Cobalt Headphones") and is_proper_name("Noor Rahimi")
+    assert is_proper_name("O'Neil Street")
+    assert not is_proper_name("Monday") and not is_proper_name("spider")
+    assert not is_proper_name("day of the week") and not is_proper_name("past tense of Run")

@@ -379,3 +379,25 @@ async def test_from_callable_applies_timeout_and_custom_regex():
     t = Tool.from_callable(spec, slow, timeout_s=0.1)
     assert (await t.invoke(call("slow", input="abc"))).error == "invalid_input"
     assert (await t.invoke(call("slow", input="123"))).error == "timeout"
+
+
+@pytest.mark.parametrize(("result", "ok"), [
+    ({"error": "mv: cannot move 'a.pdf': No such file or directory"}, False),
+    ({"error": "bad id", "code": 404, "message": "not found"}, False),
+    ('{"error": "returned as text"}', False),
+    ({"error": None}, True),  # no error in it
+    ({"error": "", "rows": []}, True),
+    ({"error": "partial", "rows": [1, 2]}, True),  # data besides the error: a result
+    ("error: plain text is not judged", True),
+])
+async def test_a_result_that_only_reports_an_error_is_a_failed_call(result, ok):
+    @tool
+    def api(path: str):
+        """An API that answers failures with an error object."""
+        return result
+
+    obs = await api.invoke(ToolCall(name="api", arguments={"path": "a"}))
+    assert obs.ok is ok
+    assert obs.error == (None if ok else "reported_error")
+    assert obs.content == (result if isinstance(result, str) else json.dumps(
+        result, separators=(",", ":")))

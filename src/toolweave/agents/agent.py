@@ -8,22 +8,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolweave.agents.base import Strategy
 from toolweave.agents.router import RouterStrategy
 from toolweave.agents.settings import RunSettings
 from toolweave.agents.strategies import ROUTABLE
 from toolweave.formats import get_format
+from toolweave.formats.base import ToolFormat
 from toolweave.models.base import ChatModel
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.recorder import Listener, TraceRecorder
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
-from toolweave.types import Trace
+from toolweave.types import Message, Trace
+
+if TYPE_CHECKING:
+    from toolweave.agents.conversation import Conversation
 
 STRATEGIES: dict[str, Callable[..., Strategy]] = {**ROUTABLE, "auto": RouterStrategy}
 
@@ -72,24 +76,27 @@ class Agent:
         return self._model
 
     async def arun(self, question: str, *, trace_path: str | Path | None = None,
-                   listeners: Iterable[Listener] = ()) -> Trace:
-        """Answer ``question``; the trace is written to ``trace_path`` step by step if given."""
+                   listeners: Iterable[Listener] = (), history: Sequence[Message] = (),
+                   tools: ToolRegistry | None = None, meta: dict[str, Any] | None = None
+                   ) -> Trace:
+        """Answer ``question``; the trace is written to ``trace_path`` step by step if given.
+
+        ``history``: earlier turns of a conversation, as messages (`Conversation` keeps them);
+        ``tools``: this run's tool set instead of the agent's (a session's own); ``meta``:
+        recorded in the trace's meta from its start."""
         model = self.model if not isinstance(self._model, str) else await asyncio.to_thread(
             lambda: self.model)
-        tools, retrieved = self._tools_for(question)
+        tools, retrieved = self._tools_for(question, self.tools if tools is None else tools)
         trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
-                      meta={"format": self.format_name, "tools": tools.names()})
+                      meta={"format": self.format_name, "tools": tools.names(), **(meta or {})})
         recorder = TraceRecorder(trace, trace_path, list(listeners))
         if retrieved is not None:
             recorder.meta(retrieved=retrieved)
         budget = Budget(**self.budget)
-        # the format bound to these tools, kept with the registry rather than rebuilt per run
-        fmt = tools.memo(("format", self.format_name),
-                         lambda: get_format(self.format_name, tools.specs()))
-        ctx = RunContext(model=model, tools=tools, format=fmt, budget=budget,
+        ctx = RunContext(model=model, tools=tools, format=self.format_for(tools), budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice,
-                         grounded=self.grounded)
+                         grounded=self.grounded, history=tuple(history))
         options = {"use_model": self.route_with_model} if self.strategy_name == "auto" else {}
         strategy = STRATEGIES[self.strategy_name](instructions=self.instructions, **options)
         try:
@@ -105,16 +112,34 @@ class Agent:
             recorder.end(None, "error")
             raise
 
-    def _tools_for(self, question: str) -> tuple[ToolRegistry, list[dict] | None]:
+    def format_for(self, tools: ToolRegistry) -> ToolFormat:
+        """The agent's tool format bound to ``tools``, kept with the registry rather than
+        rebuilt per run."""
+        return tools.memo(("format", self.format_name),
+                          lambda: get_format(self.format_name, tools.specs()))
+
+    def session(self, path: str | Path | None = None, *,
+                tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] | None = None,
+                **options: Any) -> Conversation:
+        """A conversation with this agent: each `Conversation.ask` sees the earlier turns.
+        ``path``: a session file, reloaded when it exists; ``tools``: the session's own tool
+        set (its state lives as long as the session), else the agent's. ``options`` as for
+        `Conversation` (``max_history_chars``)."""
+        from toolweave.agents.conversation import Conversation
+
+        return Conversation(self, path, tools=tools, **options)
+
+    def _tools_for(self, question: str, tools: ToolRegistry
+                   ) -> tuple[ToolRegistry, list[dict] | None]:
         """The tools this question sees: all of them, or the catalog's top-k among them."""
         if self.catalog is None:
-            return self.tools, None
+            return tools, None
         if not hasattr(self.catalog, "search"):
             from toolweave.retrieval import ToolCatalog
 
             self.catalog = ToolCatalog.load(str(self.catalog))
-        hits = [h for h in self.catalog.search(question, self.top_k) if h.tool.name in self.tools]
-        chosen = ToolRegistry([self.tools.get(h.tool.name) for h in hits])
+        hits = [h for h in self.catalog.search(question, self.top_k) if h.tool.name in tools]
+        chosen = ToolRegistry([tools.get(h.tool.name) for h in hits])
         return chosen, [{"tool": h.tool.name, "score": round(h.score, 4)} for h in hits]
 
     def run(self, question: str, **kwargs: Any) -> Trace:

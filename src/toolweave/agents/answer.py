@@ -95,7 +95,8 @@ def evidence_lines(ctx: RunContext, *, by_use: bool = False) -> str:
             + "\n\nResults that answer the question:\n" + "\n".join(lines))
 
 
-async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str) -> Trace:
+async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str, *,
+                               unaided: bool = False) -> Trace:
     """End the run with an answer turn over the results of its successful calls (when none
     succeeded: from what the model knows, or saying nothing was found). ``stop_reason`` is
     what stopped the run; the trace keeps it. Only a run out of time ends without an answer.
@@ -105,8 +106,10 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str)
     It may go one step past the step and token budgets: it is the last one either way.
     A question about a quantity gets its calculation turn first (`calculate`); one that counts
     the items of a list that meet a condition, the runtime's count (`counting`).
+    ``unaided``: the tools were found to know nothing the question asks, so the model's own
+    answer ends the run as answered, not stuck.
     """
-    if not has_evidence(ctx) and stop_reason == "answer":
+    if not has_evidence(ctx) and stop_reason == "answer" and not unaided:
         stop_reason = "stuck"  # a model that only repeats calls that all failed
     if ctx.budget.seconds_left() <= 0:
         return ctx.recorder.end(None, stop_reason)

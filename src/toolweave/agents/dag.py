@@ -128,10 +128,10 @@ class DagStrategy:
                         tool_docs=ctx.tools.memo("dag_tool_docs",
                                                  lambda: tool_docs(ctx.tools.specs())))
         previous = scratchpad(rounds)
-        messages = [Message(role="system", content=system),
-                    Message(role="user", content=render(
-                        "dag_question", question=question, subqueries=subqueries,
-                        previous=previous, reason=reason))]
+        messages = ctx.opening(Message(role="system", content=system),
+                               Message(role="user", content=render(
+                                   "dag_question", question=question, subqueries=subqueries,
+                                   previous=previous, reason=reason)))
         # A plan needs about two calls per sub-question; past that a small planner lists
         # every tool. Per tool set and bound: the grammar compiles every tool's schema.
         max_tasks = min(self.max_tasks, 2 * len(subqueries) + 1)

@@ -8,7 +8,8 @@
 
 A small model shows which tool and arguments one item needs, then answers, or repeats itself;
 these calls are the ones it would have needed next. They call only tools the model chose, with
-values from the question and results, never anything a tool's output asks for.
+values from the question and results, never anything a tool's output asks for — and never a
+stateful tool (`Tool.stateful`): a call that changes state is the model's alone to make.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class FollowUps:
         made = {signature(c) for c in calls}
         fixes = []
         for call, obs in zip(calls, observations):
+            if self._stateful(call):
+                continue
             fix = suggested_call(call, obs)
             if fix is not None and self._new(fix, made):
                 fixes.append(fix)
@@ -44,7 +47,7 @@ class FollowUps:
             calls, observations = calls + fixes, observations + await ctx.run_calls(fixes)
         fanouts = []
         for call, obs in zip(calls, observations):
-            if obs.ok:
+            if obs.ok and not self._stateful(call):
                 siblings = (sibling_calls(self.question, call)
                             or propagated_siblings(call, self.groups))
                 siblings = [s for s in siblings if self._new(s, made)]
@@ -60,6 +63,9 @@ class FollowUps:
             self.groups.append([obs] + [o for o in done if o.ok])
             observations = observations + done
         return calls + extra, observations
+
+    def _stateful(self, call: ToolCall) -> bool:
+        return call.name in self.ctx.tools and self.ctx.tools.get(call.name).stateful
 
     def _new(self, call: ToolCall, made: set[str]) -> bool:
         """Whether ``call`` is neither in this turn nor made before; it is now."""

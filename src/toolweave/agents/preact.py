@@ -125,8 +125,8 @@ class PreactStrategy:
             while True:
                 step = _new_step(ctx, "act")
                 context = _context(question, previous, plan)
-                messages = [system, Message(role="user", content=render(
-                    "preact_act", context=context, final=plan[0].final)), *repair]
+                messages = [*ctx.opening(system, Message(role="user", content=render(
+                    "preact_act", context=context, final=plan[0].final))), *repair]
                 if plan[0].final and previous and not repair:
                     return await self._answer(ctx, messages, step)
                 completion, turn = await ctx.act_turn(messages)
@@ -169,7 +169,8 @@ class PreactStrategy:
         revise = plan is not None
         prompt = render("preact_plan", context=_context(question, previous, plan),
                         revise=revise, tool_names=[t.name for t in specs])
-        completion = await self._turn(ctx, [system, Message(role="user", content=prompt)],
+        completion = await self._turn(ctx, ctx.opening(system, Message(role="user",
+                                                                        content=prompt)),
                                       ctx.tools.memo(("preact_plan", self.max_plan_steps),
                                                      lambda: plan_grammar(specs,
                                                                           self.max_plan_steps)))

@@ -44,10 +44,18 @@ from toolweave.formats.base import MAX_CALLS
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
+from toolweave.runtime.corrections import suggests_value
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
-from toolweave.runtime.grounding import RunValues, collect_values
-from toolweave.runtime.relations import asked_of, rejected_values, tools_about
+from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
+from toolweave.runtime.relations import (
+    about_tools,
+    asked_of,
+    is_proper_name,
+    rejected_values,
+    tool_words,
+    tools_about,
+)
 from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
@@ -55,6 +63,10 @@ MAX_REDIRECTS = 2
 # turns in a row whose calls all failed, after some call succeeded, that end the lookups: a
 # small model that has its answer goes on trying tools with the values in hand
 MAX_FAILED_AFTER_RESULTS = 2
+# turns in a row whose tools knew none of the values they were given, before any result, that
+# end the lookups of a question the tools are not about (`_beside_the_tools`); the first such
+# turn may be the wrong tool for a name another tool knows, and is redirected instead
+MAX_UNKNOWN_TO_TOOLS = 2
 
 
 class ReactStrategy:
@@ -74,8 +86,9 @@ class ReactStrategy:
         return system_prompt("react_system", self.instructions, ctx)
 
     async def run(self, question: str, ctx: RunContext) -> Trace:
-        loop = _Loop(question, ctx, [Message(role="system", content=self.system_prompt(ctx)),
-                                     Message(role="user", content=question)])
+        loop = _Loop(question, ctx, ctx.opening(
+            Message(role="system", content=self.system_prompt(ctx)),
+            Message(role="user", content=question)))
         try:
             while True:
                 trace = await loop.turn(self.follow_up_calls)
@@ -100,8 +113,8 @@ class _Loop:
         self.failed_in_a_row = 0  # turns whose calls all failed, since the last result
         self.remeasured = False  # a turn offered the tools that measure the comparison
 
-    async def answer_now(self, stop: str) -> Trace:
-        return await answer_from_evidence(self.ctx, stop, self.question)
+    async def answer_now(self, stop: str, *, unaided: bool = False) -> Trace:
+        return await answer_from_evidence(self.ctx, stop, self.question, unaided=unaided)
 
     async def turn(self, follow_up_calls: int) -> Trace | None:
         """One model turn and its calls; the trace when the run ends."""
@@ -160,6 +173,11 @@ class _Loop:
                 self._resume_chain()
         else:
             self.failed_in_a_row += 1
+            if (self.failed_in_a_row >= MAX_UNKNOWN_TO_TOOLS and not has_evidence(ctx)
+                    and self._beside_the_tools(ran)):
+                # no tool knows what it was given, and the question has none of their words:
+                # it asks what the tools cannot know ("which day comes after Monday?")
+                return await self.answer_now("answer", unaided=True)
             if (self.failed_in_a_row >= MAX_FAILED_AFTER_RESULTS and has_evidence(ctx)
                     and not self._named_tools([o for _, o in ran])):
                 # the model has wandered off from results it has, and no error points the
@@ -200,6 +218,24 @@ class _Loop:
         if offered:
             self.redirects += not told
             self.only = offered
+
+    def _beside_the_tools(self, ran: list[tuple[ToolCall, Observation]]) -> bool:
+        """Whether every call of the turn failed because its tool does not know the value it
+        was given (the error quotes it back: "unknown city 'Monday'") with no other value
+        suggested and no tool named, no value rejected in the run is a proper name (which
+        another tool may know: "Cobalt Headphones" is no city, but a product), and the
+        question shares no word with the tools' docs: a small model calls a weather tool with
+        "Monday" for "which day comes after Monday?", then every other tool with other words
+        of it."""
+        ctx = self.ctx
+        if any(not rejected_arguments(c, o) or suggests_value(o.content) for c, o in ran):
+            return False
+        if self._named_tools([o for _, o in ran]):
+            return False
+        if any(is_proper_name(v) for v in rejected_values(ctx.guard.made())):
+            return False
+        words = ctx.tools.memo("tool_words", lambda: tool_words(ctx.tools.specs()))
+        return not about_tools(self.question, words)
 
     def _named_tools(self, failed: list[Observation]) -> list[str]:
         """The tools the errors of ``failed`` name, other than the ones that failed."""

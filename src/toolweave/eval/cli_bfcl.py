@@ -38,26 +38,47 @@ def bfcl(
         "--said-only/--every-call",
         help="Leave out optional arguments and repeated calls the question never asked for "
              "(runtime/said.py), or score every call as written.")] = True,
+    strategy: Annotated[str, typer.Option(
+        help="Multi-turn categories: the agent strategy each user turn runs (react | preact "
+             "| dag | auto).")] = "react",
+    turn_steps: Annotated[int, typer.Option(
+        help="Multi-turn categories: most model steps per user turn.")] = 8,
     use_ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     workers: WorkersOpt = None,
     threads_per_worker: ThreadsOpt = 1,
 ) -> None:
-    """Run the Berkeley Function-Calling Leaderboard's single-turn categories, scored by the
-    official bfcl-eval checker. Writes predictions.jsonl, scores.jsonl, report.md, accuracy.png.
+    """Run the Berkeley Function-Calling Leaderboard's categories, scored by the official
+    bfcl-eval checkers. Single-turn: predictions.jsonl, scores.jsonl, report.md, accuracy.png.
+    Multi-turn (multi_turn_base, multi_turn_miss_func, multi_turn_miss_param,
+    multi_turn_long_context): each task a conversation of --strategy over the task's
+    environments, in OUT/<category>/ (episodes.jsonl, verdicts.jsonl, report.md).
     With --ray or --ray-address, tasks run on Ray workers that each load the model."""
     from toolweave.errors import ToolweaveError
     from toolweave.eval.bfcl import run_bfcl
     from toolweave.eval.bfcl_data import CATEGORIES
+    from toolweave.eval.bfcl_multi_turn import MULTI_TURN_CATEGORIES
     from toolweave.eval.bfcl_run import Prompting
 
     console = Console()
     names = list(CATEGORIES) if categories.strip() == "all" else \
-        [c for c in categories.split(",") if c.strip()]
+        [c.strip() for c in categories.split(",") if c.strip()]
+    multi = [c for c in names if c in MULTI_TURN_CATEGORIES]
+    single = [c for c in names if c not in MULTI_TURN_CATEGORIES]
+    ray = ray_options(use_ray, ray_address, workers, threads_per_worker)
     try:
-        run_bfcl(model, names, limit or None, fmt, constrained, out, max_tokens=max_tokens,
-                 prompting=Prompting(said_only=said_only), console=console,
-                 ray=ray_options(use_ray, ray_address, workers, threads_per_worker))
+        if single:
+            run_bfcl(model, single, limit or None, fmt, constrained, out,
+                     max_tokens=max_tokens, prompting=Prompting(said_only=said_only),
+                     console=console, ray=ray)
+        if multi:
+            from toolweave.eval.bfcl_multi_turn_run import multi_turn_settings, run_multi_turn
+
+            settings = multi_turn_settings(strategy=strategy, format=fmt,
+                                           constrained=constrained, max_steps=turn_steps)
+            for category in multi:
+                run_multi_turn(model, category, limit or None, settings, out / category,
+                               console=console, ray=ray)
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from exc

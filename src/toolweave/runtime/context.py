@@ -44,6 +44,21 @@ class RunContext:
     tool_choice: str = "auto"  # auto | first (the first turn must call a tool)
     guard: RepeatGuard = field(default_factory=RepeatGuard)
     grounded: bool = True  # string arguments from the question and results (`grounding`)
+    # a conversation's earlier turns, put between a strategy's system prompt and the question
+    history: tuple[Message, ...] = ()
+
+    def said(self) -> str:
+        """What this run's arguments may quote: the question, and in a conversation the
+        earlier turns too ("grep the file I just moved": its name is in the last turn)."""
+        question = self.recorder.trace.question
+        if not self.history:
+            return question
+        return "\n".join([*(m.content for m in self.history), question])
+
+    def opening(self, system: Message, question: Message) -> list[Message]:
+        """A strategy's first messages: its system prompt, the conversation so far, the
+        question."""
+        return [system, *self.history, question]
 
     def turn_constraint(self, require_call: bool = False, answer_only: bool = False,
                         max_calls: int = MAX_CALLS, only: tuple[str, ...] = (),
@@ -60,7 +75,7 @@ class RunContext:
             return None
         require_call = require_call and not answer_only
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
-            values = collect_values(self.guard.made(), self.recorder.trace.question)
+            values = collect_values(self.guard.made(), self.said())
         if values and not answer_only:
             specs = [s for s in self.tools.specs() if not only or s.name in only]
             numbers = self.numbers()
@@ -106,7 +121,7 @@ class RunContext:
     def numbers(self) -> tuple[str, ...]:
         """The numbers of the question and of the successful results, but the calculators'
         (not new data; fed back, they let a model multiply without end)."""
-        return run_numbers(self.recorder.trace.question, self.guard.seen.values(),
+        return run_numbers(self.said(), self.guard.seen.values(),
                            self.calculators())
 
     def tool_docs(self) -> str:

@@ -34,7 +34,7 @@ def suggested_call(call: ToolCall, observation: Observation) -> ToolCall | None:
     named = [k for k, v in strings.items() if any(q.casefold() == v.casefold() for q in quoted)]
     if len(named) != 1:
         return None
-    if _SUGGESTS.search(observation.content):
+    if suggests_value(observation.content):
         offered = [q for q in quoted
                    if all(q.casefold() != v.casefold() for v in strings.values())]
     else:
@@ -43,6 +43,11 @@ def suggested_call(call: ToolCall, observation: Observation) -> ToolCall | None:
     if len(offered) != 1:
         return None
     return ToolCall(name=call.name, arguments={**call.arguments, named[0]: offered[0]})
+
+
+def suggests_value(error: str) -> bool:
+    """Whether an error offers a replacement value ("did you mean 'Lunetta'?")."""
+    return bool(_SUGGESTS.search(error))
 
 
 def abbreviates(short: str, value: str) -> bool:

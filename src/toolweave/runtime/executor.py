@@ -21,7 +21,8 @@ DEFAULT_HINT = "Try different arguments or another tool, or answer with what you
 
 async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
                     guard: RepeatGuard | None = None) -> list[Observation]:
-    """Observations for ``calls`` in call order; new calls run concurrently.
+    """Observations for ``calls`` in call order; new calls run concurrently, or one after
+    another in order when one of them is to a stateful tool (`Tool.stateful`).
 
     Repeats of earlier calls (same tool, same arguments) are not run: the guard answers them.
     A call written twice in one turn runs once (small models copy a call up to the grammar's
@@ -46,13 +47,22 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
         # One call has nothing to overlap with: await it here rather than through a task
         # (gather would add a task and loop rounds to every single-call step).
         results = [await tools.invoke(calls[fresh[0]])]
+    elif any(_stateful(tools, calls[i].name) for i in fresh):
+        # "cd into it, then move the file": each call reads the state the one before left
+        results = [await tools.invoke(calls[i]) for i in fresh]
     else:
         results = await asyncio.gather(*(tools.invoke(calls[i]) for i in fresh))
     for i, observation in zip(fresh, results):
         if guard is not None:
             guard.remember(calls[i], observation, sigs[i])
+            if observation.ok and _stateful(tools, calls[i].name):
+                guard.state_changed(sigs[i], lambda name: _stateful(tools, name))
         observations[i] = observation
     return [o for o in observations if o is not None]
+
+
+def _stateful(tools: ToolRegistry, name: str) -> bool:
+    return name in tools and tools.get(name).stateful
 
 
 NOT_RUN = frozenset({"repeated_call", "duplicate_call"})

@@ -3,12 +3,15 @@
 Small models answer a failing call by repeating it until the step cap. The guard remembers
 every call signature (tool name + canonical arguments) and its observation. A repeat is not run
 again: the model is told, once, what it already got and what it can do instead; a second
-repeat stops the run as stuck.
+repeat stops the run as stuck. Calls to stateful tools are repeats only while the state they
+read has not changed: once another call to a stateful tool succeeded, asking again is new
+("ls" after "mkdir").
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from toolweave.types import Observation, ToolCall
 
@@ -29,6 +32,7 @@ class RepeatGuard:
         self.nudges = 0
         self.seen: dict[str, Observation] = {}
         self.calls: dict[str, ToolCall] = {}  # the call behind each signature in ``seen``
+        self.stale: set[str] = set()  # stateful calls whose state changed since they ran
 
     # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
     # arguments once more.
@@ -38,11 +42,18 @@ class RepeatGuard:
         return [(self.calls[sig], obs) for sig, obs in self.seen.items()]
 
     def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
-        return (sig or signature(call)) in self.seen
+        sig = sig or signature(call)
+        return sig in self.seen and sig not in self.stale
 
     def remember(self, call: ToolCall, observation: Observation, sig: str | None = None) -> None:
         sig = sig or signature(call)
         self.seen[sig], self.calls[sig] = observation, call
+        self.stale.discard(sig)
+
+    def state_changed(self, by: str, stateful: Callable[[str], bool]) -> None:
+        """The call ``by`` (a signature) changed state: every other call made to a tool that
+        ``stateful`` names may now give another result, so asking it again is no repeat."""
+        self.stale.update(s for s, c in self.calls.items() if s != by and stateful(c.name))
 
     @property
     def exhausted(self) -> bool:

@@ -40,7 +40,7 @@ class Question:
 
     def __init__(self, text: str):
         self.folded = text.casefold()
-        self.words = frozenset(_stem(w) for w in _TOKEN.findall(self.folded))
+        self.words = frozenset(stem(w) for w in _TOKEN.findall(self.folded))
         self.numbers = _numbers(text)
         letters = [c for c in text if c.isalpha()]
         # a question in another script ("我想知道上海的天气…摄氏度") cannot be held against
@@ -73,11 +73,11 @@ class Question:
         words = _TOKEN.findall(spaced)
         if not words or not self.latin:
             return True
-        return any(_stem(w) in self.words if w.isascii() else w in self.folded
-                   for w in words if w not in ignore and _stem(w) not in ignore)
+        return any(stem(w) in self.words if w.isascii() else w in self.folded
+                   for w in words if w not in ignore and stem(w) not in ignore)
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """A word without its plural ending: "pieces" and "piece" are one word here."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -168,7 +168,7 @@ def _given(name: str, schema: dict, value: Any, question: Question) -> bool:
     if isinstance(value, (int, float)) and schema.get("default") is None:
         return True  # a number without a default to fall back to: an id, a count, a limit
     # the parameter's own name is no evidence: "Mission 1" for ``mission`` says nothing new
-    return question.says(value, STOPWORDS | {_stem(w) for w in _about(name).split()})
+    return question.says(value, STOPWORDS | {stem(w) for w in _about(name).split()})
 
 
 def calls_asked(calls: Sequence[ToolCall], specs: Iterable[ToolSpec], question: str

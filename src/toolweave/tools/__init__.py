@@ -12,9 +12,10 @@ from toolweave.tools.errors import (
     UnknownToolError,
 )
 from toolweave.tools.registry import ToolRegistry, load_tools
+from toolweave.tools.stateful import tools_from_object
 from toolweave.tools.tool import Tool, tool
 
 __all__ = [
     "DuplicateToolError", "PythonExecError", "Tool", "ToolDefinitionError", "ToolLoadError",
-    "ToolRegistry", "UnknownToolError", "load_tools", "tool",
+    "ToolRegistry", "UnknownToolError", "load_tools", "tool", "tools_from_object",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pydantic_core
@@ -23,6 +24,25 @@ def to_text(result: Any) -> str:
         # pydantic_core serialises nested models, dates, sets …; str() covers the rest.
         return pydantic_core.to_json(result, fallback=str).decode("utf-8")
     return str(result)
+
+
+# the fields of a result that reports a failure and nothing else
+_ERROR_FIELDS = frozenset({"error", "message", "code", "details", "status"})
+
+
+def reported_error(text: str) -> bool:
+    """Whether ``text`` is a result that only reports an error: a JSON object with a non-empty
+    ``error`` field and no data besides an error's own (``message``, ``code``…). Many APIs
+    answer a failure with ``{"error": "mv: no such file"}`` instead of raising; counted as a
+    success, it would hide the failure from the agent's guards."""
+    if not text.startswith("{") or '"error"' not in text:
+        return False
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return (isinstance(value, dict) and bool(value.get("error"))
+            and value.keys() <= _ERROR_FIELDS)
 
 
 def cap(text: str, max_chars: int | None) -> tuple[str, int]:

@@ -25,7 +25,7 @@ from toolweave.tools.arguments import (
 )
 from toolweave.tools.docstrings import parse_docstring
 from toolweave.tools.errors import ToolDefinitionError
-from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS, cap, to_text
+from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS, cap, reported_error, to_text
 from toolweave.tools.schema import build_arguments_model, json_schema, read_signature
 from toolweave.tools.workers import BLOCKING_WAIT_S, WORKERS
 from toolweave.types import Constraint, Observation, ToolCall, ToolSpec
@@ -51,6 +51,7 @@ class Tool:
         timeout_s: float | None = DEFAULT_TIMEOUT_S,
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
         arguments_model: type[BaseModel] | None = None,
+        stateful: bool = False,
     ) -> None:
         if not _NAME.match(spec.name):
             raise ToolDefinitionError(
@@ -62,6 +63,8 @@ class Tool:
         self.timeout_s = timeout_s
         self.max_output_chars = max_output_chars
         self.arguments_model = arguments_model
+        # calls that change shared state run in the order written, never side by side
+        self.stateful = stateful
         self._prepare = prepare
         self._is_async = _is_async_callable(fn)
 
@@ -84,14 +87,18 @@ class Tool:
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
         kind: Literal["function", "custom"] = "function",
         input_format: Constraint | None = None,
+        stateful: bool = False,
     ) -> Tool:
-        """A Tool from a typed function (sync or async); see `tool` for the arguments."""
+        """A Tool from a typed function (sync or async); see `tool` for the arguments.
+        ``stateful``: its calls change state others read (a method of a stateful object), so
+        a turn's calls to it run one after another, in order."""
         name = name or getattr(fn, "__name__", "")
         doc_description, param_docs = parse_docstring(inspect.getdoc(fn))
         description = doc_description if description is None else description
         if kind == "custom":
             return cls._custom(fn, name, description, param_docs, input_format,
-                               timeout_s=timeout_s, max_output_chars=max_output_chars)
+                               timeout_s=timeout_s, max_output_chars=max_output_chars,
+                               stateful=stateful)
         if input_format is not None:
             raise ToolDefinitionError(
                 f"tool {name!r}: input_format applies to kind='custom' tools only"
@@ -100,7 +107,7 @@ class Tool:
         spec = ToolSpec(name=name, description=description, parameters=json_schema(model))
         return cls(spec, fn, validated_arguments(model, params, spec.parameters),
                    timeout_s=timeout_s, max_output_chars=max_output_chars,
-                   arguments_model=model)
+                   arguments_model=model, stateful=stateful)
 
     @classmethod
     def _custom(cls, fn: Callable[..., Any], name: str, description: str,
@@ -126,6 +133,7 @@ class Tool:
         *,
         timeout_s: float | None = DEFAULT_TIMEOUT_S,
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+        stateful: bool = False,
     ) -> Tool:
         """A Tool from a ready `ToolSpec` and a callable taking the arguments dict.
 
@@ -134,7 +142,8 @@ class Tool:
         timeout and output cap apply as for any tool.
         """
         prepare = custom_input(spec, pass_dict=True) if spec.kind == "custom" else raw_arguments
-        return cls(spec, fn, prepare, timeout_s=timeout_s, max_output_chars=max_output_chars)
+        return cls(spec, fn, prepare, timeout_s=timeout_s, max_output_chars=max_output_chars,
+                   stateful=stateful)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly, as plain Python (no validation, no cap)."""
@@ -147,8 +156,9 @@ class Tool:
         """Run one call and describe the outcome; never raises except on cancellation.
 
         ``Observation.error`` says what kind of failure it was: ``"invalid_arguments"``,
-        ``"invalid_input"`` (a custom tool's input does not match its format), ``"timeout"``
-        or the exception's type name; ``content`` says it in words for the model.
+        ``"invalid_input"`` (a custom tool's input does not match its format), ``"timeout"``,
+        ``"reported_error"`` (a result that only reports an error, `reported_error`) or the
+        exception's type name; ``content`` says it in words for the model.
         """
         started = time.time()
         try:
@@ -165,9 +175,13 @@ class Tool:
                                  error="timeout")
         if ok:
             try:
-                return self._observe(call, started, to_text(value))
+                text = to_text(value)
             except Exception as exc:  # noqa: BLE001 - a result whose str() or JSON fails
                 value = exc
+            else:
+                # {"error": "..."} returned rather than raised is a failure all the same
+                return self._observe(call, started, text,
+                                     error="reported_error" if reported_error(text) else None)
         return self._observe(call, started, _describe_exception(value),
                              error=type(value).__name__)
 
@@ -215,6 +229,7 @@ def tool(
     max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
     kind: Literal["function", "custom"] = "function",
     input_format: Constraint | None = None,
+    stateful: bool = False,
 ) -> Any:
     """Turn a typed function into a `Tool`; use bare (``@tool``) or with arguments.
 
@@ -227,11 +242,13 @@ def tool(
         kind: "custom" for a freeform tool: a function of one str parameter that receives
             the call's text (``arguments["input"]``).
         input_format: for custom tools, a regex (checked before the call) or a grammar.
+        stateful: its calls change state other calls read: a turn's calls run in order.
     """
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool.from_function(
             f, name=name, description=description, timeout_s=timeout_s,
             max_output_chars=max_output_chars, kind=kind, input_format=input_format,
+            stateful=stateful,
         )
 
     return wrap(fn) if fn is not None else wrap

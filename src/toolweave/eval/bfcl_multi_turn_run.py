@@ -1,0 +1,238 @@
+"""``toolweave eval bfcl --categories multi_turn_base``: BFCL's multi-turn tasks run as agent
+conversations, scored by BFCL's own checker.
+
+Each task is one `Conversation` over a fresh copy of the task's environments (its file system,
+trading bot, travel agency...) as stateful tools: every user turn is one `Conversation.aask`
+with the chosen strategy, the calls run on the environment, and what ran is kept per turn and
+model step as BFCL call strings (`Episode.decoded`). The official ``multi_turn_checker`` then
+replays them against the answer key, turn by turn (`check_multi_turn`).
+
+A job builds its environments itself, so it pickles as plain data and runs on a Ray worker as
+well as here. ``episodes.jsonl`` is the checkpoint: a stopped run resumes at the next task.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.table import Table
+
+from toolweave.agents.settings import RunSettings
+from toolweave.eval.bfcl_multi_turn import (
+    MultiTurnTask,
+    check_multi_turn,
+    environment,
+    environment_tools,
+    load_multi_turn,
+)
+from toolweave.eval.jsonl_store import JsonlStore, check_run_config
+from toolweave.eval.progress import eval_progress, percent
+from toolweave.eval.ray_pool import ModelSource, RayOptions, model_name, run_jobs
+from toolweave.models.base import ChatModel
+from toolweave.runtime.executor import NOT_RUN
+from toolweave.types import Trace
+
+# BFCL's own inference loop ends a turn after 20 model steps; a small model that has not
+# answered by 8 is repeating itself
+DEFAULT_TURN_STEPS = 8
+
+
+def multi_turn_settings(**options: Any) -> RunSettings:
+    """The run settings of a multi-turn eval: ``options`` over these defaults. Each user turn
+    asks for an action, so its first model turn must call a tool (``tool_choice="first"``: a
+    small model otherwise explains how one would do it), within `DEFAULT_TURN_STEPS`."""
+    return RunSettings(**{"tool_choice": "first", "max_steps": DEFAULT_TURN_STEPS, **options})
+
+
+class Episode(BaseModel):
+    """One task's conversation: per turn, per model step, the call strings that ran."""
+
+    id: str
+    category: str
+    decoded: list[list[list[str]]] = Field(default_factory=list)
+    answers: list[str | None] = Field(default_factory=list)
+    stop_reasons: list[str] = Field(default_factory=list)
+    steps: int = 0  # model turns over the whole task
+    wall_s: float = 0.0
+    prompt_tokens: int = 0  # sent
+    prompt_tokens_evaluated: int = 0  # computed (the rest came from the prefix cache)
+    error: str | None = None
+
+
+class EpisodeStore(JsonlStore[Episode]):
+    def __init__(self, path: str | Path):
+        super().__init__(path, Episode)
+
+
+@dataclass(frozen=True)
+class MultiTurnJob:
+    """One task as a picklable job: the conversation under ``settings``, on ``model``."""
+
+    task: MultiTurnTask
+    settings: RunSettings
+    trace_dir: str | None = None
+
+    async def __call__(self, model: ChatModel) -> Episode:
+        return await converse(self.task, model, self.settings, self.trace_dir)
+
+
+async def converse(task: MultiTurnTask, model: ChatModel, settings: RunSettings,
+                   trace_dir: str | Path | None = None) -> Episode:
+    """Run ``task``'s user turns as one conversation on fresh environments; with
+    ``trace_dir``, each turn's trace is written there (``<task id>.<turn>.jsonl``)."""
+    from toolweave.agents.agent import Agent
+    from toolweave.tools.registry import ToolRegistry
+
+    started = time.perf_counter()
+    episode = Episode(id=task.id, category=task.category)
+    env = environment(task)
+    tools = ToolRegistry(environment_tools(task, env, task.functions_at(0)))
+    chat = Agent(model, tools, settings).session(tools=tools)
+    for i, messages in enumerate(task.turns):
+        if i in task.added_functions:  # miss_func: functions join the session at this turn
+            tools.include(environment_tools(task, env, task.added_functions[i]))
+        question = "\n".join(m.content for m in messages if m.role == "user")
+        path = Path(trace_dir) / f"{task.id}.{i}.jsonl" if trace_dir is not None else None
+        try:
+            trace = await chat.aask(question, trace_path=path)
+        except Exception as exc:  # noqa: BLE001 - one task's crash is its own failure
+            episode.error = f"turn {i}: {type(exc).__name__}: {exc}"
+            break
+        _keep(episode, task, trace)
+    episode.wall_s = round(time.perf_counter() - started, 3)
+    return episode
+
+
+def _keep(episode: Episode, task: MultiTurnTask, trace: Trace) -> None:
+    """Add a turn's trace to the episode: the calls that ran on the environment (repeats the
+    guard answered from memory did not), per model step."""
+    turn = []
+    for step in trace.steps:
+        ran = [c for c, o in zip(step.calls, step.observations, strict=False)
+               if o.error not in NOT_RUN]
+        strings = []
+        for call in ran:
+            try:
+                strings.append(task.call_string(call))
+            except ValueError:
+                continue  # not writable as a BFCL call (a bad name): it ran as an error
+        if strings:
+            turn.append(strings)
+        if step.completion is not None:
+            usage = step.completion.usage
+            episode.steps += 1
+            episode.prompt_tokens += usage.prompt_tokens
+            episode.prompt_tokens_evaluated += usage.prompt_tokens_evaluated
+    episode.decoded.append(turn)
+    episode.answers.append(trace.answer)
+    episode.stop_reasons.append(trace.stop_reason)
+
+
+@dataclass
+class MultiTurnResult:
+    """What a run gives back: the episodes, the checker's verdicts, where it wrote."""
+
+    episodes: list[Episode]
+    verdicts: list[dict[str, Any]]
+    out: Path
+
+    @property
+    def solved(self) -> int:
+        return sum(bool(v.get("valid")) for v in self.verdicts)
+
+
+def run_multi_turn(model_spec: ModelSource, category: str = "multi_turn_base",
+                   limit: int | None = None, settings: RunSettings | None = None,
+                   out_dir: str | Path = "bfcl-multi-turn", *, console: Console | None = None,
+                   show_progress: bool = True, ray: RayOptions | None = None
+                   ) -> MultiTurnResult:
+    """Run the first ``limit`` tasks of a multi-turn ``category`` as conversations, resuming
+    from ``out_dir``; score them with BFCL's checker; print and write the report."""
+    import asyncio
+
+    console = console or Console()
+    settings = settings or multi_turn_settings()
+    tasks = load_multi_turn(category, limit)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    check_run_config(out / "run.json", {
+        "model": model_name(model_spec), "category": category,
+        "settings": settings.model_dump(mode="json")})
+    store = EpisodeStore(out / "episodes.jsonl")
+    episodes = asyncio.run(_run_all(tasks, model_spec, settings, store, console,
+                                    show_progress, ray))
+    verdicts = [_verdict(t, episodes[t.id]) for t in tasks]
+    result = MultiTurnResult([episodes[t.id] for t in tasks], verdicts, out)
+    table = report_table(category, result)
+    console.print(table)
+    _write_report(out, table, result)
+    return result
+
+
+async def _run_all(tasks: Sequence[MultiTurnTask], model: ModelSource, settings: RunSettings,
+                   store: EpisodeStore, console: Console, show_progress: bool,
+                   ray: RayOptions | None) -> dict[str, Episode]:
+    done = store.load()
+    todo = [t for t in tasks if t.id not in done]
+    by_id = {t.id: t for t in tasks}
+    right = sum(bool(_verdict(t, done[t.id]).get("valid")) for t in tasks if t.id in done)
+    seen = len(tasks) - len(todo)
+    with eval_progress(console, show_progress) as progress:
+        bar = progress.add_task(f"BFCL multi-turn {model_name(model)}", total=len(tasks),
+                                completed=seen, stat=percent("solved", right, seen))
+        jobs = [MultiTurnJob(t, settings, str(store.path.parent / "traces")) for t in todo]
+        async for episode in run_jobs(jobs, model, ray):
+            store.append(episode)
+            done[episode.id] = episode
+            right += bool(_verdict(by_id[episode.id], episode).get("valid"))
+            seen += 1
+            progress.update(bar, advance=1, stat=percent("solved", right, seen))
+    return done
+
+
+def _verdict(task: MultiTurnTask, episode: Episode) -> dict[str, Any]:
+    if episode.error is not None and len(episode.decoded) < len(task.turns):
+        return {"valid": False, "error_type": "toolweave:crashed",
+                "error_message": episode.error}
+    return check_multi_turn(task, episode.decoded)
+
+
+def report_table(category: str, result: MultiTurnResult) -> Table:
+    """Solved, model steps and seconds per task, and prompt tokens evaluated per sent."""
+    episodes = result.episodes
+    n = len(episodes) or 1
+    sent = sum(e.prompt_tokens for e in episodes)
+    evaluated = sum(e.prompt_tokens_evaluated for e in episodes)
+    table = Table(title=f"BFCL {category}")
+    for column in ("tasks", "solved", "steps / task", "s / task", "turns",
+                   "prompt evaluated / sent"):
+        table.add_column(column, justify="right")
+    table.add_row(str(len(episodes)), f"{result.solved} ({100 * result.solved / n:.0f} %)",
+                  f"{sum(e.steps for e in episodes) / n:.1f}",
+                  f"{sum(e.wall_s for e in episodes) / n:.1f}",
+                  str(sum(len(e.decoded) for e in episodes)),
+                  f"{evaluated}/{sent} ({evaluated / sent:.2f})" if sent else "–")
+    return table
+
+
+def _write_report(out: Path, table: Table, result: MultiTurnResult) -> None:
+    """``report.md`` (the table) and ``verdicts.jsonl`` (the checker's reason per task)."""
+    import json
+
+    rows = [[str(c) for c in column.cells] for column in table.columns]
+    header = [str(c.header) for c in table.columns]
+    lines = [f"**{table.title}**", "", "| " + " | ".join(header) + " |",
+             "|" + "---:|" * len(header)]
+    lines += ["| " + " | ".join(r[i] for r in rows) + " |" for i in range(len(rows[0]))]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with (out / "verdicts.jsonl").open("w", encoding="utf-8") as f:
+        for episode, verdict in zip(result.episodes, result.verdicts, strict=True):
+            slim = {k: verdict[k] for k in ("valid", "error_type", "error_message")
+                    if k in verdict}
+            f.write(json.dumps({"id": episode.id, **slim}, default=str) + "\n")

@@ -1,0 +1,86 @@
+"""BFCL multi-turn through the agent: a conversation per task, scored by BFCL's checker.
+
+The model here is scripted: it writes the answer key's calls for each user turn, then a short
+answer, so what is tested is the loop around it — stateful tools run in order, every turn's
+calls reach the checker, the out dir resumes."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+
+import pytest
+
+pytest.importorskip("bfcl_eval")
+
+from toolweave.agents.settings import RunSettings
+from toolweave.eval.bfcl_multi_turn import environment, load_multi_turn
+from toolweave.eval.bfcl_multi_turn_run import converse, run_multi_turn
+from toolweave.models import Scripted
+from toolweave.types import Message
+
+
+def answer_key_model(tasks) -> Scripted:
+    """Writes each user turn's answer-key calls in one turn, then "Done."."""
+    turns: dict[str, list[dict]] = {}
+    for task in tasks:
+        env = environment(task)
+        for messages, calls in zip(task.turns, task.ground_truth, strict=True):
+            turns[messages[-1].content] = [_as_call(c, env) for c in calls]
+
+    def reply(messages: list[Message]) -> str:
+        last = messages[-1]
+        if last.role == "user" and last.content in turns:
+            calls = turns.pop(last.content)
+            return "\n".join(f"<tool_call>\n{json.dumps(c)}\n</tool_call>" for c in calls) \
+                or "Nothing to do."
+        return "Done."
+
+    return Scripted([reply] * 200)
+
+
+def _as_call(text: str, env: dict) -> dict:
+    node = ast.parse(text, mode="eval").body
+    name = node.func.id
+    method = next(getattr(i, name) for i in env.values() if hasattr(i, name))
+    params = list(inspect.signature(method).parameters)
+    arguments = {params[i]: ast.literal_eval(a) for i, a in enumerate(node.args)}
+    arguments |= {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+    return {"name": name, "arguments": arguments}
+
+
+async def test_a_conversation_that_makes_the_answer_keys_calls_is_solved():
+    task = load_multi_turn("multi_turn_base", limit=1)[0]
+    episode = await converse(task, answer_key_model([task]), RunSettings())
+    assert episode.error is None
+    # "cd, mkdir, mv" in one turn ran in that order, each on the state the one before left
+    assert episode.decoded[0] == [["cd(folder='document')", "mkdir(dir_name='temp')",
+                                   "mv(source='final_report.pdf',destination='temp')"]]
+    assert len(episode.decoded) == len(task.turns) and episode.steps >= 2 * len(task.turns)
+    assert all(a == "Done." for a in episode.answers)
+
+
+def test_the_run_scores_with_bfcls_checker_writes_its_report_and_resumes(tmp_path):
+    tasks = load_multi_turn("multi_turn_base", limit=3)
+    result = run_multi_turn(answer_key_model(tasks), "multi_turn_base", 3, RunSettings(),
+                            tmp_path, show_progress=False)
+    assert [v["valid"] for v in result.verdicts] == [True, True, True]
+    assert "| 3 | 3 (100 %) |" in (tmp_path / "report.md").read_text()
+    lines = (tmp_path / "episodes.jsonl").read_text().splitlines()
+    assert len(lines) == 3
+    # resumed: nothing is asked of the model again (an empty script would raise)
+    again = run_multi_turn(Scripted([]), "multi_turn_base", 3, RunSettings(), tmp_path,
+                           show_progress=False)
+    assert again.solved == 3
+
+
+async def test_a_conversation_that_skips_a_turns_calls_fails():
+    task = load_multi_turn("multi_turn_base", limit=1)[0]
+    model = answer_key_model([task])
+    silent = Scripted(["I will not."] * 20)
+    episode = await converse(task, silent, RunSettings())
+    from toolweave.eval.bfcl_multi_turn import check_multi_turn
+
+    assert check_multi_turn(task, episode.decoded)["valid"] is False
+    assert model.replies  # the answer-key model was never asked
