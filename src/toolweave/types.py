@@ -1,12 +1,12 @@
 """Core data types shared by every layer: messages, tools, calls, completions, constraints, traces.
 
 Everything here is a pydantic v2 model so that it validates on the way in and serialises to
-JSON (traces, datasets, HTTP) without extra code. This module imports nothing from toolweave but `toolweave.text`.
+JSON (traces, datasets, HTTP) without extra code. This module imports nothing from toolweave
+but `toolweave.text` (and `toolweave.trace_file`, the trace format, when a trace is loaded).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -214,36 +214,12 @@ class Trace(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path, run: str | None = None) -> Trace:
-        """Read a trace written incrementally as JSONL (see `runtime.recorder`): the run
+        """Read a trace written incrementally as JSONL (`toolweave.trace_file`): the run
         ``run`` (an id), by default the last one started in the file.
 
         A run killed mid-write leaves a partial last line; it is skipped, and every finished
         step before it is kept. Runs appended to one file never mix: each line names its run.
         """
-        trace: Trace | None = None
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the torn last line of a killed run
-            if not isinstance(event, dict):
-                continue
-            kind = event.get("event")
-            if kind == "start":
-                if run is None or event["trace"].get("id") == run:
-                    trace = cls.model_validate(event["trace"])
-                continue
-            if trace is None or event.get("run", trace.id) != trace.id:
-                continue  # another run's line (lines before run ids named none)
-            if kind == "step":
-                trace.steps.append(Step.model_validate(event["step"]))
-            elif kind == "meta":
-                trace.meta.update(event["meta"])
-            elif kind == "end":
-                trace.answer = event.get("answer")
-                trace.stop_reason = event.get("stop_reason", "")
-                trace.ended_at = event.get("ended_at", 0.0)
-        if trace is None:
-            raise ValueError(f"{path} holds no toolweave trace"
-                             + (f" of run {run!r}" if run else " (no start event)"))
-        return trace
+        from toolweave.trace_file import read_trace  # the format's one reader and writer
+
+        return read_trace(path, run)

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from toolweave.agents import Agent
+from toolweave.agents.answer import ANSWER_GRAMMAR
 from toolweave.agents.conversation import (
     TRIMMED_RESULT,
     Conversation,
@@ -212,3 +213,39 @@ async def test_a_stateful_call_asked_again_after_the_state_changed_runs_again():
     assert seen[0] == "(empty)" and seen[1].startswith("You already called ls")
     assert seen[2:4] == ["ok", "a.txt"] and seen[4].startswith("You already called ls")
     assert guard.seen['ls{}'].content == "a.txt"  # the latest result is the one remembered
+
+
+async def test_a_turn_whose_stateful_calls_all_failed_ends_with_the_answer():
+    class Files:
+        def __init__(self):
+            self.names = ["a.txt"]
+
+        def mv(self, source: str, destination: str) -> dict:
+            """Move a file.
+
+            Args:
+                source: The file.
+                destination: Where to.
+            """
+            if source not in self.names:
+                return {"error": f"mv: cannot move '{source}': No such file or directory"}
+            return {"result": "moved"}
+
+        def touch(self, name: str) -> str:
+            """Make a file.
+
+            Args:
+                name: The file's name.
+            """
+            self.names.append(name)
+            return "ok"
+
+    files = Files()
+    model = Scripted([call("mv", source="b.txt", destination="tmp"),
+                      "No such file: b.txt was not moved.",
+                      call("touch", name="tmp directory")])  # what it would try next
+    trace = await Agent(model, tools_from_object(files)).arun("Move b.txt to tmp.")
+    assert trace.steps[0].observations[0].error == "reported_error"
+    # the next turn was the answer turn: nothing the model guessed next changed the files
+    assert [s.kind for s in trace.steps] == ["act", "answer"]
+    assert files.names == ["a.txt"] and model.kwargs[1]["constraint"].value == ANSWER_GRAMMAR

@@ -20,7 +20,7 @@ from toolweave.eval.suite_tools import SuiteToolbox
 from toolweave.formats import get_format
 from toolweave.models.base import StreamingModel
 from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.recorder import save_trace
+from toolweave.trace_file import save_trace
 from toolweave.types import Completion, Delta, Observation, Step, ToolCall, Trace, Usage
 
 BENCH = Path(__file__).parents[2] / "bench"

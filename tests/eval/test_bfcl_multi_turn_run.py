@@ -66,6 +66,7 @@ def test_the_run_scores_with_bfcls_checker_writes_its_report_and_resumes(tmp_pat
     result = run_multi_turn(answer_key_model(tasks), "multi_turn_base", 3, RunSettings(),
                             tmp_path, show_progress=False)
     assert [v["valid"] for v in result.verdicts] == [True, True, True]
+    assert [v["turns_right"] for v in result.verdicts] == [len(t.turns) for t in tasks]
     assert "| 3 | 3 (100 %) |" in (tmp_path / "report.md").read_text()
     lines = (tmp_path / "episodes.jsonl").read_text().splitlines()
     assert len(lines) == 3
@@ -84,3 +85,16 @@ async def test_a_conversation_that_skips_a_turns_calls_fails():
 
     assert check_multi_turn(task, episode.decoded)["valid"] is False
     assert model.replies  # the answer-key model was never asked
+    from toolweave.eval.bfcl_multi_turn_run import _verdict
+
+    assert _verdict(task, episode)["turns_right"] == 0
+
+
+async def test_turns_right_counts_the_turns_before_the_first_wrong_one():
+    from toolweave.eval.bfcl_multi_turn_run import _verdict
+
+    task = load_multi_turn("multi_turn_base", limit=1)[0]
+    episode = await converse(task, answer_key_model([task]), RunSettings())
+    episode.decoded[2] = []  # the third turn's calls never made
+    verdict = _verdict(task, episode)
+    assert verdict["valid"] is False and verdict["turns_right"] == 2

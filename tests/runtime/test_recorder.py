@@ -54,3 +54,18 @@ def test_runs_appended_after_a_torn_line_never_mix(tmp_path):
         ("run A", ["A's step"], None)
     with pytest.raises(ValueError, match="run_nope"):
         Trace.load(path, run="run_nope")
+
+
+def test_the_trace_format_is_written_and_read_by_one_module(tmp_path):
+    from toolweave import trace_file
+    from toolweave.runtime import recorder
+
+    trace = Trace(question="q\ud800", answer="a")  # a lone surrogate is cleaned on the way out
+    path = trace_file.save_trace(trace, tmp_path / "t.jsonl")
+    lines = path.read_text().splitlines()
+    assert all(json.loads(line)["run"] == trace.id for line in lines)
+    again = Trace.load(path)
+    assert (again.id, again.question, again.answer) == (trace.id, "q\ufffd", "a")
+    # the recorder writes through the same functions (no second copy of the format)
+    assert recorder.event_line is trace_file.event_line
+    assert recorder.step_line is trace_file.step_line

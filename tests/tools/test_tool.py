@@ -401,3 +401,16 @@ async def test_a_result_that_only_reports_an_error_is_a_failed_call(result, ok):
     assert obs.error == (None if ok else "reported_error")
     assert obs.content == (result if isinstance(result, str) else json.dumps(
         result, separators=(",", ":")))
+
+
+async def test_an_async_tool_that_blocks_the_loop_past_its_timeout_is_a_timeout():
+    # asyncio.timeout cannot interrupt time.sleep: the call is reported once it returns
+    @tool(timeout_s=0.05)
+    async def blocking() -> str:
+        time.sleep(0.2)
+        return "late"
+
+    obs = await blocking.invoke(call("blocking"))
+    assert obs.error == "timeout" and not obs.ok
+    assert "past its 0.05 s timeout" in obs.content and "blocked the event loop" in obs.content
+    assert "belongs in a sync tool" in obs.content

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib
 import threading
 import time
 
 import pytest
 
 from toolweave.tools import tool
-from toolweave.tools.workers import SyncWorkers
+from toolweave.tools.workers import SyncWorkers, WorkersExhausted
 from toolweave.types import ToolCall
 
 REQUEST = contextvars.ContextVar("request", default="none")
+# the module, not the `tool` decorator that toolweave.tools exports under the same name
+TOOL_MODULE = importlib.import_module("toolweave.tools.tool")
 
 
 async def test_returns_the_result_off_the_loop_thread():
@@ -112,4 +115,97 @@ async def test_at_the_worker_limit_calls_queue_and_all_finish():
     workers = SyncWorkers(max_workers=1)
     results = await asyncio.gather(*(workers.run(lambda k=k: k) for k in range(5)))
     assert results == [0, 1, 2, 3, 4] and workers._threads == 1
+    assert await workers.run(lambda: "after") == "after" and workers._threads == 1
+
+
+# -- calls whose callers gave up (issue 18) -------------------------------------------------------
+
+
+@pytest.fixture
+def release():
+    """An event hung functions wait on; set at teardown so their threads end with the test."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+async def _time_out(workers: SyncWorkers, fn, timeout_s: float = 0.05) -> None:
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            await workers.run(fn)
+
+
+async def test_hung_calls_that_timed_out_do_not_starve_later_calls(monkeypatch, release):
+    monkeypatch.setattr(TOOL_MODULE, "WORKERS", SyncWorkers(max_workers=2))
+
+    @tool(timeout_s=0.05)
+    def hang() -> str:
+        release.wait(10)
+        return "late"
+
+    @tool(timeout_s=1.0)
+    def quick() -> str:
+        return "quick"
+
+    for _ in range(2):  # as many hung calls as the pool has workers
+        assert (await hang.invoke(ToolCall(name="hang"))).error == "timeout"
+    t0 = time.monotonic()
+    obs = await quick.invoke(ToolCall(name="quick"))
+    assert obs.ok and obs.content == "quick"
+    assert time.monotonic() - t0 < 0.5  # not queued behind the hung calls until its timeout
+
+
+async def test_a_queued_job_whose_caller_gave_up_never_starts(release):
+    workers = SyncWorkers(max_workers=1)
+    started = threading.Event()
+
+    def first() -> str:
+        started.set()
+        release.wait(10)
+        return "first"
+
+    called = []
+    busy = asyncio.create_task(workers.run(first))  # holds the only worker; not given up
+    await asyncio.to_thread(started.wait, 5)
+    await _time_out(workers, lambda: called.append("queued"))  # gives up while still queued
+    release.set()
+    assert await busy == "first"
+    assert await workers.run(lambda: "after") == "after"  # the worker ran what came next
+    assert called == []
+
+
+async def test_a_queued_call_starts_once_the_call_ahead_of_it_times_out(release):
+    workers = SyncWorkers(max_workers=1)
+    hung = asyncio.create_task(_time_out(workers, lambda: release.wait(10), timeout_s=0.05))
+    await asyncio.sleep(0.01)  # the hung call holds the only worker
+    t0 = time.monotonic()
+    assert await workers.run(lambda: "next") == "next"  # queued, then given a new worker
+    assert time.monotonic() - t0 < 0.5
+    await hung
+    assert workers._abandoned == 1 and workers._threads == 1
+
+
+async def test_abandoned_threads_are_capped_and_then_calls_fail_fast(monkeypatch, release):
+    workers = SyncWorkers(max_workers=1, max_abandoned=2)
+    for _ in range(3):  # two are abandoned; at the cap the third keeps its worker's slot
+        await _time_out(workers, lambda: release.wait(10))
+    assert workers._abandoned == 2 and workers._threads == 1
+    t0 = time.monotonic()
+    with pytest.raises(WorkersExhausted, match="2 tool calls that timed out"):
+        await workers.run(lambda: "never")
+    assert time.monotonic() - t0 < 0.1
+
+    @tool(timeout_s=1.0)
+    def quick() -> str:
+        return "quick"
+
+    monkeypatch.setattr(TOOL_MODULE, "WORKERS", workers)
+    obs = await quick.invoke(ToolCall(name="quick"))
+    assert obs.error == "WorkersExhausted" and "timed out" in obs.content
+
+    release.set()  # the hung calls end; the abandoned threads exit, the kept one is reused
+    deadline = time.monotonic() + 2
+    while workers._abandoned and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    assert workers._abandoned == 0
     assert await workers.run(lambda: "after") == "after" and workers._threads == 1

@@ -36,7 +36,7 @@ class FollowUps:
         made = {signature(c) for c in calls}
         fixes = []
         for call, obs in zip(calls, observations):
-            if self._stateful(call):
+            if self.ctx.tools.stateful(call.name):
                 continue
             fix = suggested_call(call, obs)
             if fix is not None and self._new(fix, made):
@@ -47,7 +47,7 @@ class FollowUps:
             calls, observations = calls + fixes, observations + await ctx.run_calls(fixes)
         fanouts = []
         for call, obs in zip(calls, observations):
-            if obs.ok and not self._stateful(call):
+            if obs.ok and not self.ctx.tools.stateful(call.name):
                 siblings = (sibling_calls(self.question, call)
                             or propagated_siblings(call, self.groups))
                 siblings = [s for s in siblings if self._new(s, made)]
@@ -63,9 +63,6 @@ class FollowUps:
             self.groups.append([obs] + [o for o in done if o.ok])
             observations = observations + done
         return calls + extra, observations
-
-    def _stateful(self, call: ToolCall) -> bool:
-        return call.name in self.ctx.tools and self.ctx.tools.get(call.name).stateful
 
     def _new(self, call: ToolCall, made: set[str]) -> bool:
         """Whether ``call`` is neither in this turn nor made before; it is now."""

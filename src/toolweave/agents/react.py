@@ -15,7 +15,9 @@ first new call only. The runtime makes the calls a turn's calls imply (`follow_u
 fan-out's other items, a misspelt value corrected as the error suggests. After a turn whose
 calls all failed, the next offers other tools (those that fit the question, or that an error
 names); once a result has what a tool that failed first needs, that tool is the next turn's
-only one (a chain resumed at its end). String arguments are grounded in the question and the
+only one (a chain resumed at its end). A turn whose calls to stateful tools all failed ends the
+lookups (the answer reports it), and so do two turns in a row, before any result, whose values
+no tool knew when the question is about none of the tools (`_beside_the_tools`). String arguments are grounded in the question and the
 results (`runtime.grounding`); questions about quantities get a calculation turn before the
 answer (`calculation`), "how many of" questions the runtime's count (`counting`). A fan-out
 that has given every item of the question's list the numbers it compares (or a count's
@@ -173,6 +175,10 @@ class _Loop:
                 self._resume_chain()
         else:
             self.failed_in_a_row += 1
+            if all(ctx.tools.stateful(c.name) for c, _ in ran):
+                # a failed command is reported, not improvised around: a small model's next
+                # guesses ("touch 'temp directory'", "mv None") change the user's state
+                return await self.answer_now("answer")
             if (self.failed_in_a_row >= MAX_UNKNOWN_TO_TOOLS and not has_evidence(ctx)
                     and self._beside_the_tools(ran)):
                 # no tool knows what it was given, and the question has none of their words:

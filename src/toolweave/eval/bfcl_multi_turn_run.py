@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -197,26 +197,44 @@ async def _run_all(tasks: Sequence[MultiTurnTask], model: ModelSource, settings:
 
 
 def _verdict(task: MultiTurnTask, episode: Episode) -> dict[str, Any]:
+    """The checker's verdict, with ``turns_right``: how many turns passed before the first one
+    the checker rejects (all of them for a solved task) — progress a 0-or-1 score hides."""
     if episode.error is not None and len(episode.decoded) < len(task.turns):
-        return {"valid": False, "error_type": "toolweave:crashed",
-                "error_message": episode.error}
-    return check_multi_turn(task, episode.decoded)
+        verdict = {"valid": False, "error_type": "toolweave:crashed",
+                   "error_message": episode.error}
+    else:
+        verdict = check_multi_turn(task, episode.decoded)
+    verdict["turns_right"] = len(task.turns) if verdict.get("valid") else _turns_right(
+        task, episode.decoded)
+    return verdict
+
+
+def _turns_right(task: MultiTurnTask, decoded: list[list[list[str]]]) -> int:
+    """The turns before the first one the checker rejects: each prefix of the conversation
+    checked against the same prefix of the answer key (the checker stops at a wrong turn)."""
+    for k in range(1, min(len(decoded), len(task.turns)) + 1):
+        prefix = replace(task, ground_truth=task.ground_truth[:k])
+        if not check_multi_turn(prefix, decoded[:k]).get("valid"):
+            return k - 1
+    return min(len(decoded), len(task.turns))
 
 
 def report_table(category: str, result: MultiTurnResult) -> Table:
-    """Solved, model steps and seconds per task, and prompt tokens evaluated per sent."""
+    """Solved, model steps and seconds per task, turns right before each task's first wrong
+    one (of all turns), and prompt tokens evaluated per sent."""
     episodes = result.episodes
     n = len(episodes) or 1
     sent = sum(e.prompt_tokens for e in episodes)
     evaluated = sum(e.prompt_tokens_evaluated for e in episodes)
     table = Table(title=f"BFCL {category}")
-    for column in ("tasks", "solved", "steps / task", "s / task", "turns",
+    for column in ("tasks", "solved", "steps / task", "s / task", "turns right / turns",
                    "prompt evaluated / sent"):
         table.add_column(column, justify="right")
+    right = sum(v.get("turns_right", 0) for v in result.verdicts)
     table.add_row(str(len(episodes)), f"{result.solved} ({100 * result.solved / n:.0f} %)",
                   f"{sum(e.steps for e in episodes) / n:.1f}",
                   f"{sum(e.wall_s for e in episodes) / n:.1f}",
-                  str(sum(len(e.decoded) for e in episodes)),
+                  f"{right}/{sum(len(e.decoded) for e in episodes)}",
                   f"{evaluated}/{sent} ({evaluated / sent:.2f})" if sent else "–")
     return table
 
@@ -233,6 +251,6 @@ def _write_report(out: Path, table: Table, result: MultiTurnResult) -> None:
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with (out / "verdicts.jsonl").open("w", encoding="utf-8") as f:
         for episode, verdict in zip(result.episodes, result.verdicts, strict=True):
-            slim = {k: verdict[k] for k in ("valid", "error_type", "error_message")
-                    if k in verdict}
+            slim = {k: verdict[k] for k in ("valid", "turns_right", "error_type",
+                                            "error_message") if k in verdict}
             f.write(json.dumps({"id": episode.id, **slim}, default=str) + "\n")

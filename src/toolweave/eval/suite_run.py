@@ -28,7 +28,7 @@ from toolweave.eval.suite_score import TaskScore, score_task
 from toolweave.eval.suite_tools import SuiteToolbox
 from toolweave.models.base import ChatModel
 from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.recorder import save_trace
+from toolweave.trace_file import save_trace
 from toolweave.types import ToolCall, Trace
 
 # How each task is run when the caller says nothing: shorter than an interactive run.

@@ -47,7 +47,7 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
         # One call has nothing to overlap with: await it here rather than through a task
         # (gather would add a task and loop rounds to every single-call step).
         results = [await tools.invoke(calls[fresh[0]])]
-    elif any(_stateful(tools, calls[i].name) for i in fresh):
+    elif any(tools.stateful(calls[i].name) for i in fresh):
         # "cd into it, then move the file": each call reads the state the one before left
         results = [await tools.invoke(calls[i]) for i in fresh]
     else:
@@ -55,14 +55,10 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
     for i, observation in zip(fresh, results):
         if guard is not None:
             guard.remember(calls[i], observation, sigs[i])
-            if observation.ok and _stateful(tools, calls[i].name):
-                guard.state_changed(sigs[i], lambda name: _stateful(tools, name))
+            if observation.ok and tools.stateful(calls[i].name):
+                guard.state_changed(sigs[i], tools.stateful)
         observations[i] = observation
     return [o for o in observations if o is not None]
-
-
-def _stateful(tools: ToolRegistry, name: str) -> bool:
-    return name in tools and tools.get(name).stateful
 
 
 NOT_RUN = frozenset({"repeated_call", "duplicate_call"})

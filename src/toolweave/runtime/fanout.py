@@ -105,15 +105,23 @@ def list_of(question: str, value: str) -> list[str] | None:
     Names that possess the same thing make a list too: in "a flight from Leila Haddad's
     office city to Clara Ostrova's office city" the office city is asked of both, so a
     lookup for one of them is one for the other."""
+    items = _list_of(question, value)
+    return None if items is None else list(items)
+
+
+@lru_cache(maxsize=4096)
+def _list_of(question: str, value: str) -> tuple[str, ...] | None:
+    # asked of every string argument of every result at every step (fan-out siblings, a
+    # fan-out's end): the same few (question, value) pairs again and again
     size = len(_words(value))
     folded = value.strip().casefold()
     for parts in _question_lists(question):
         items = _items(parts, size)
         if folded in (i.casefold() for i in items):
-            return items
+            return tuple(items)
     for owners in _possessors(question):
         if folded in (o.casefold() for o in owners):
-            return list(owners)
+            return tuple(owners)
     return None
 
 

@@ -1,21 +1,23 @@
 """`TraceRecorder`: builds the `Trace` of a run and writes it as JSONL while it happens.
 
-One JSON event per line, flushed (and fsync'ed on close) as soon as it exists: a run that is
-killed keeps every finished step. `Trace.load` reads the file back. Listeners (the CLI's live
-view, say) get the same events.
+One JSON event per line (the format: `toolweave.trace_file`), flushed (and fsync'ed on close)
+as soon as it exists: a run that is killed keeps every finished step. `Trace.load` reads the
+file back. Listeners (the CLI's live view, say) get the same events.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from toolweave.text import clean_text, clean_value
+from toolweave.text import clean_text
+from toolweave.trace_file import ends_torn, event_line, save_trace, step_line
 from toolweave.types import Step, Trace
+
+__all__ = ["Listener", "TraceRecorder", "save_trace"]
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -32,7 +34,7 @@ class TraceRecorder:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "a", encoding="utf-8")
-            if _ends_torn(self.path):
+            if ends_torn(self.path):
                 self._file.write("\n")  # a killed run's torn last line stays a line of its own
         if self._file is not None or self.listeners:
             self._emit({"event": "start",
@@ -43,9 +45,7 @@ class TraceRecorder:
         step.ended_at = step.ended_at or time.time()
         self.trace.steps.append(step)
         if self._file is not None:
-            # pydantic-core writes the step's JSON directly: no dict tree, no json.dumps
-            self._write(f'{{"event": "step", "run": "{self.trace.id}", "step": '
-                        + step.model_dump_json() + "}\n")
+            self._write(step_line(self.trace.id, step))
         if self.listeners:
             self._notify({"event": "step", "step": step.model_dump(mode="json")})
         return step
@@ -77,10 +77,7 @@ class TraceRecorder:
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self._file is not None:
-            # meta values (a server's error text) are not validated types: cleaned here
-            # every line names its run: runs appended to one file never mix (`Trace.load`)
-            line = {"event": event["event"], "run": self.trace.id, **event}
-            self._write(json.dumps(clean_value(line), ensure_ascii=False) + "\n")
+            self._write(event_line(self.trace.id, event))
         self._notify(event)
 
     def _write(self, line: str) -> None:
@@ -91,29 +88,3 @@ class TraceRecorder:
     def _notify(self, event: dict[str, Any]) -> None:
         for listener in self.listeners:
             listener(event)
-
-
-def _ends_torn(path: Path) -> bool:
-    """Whether the file at ``path`` ends inside a line (a run killed while writing it)."""
-    try:
-        with open(path, "rb") as f:
-            if f.seek(0, os.SEEK_END) == 0:
-                return False
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) != b"\n"
-    except OSError:
-        return False
-
-
-def save_trace(trace: Trace, path: str | Path) -> Path:
-    """Write a finished ``trace`` to ``path`` (replacing it) in the event format above, e.g. a
-    trace that was recorded on another machine; `Trace.load` reads it back."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    events = [{"event": "start", "trace": trace.model_dump(mode="json", exclude={"steps"})},
-              *({"event": "step", "step": s.model_dump(mode="json")} for s in trace.steps),
-              {"event": "end", "answer": trace.answer, "stop_reason": trace.stop_reason,
-               "ended_at": trace.ended_at}]
-    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events),
-                    encoding="utf-8")
-    return path

@@ -61,6 +61,12 @@ class ToolRegistry:
 
     __getitem__ = get
 
+    def stateful(self, name: str) -> bool:
+        """Whether ``name`` is a tool whose calls change state (`Tool.stateful`); False for a
+        name that is no tool here."""
+        tool = self._tools.get(name)
+        return tool is not None and tool.stateful
+
     def names(self) -> list[str]:
         """Tool names in insertion order."""
         return list(self._tools)

@@ -3,6 +3,13 @@
 A Tool pairs a `ToolSpec` (what the model sees) with a Python callable (what runs). Its one
 job at run time is `Tool.invoke`: arguments in, an `Observation` out, never an exception —
 bad arguments, errors, hangs and floods of output all come back as text the model can act on.
+
+Timeouts: a sync tool (``def``) runs on a worker thread (tools/workers.py); at its timeout the
+caller stops waiting and the call runs on in the background, off the worker pool, since a thread
+cannot be stopped. An async tool (``async def``) runs on the event loop and is cancelled at its
+timeout, but only at an ``await``: one that blocks (``time.sleep``, blocking I/O, long CPU work)
+cannot be interrupted and holds up everything else on the loop meanwhile. Such a call is
+reported as a timeout once it returns, if it returned late. Blocking work belongs in a sync tool.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from toolweave.tools.docstrings import parse_docstring
 from toolweave.tools.errors import ToolDefinitionError
 from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS, cap, reported_error, to_text
 from toolweave.tools.schema import build_arguments_model, json_schema, read_signature
-from toolweave.tools.workers import BLOCKING_WAIT_S, WORKERS
+from toolweave.tools.workers import BLOCKING_WAIT_S, WORKERS, WorkersExhausted
 from toolweave.types import Constraint, Observation, ToolCall, ToolSpec
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -170,9 +177,10 @@ class Tool:
                 ok, value = await self._run_async(args, kwargs)
             else:
                 ok, value = await self._run_sync(args, kwargs)
-        except TimeoutError:  # ours: the tool's own TimeoutError is caught inside, as data
-            return self._observe(call, started, f"{self.name} timed out after {self.timeout_s:g} s",
-                                 error="timeout")
+        except TimeoutError as exc:  # ours: the tool's own TimeoutError is caught inside
+            message = str(exc) if isinstance(exc, _BlockedLoop) else (
+                f"{self.name} timed out after {self.timeout_s:g} s")
+            return self._observe(call, started, message, error="timeout")
         if ok:
             try:
                 text = to_text(value)
@@ -186,9 +194,18 @@ class Tool:
                              error=type(value).__name__)
 
     async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
-        # asyncio.timeout rather than wait_for: no extra task and loop round per call
-        async with asyncio.timeout(self.timeout_s):
-            return await _settle(self.fn(*args, **kwargs))
+        # asyncio.timeout rather than wait_for: no extra task and loop round per call. It
+        # cancels the call at an await; a call that blocks the loop past its deadline returns
+        # with no await left to cancel, so that is caught here, after the fact.
+        timeout_s = self.timeout_s
+        async with asyncio.timeout(timeout_s) as scope:
+            outcome = await _settle(self.fn(*args, **kwargs))
+        deadline = scope.when()
+        if timeout_s is not None and deadline is not None:
+            late = asyncio.get_running_loop().time() - deadline
+            if late > 0:
+                raise _BlockedLoop(self.name, timeout_s, timeout_s + late)
+        return outcome
 
     async def _run_sync(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
         # On a worker thread, so a blocking or hanging function neither stalls the event loop
@@ -197,9 +214,12 @@ class Tool:
         # timer at all (see tools/workers.py for that trade-off).
         t0 = time.monotonic()
         timeout_s = self.timeout_s
-        job, finished = WORKERS.start(
-            self.fn, args, kwargs,
-            BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s))
+        try:
+            job, finished = WORKERS.start(
+                self.fn, args, kwargs,
+                BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s))
+        except WorkersExhausted as exc:  # too many hung calls hold threads: not started
+            return False, exc
         if not finished:
             async with asyncio.timeout(_left(timeout_s, t0)):
                 await WORKERS.wait(job)
@@ -237,7 +257,11 @@ def tool(
         fn: the function (given when used bare).
         name: the tool's name; defaults to the function's name.
         description: overrides the docstring's first paragraph.
-        timeout_s: seconds a call may run; None for no limit.
+        timeout_s: seconds a call may run; None for no limit. A sync tool is abandoned at
+            its timeout (its thread runs on in the background, off the worker pool). An async
+            tool is cancelled at its next ``await``; while it blocks the event loop (time.sleep,
+            blocking I/O, long computation) nothing can interrupt it, and a call that returns
+            past its timeout that way is reported as a timeout. Put blocking work in sync tools.
         max_output_chars: longer output keeps its head and notes how much was cut.
         kind: "custom" for a freeform tool: a function of one str parameter that receives
             the call's text (``arguments["input"]``).
@@ -266,6 +290,17 @@ async def _settle(awaitable: Any) -> tuple[bool, Any]:
         return True, result
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the tool's failure is data
         return False, exc
+
+
+class _BlockedLoop(TimeoutError):
+    """An async tool returned past its timeout: it blocked the event loop, uninterruptibly."""
+
+    def __init__(self, name: str, timeout_s: float, took_s: float):
+        super().__init__(
+            f"{name} timed out: it returned after {took_s:.2g} s, past its {timeout_s:g} s "
+            "timeout, having blocked the event loop (time.sleep, blocking I/O, long "
+            "computation), which an async tool's timeout cannot interrupt; blocking work "
+            "belongs in a sync tool (def, not async def), which runs on a worker thread")
 
 
 def _left(timeout_s: float | None, t0: float) -> float | None:

@@ -16,7 +16,18 @@ The trade-off: a slow sync call holds the event loop for up to `BLOCKING_WAIT_S`
 it lets go. To keep that from serialising concurrent calls (several calls in one step, or other
 runs on the same loop), the blocking wait is skipped while any other call is being awaited
 asynchronously: then the new call goes straight to the asynchronous wait. A hung call that
-its caller gave up on (timed out) no longer counts; its thread runs on in the background.
+its caller gave up on (timed out) no longer counts as awaited.
+
+A caller that gives up (its timeout fired, or it was cancelled) abandons its job. A job still
+queued is dropped and never starts. A job already running cannot be stopped, so its worker is
+abandoned instead: it stops counting toward ``max_workers``, which frees its slot for a new
+worker, and once the call returns the thread exits rather than rejoin the pool. Otherwise a few
+hung tools would hold every worker, and every later sync call in the process (built-ins too)
+would wait in the queue until its own timeout. Abandoned threads still running are capped by
+``max_abandoned`` (`MAX_ABANDONED`): at the cap a timed-out worker keeps its slot, and a call
+that finds no free worker fails at once with `WorkersExhausted` instead of queueing behind
+hung calls or starting threads without limit. So at most ``max_workers + max_abandoned``
+worker threads exist at once.
 
 Workers are daemon threads, started on demand up to the same limit as asyncio's default
 executor and then reused, the most recently used first (it is already on the caller's core).
@@ -44,12 +55,20 @@ from toolweave.tools.same_core import SameCore
 
 BLOCKING_WAIT_S = 0.001
 MAX_WORKERS = min(32, (os.cpu_count() or 1) + 4)  # as asyncio's default executor
+# Timed-out calls whose threads may still run in the background, beyond MAX_WORKERS. Each is a
+# hung tool holding a thread and its stack; past this many the process is in trouble, and new
+# calls that would have to queue are refused rather than left to time out behind them.
+MAX_ABANDONED = 64
+
+
+class WorkersExhausted(RuntimeError):
+    """No worker is free and too many timed-out calls still hold threads: not started."""
 
 
 class Job:
     """One call on a worker: ``done`` is held until the result is in."""
 
-    __slots__ = ("done", "finished", "mutex", "ok", "run", "value", "waiter")
+    __slots__ = ("done", "finished", "mutex", "ok", "run", "value", "waiter", "worker")
 
     def __init__(self, run: Callable[[], Any]):
         self.run = run
@@ -60,6 +79,7 @@ class Job:
         self.value: Any = None
         # (loop, future) once the caller waits asynchronously; the worker then wakes the loop
         self.waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future] | None = None
+        self.worker: _Worker | None = None  # who runs it; None while queued (the pool's lock)
 
     def execute(self, before_release: Callable[[], None]) -> None:
         """Run the call; ``before_release`` is the worker's own bookkeeping.
@@ -97,9 +117,10 @@ def _wake(future: asyncio.Future) -> None:
 
 class _Worker:
     """One worker thread: woken through ``wake`` with ``job`` set; ``cpu`` is the core it is
-    pinned to (None: its ``home`` affinity)."""
+    pinned to (None: its ``home`` affinity); ``abandoned``: its caller gave up, so it exits
+    after this job."""
 
-    __slots__ = ("cpu", "finish", "home", "job", "next", "tid", "wake")
+    __slots__ = ("abandoned", "cpu", "finish", "home", "job", "next", "tid", "wake")
 
     def __init__(self, finish: Callable[[_Worker], None]):
         self.wake = threading.Lock()
@@ -110,18 +131,24 @@ class _Worker:
         self.tid = 0
         self.cpu: int | None = None
         self.home: set[int] | None = None  # the affinity to restore; known once first pinned
+        self.abandoned = False
 
 
 class SyncWorkers:
-    """A pool of reusable worker threads for sync tool calls (see the module docstring)."""
+    """A pool of reusable worker threads for sync tool calls (see the module docstring):
+    ``max_workers`` counted workers, plus at most ``max_abandoned`` threads still running calls
+    whose callers gave up."""
 
-    def __init__(self, max_workers: int = MAX_WORKERS, *, same_core: SameCore | None = None):
+    def __init__(self, max_workers: int = MAX_WORKERS, *, max_abandoned: int = MAX_ABANDONED,
+                 same_core: SameCore | None = None):
         self.max_workers = max_workers
+        self.max_abandoned = max_abandoned
         self.same_core = same_core or SameCore()
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []  # a stack: the last worker used is the warmest
         self._backlog: collections.deque[Job] = collections.deque()  # jobs over the limit
-        self._threads = 0
+        self._threads = 0  # workers counted toward max_workers
+        self._abandoned = 0  # threads still running a call whose caller gave up
         self._awaiting = 0  # calls whose callers wait asynchronously right now
 
     def start(self, fn: Callable[..., Any], args: tuple = (),
@@ -133,7 +160,9 @@ class SyncWorkers:
 
         The wait is skipped while another call is awaited asynchronously, so that the calls of
         one step (each started after the previous one's wait) still overlap. During the wait,
-        caller and worker share the caller's core (tools/same_core.py)."""
+        caller and worker share the caller's core (tools/same_core.py). Raises
+        `WorkersExhausted` when the call would have to queue while ``max_abandoned`` timed-out
+        calls still run."""
         job = Job(functools.partial(contextvars.copy_context().run, fn, *args, **(kwargs or {})))
         if wait_s <= 0 or self._awaiting:
             self._dispatch(job, None)
@@ -151,7 +180,8 @@ class SyncWorkers:
         return job, finished
 
     async def wait(self, job: Job) -> None:
-        """Wait for ``job`` without blocking the event loop (cancellable; the job runs on)."""
+        """Wait for ``job`` without blocking the event loop. Cancelling the wait (a timeout)
+        abandons the job: if queued it never starts; if running it runs on, off the pool."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         with job.mutex:
@@ -162,6 +192,9 @@ class SyncWorkers:
             self._awaiting += 1
         try:
             await future
+        except BaseException:
+            self._abandon(job)
+            raise
         finally:
             with self._lock:
                 self._awaiting -= 1
@@ -180,22 +213,58 @@ class SyncWorkers:
 
     def _dispatch(self, job: Job, pinned: tuple[int, set[int]] | None) -> _Worker | None:
         """Hand ``job`` to an idle worker (pinned to ``pinned``'s core, or unpinned), a new
-        one, or, at the limit, the backlog (None)."""
+        one, or, at the limit, the backlog (None); `WorkersExhausted` if it would queue while
+        ``max_abandoned`` abandoned threads still run."""
         with self._lock:
             worker = self._idle.pop() if self._idle else None
-            if worker is None:
-                if self._threads >= self.max_workers:
-                    self._backlog.append(job)
-                    return None
-                self._threads += 1
-            else:
+            new = worker is None
+            if not new:
                 self._place(worker, pinned)
-        if worker is None:
-            worker = self._spawn()
+            elif self._threads < self.max_workers:
+                self._threads += 1
+                worker = _Worker(self._finish)  # its thread is started below, outside the lock
+            elif self._abandoned >= self.max_abandoned:
+                raise WorkersExhausted(
+                    f"no tool worker is free and {self._abandoned} tool calls that timed out "
+                    "are still running (the limit): not starting another call until they end; "
+                    "fix or avoid the tools that hang")
+            else:
+                self._backlog.append(job)
+                return None
+            job.worker = worker
+        if new:
+            self._spawn(worker)
             self._place(worker, pinned)  # not shared yet: no lock needed
         worker.job = job
         worker.wake.release()
         return worker
+
+    def _abandon(self, job: Job) -> None:
+        """``job``'s caller gave up: drop it if queued; else take its worker off the pool (it
+        exits after the call) and start a worker for the next queued job, if any."""
+        with self._lock:
+            worker = job.worker
+            if worker is None:
+                try:
+                    self._backlog.remove(job)  # a queued call nobody waits for never starts
+                except ValueError:
+                    pass
+                return
+            # finished: the worker has (or is about to have) moved on; it is no longer this
+            # job's. At the cap the worker keeps its slot, so that threads stay bounded.
+            if job.finished or worker.abandoned or self._abandoned >= self.max_abandoned:
+                return
+            worker.abandoned = True
+            self._threads -= 1
+            self._abandoned += 1
+            if not self._backlog:
+                return
+            job = self._backlog.popleft()
+            self._threads += 1
+            worker = job.worker = _Worker(self._finish)
+        self._spawn(worker)
+        worker.job = job
+        worker.wake.release()
 
     def _place(self, worker: _Worker, pinned: tuple[int, set[int]] | None) -> None:
         # Pin to the caller's core, or back to the worker's home affinity; a syscall only
@@ -211,13 +280,11 @@ class SyncWorkers:
         elif worker.home is not None and self.same_core.set_thread(worker.tid, worker.home):
             worker.cpu = None
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._finish)
+    def _spawn(self, worker: _Worker) -> None:
         thread = threading.Thread(target=self._work, args=(worker,), name="toolweave-tool",
                                   daemon=True)
         thread.start()
         worker.tid = thread.native_id or 0
-        return worker
 
     def _work(self, worker: _Worker) -> None:
         while True:
@@ -226,20 +293,29 @@ class SyncWorkers:
             while job is not None:
                 job.execute(worker.finish)
                 job = worker.next
+            # Off the pool: its slot went to another worker. (A worker that went idle may have
+            # been handed a new job, and abandoned with it, before getting here: job is set.)
+            if worker.abandoned and worker.job is None:
+                return
 
     def _finish(self, worker: _Worker) -> None:
         # Called by ``worker`` before it releases its job's caller: take a queued job, or go
-        # back on the idle stack.
+        # back on the idle stack; an abandoned worker does neither and exits.
         with self._lock:
-            if self._backlog:
+            if worker.abandoned:
+                self._abandoned -= 1
+                worker.next = worker.job = None
+            elif self._backlog:
                 worker.job = worker.next = self._backlog.popleft()
+                worker.job.worker = worker
             else:
                 worker.next = worker.job = None
                 self._idle.append(worker)
 
     def _after_fork(self) -> None:
         # A forked child has none of the parent's threads: start afresh.
-        self.__init__(self.max_workers, same_core=self.same_core)
+        self.__init__(self.max_workers, max_abandoned=self.max_abandoned,
+                      same_core=self.same_core)
 
 
 WORKERS = SyncWorkers()
