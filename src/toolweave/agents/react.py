@@ -282,10 +282,13 @@ class _Loop:
         its parameters fit (the person's ``office_city``) or the tool its error named has
         answered: the model, left to choose, wanders off to other tools with the value in
         hand."""
+        unresolved = unresolved_tools(self.ctx)
+        if not unresolved:
+            return  # no chain was begun at its end: nothing to resume (the common case)
         made = self.ctx.guard.made()
         values = collect_values(made, self.question)
         succeeded = {call.name for call, obs in made if obs.ok}
-        for name in unresolved_tools(self.ctx):
+        for name in unresolved:
             strings = required_strings(self.ctx, name)
             # its error named a tool that has answered since ("get its ticker with
             # lookup_ticker first"), or a result has a field its parameters fit
