@@ -16,7 +16,7 @@ from rich.table import Table
 
 from toolweave.eval.report import write_report
 from toolweave.eval.suite_format import Suite, SuiteTask
-from toolweave.eval.suite_run import TaskOutcome
+from toolweave.eval.suite_score import TaskOutcome
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

@@ -9,6 +9,9 @@ task whose question or tools changed since is run again) and re-scores everythin
 
 from __future__ import annotations
 
+__all__ = ["CONFIG_KEYS", "SUITE_SETTINGS", "RunSettings", "SuiteResult", "TaskOutcome",
+           "run_suite", "select_tasks"]
+
 import asyncio
 import re
 import time
@@ -16,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, Field
 from rich.console import Console
 
 from toolweave.agents.settings import RunSettings
@@ -24,41 +26,19 @@ from toolweave.eval.jsonl_store import JsonlStore, check_run_config
 from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, load_source, model_name, run_jobs
 from toolweave.eval.suite_format import Suite, SuiteTask, load_suite
-from toolweave.eval.suite_score import TaskScore, score_task
+from toolweave.eval.suite_report import write_suite_report
+from toolweave.eval.suite_score import TaskOutcome, score_task
 from toolweave.eval.suite_tools import SuiteToolbox
 from toolweave.models.base import ChatModel
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.trace_file import save_trace
-from toolweave.types import ToolCall, Trace
+from toolweave.types import Trace
 
 # How each task is run when the caller says nothing: shorter than an interactive run.
 SUITE_SETTINGS = RunSettings(max_steps=6, max_seconds=120.0)
 # the settings that are part of an out dir's config (what its results depend on)
 CONFIG_KEYS = frozenset({"format", "max_steps", "max_seconds", "step_max_tokens", "constrained",
                          "tool_choice", "grounded"})
-
-
-class TaskOutcome(BaseModel):
-    """One task run under one strategy: what it answered and called, its cost, its score."""
-
-    id: str
-    strategy: str
-    fingerprint: str  # of what the run depended on (see Suite.fingerprint)
-    tags: list[str] = Field(default_factory=list)
-    answer: str | None = None
-    stop_reason: str = ""
-    steps: int = 0
-    calls: list[ToolCall] = Field(default_factory=list)
-    wall_s: float = 0.0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    error: str | None = None  # the run itself failed (not a tool: those are observations)
-    score: TaskScore = Field(default_factory=TaskScore)
-    trace: str = ""  # the trace file, relative to the out dir
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.id, self.strategy
 
 
 _TOOLBOXES: dict[str, SuiteToolbox] = {}
@@ -140,7 +120,6 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
     runs, write the out dir and print the report. With ``ray``, tasks run on Ray workers that
     each load the model; the results are the same."""
     from toolweave.agents.agent import STRATEGIES
-    from toolweave.eval.suite_report import write_suite_report
 
     console = console or Console()
     suite = suite if isinstance(suite, Suite) else load_suite(suite)

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from toolweave.eval.suite_format import ExpectedCall, SuiteTask
 from toolweave.types import ToolCall
@@ -172,3 +172,26 @@ def score_task(task: SuiteTask, answer: str | None, calls: Sequence[ToolCall]) -
         passed = passed and hits == len(task.calls) and (bool(task.calls) or not calls)
     result.passed = passed
     return result
+
+
+class TaskOutcome(BaseModel):
+    """One task run under one strategy: what it answered and called, its cost, its score."""
+
+    id: str
+    strategy: str
+    fingerprint: str  # of what the run depended on (see Suite.fingerprint)
+    tags: list[str] = Field(default_factory=list)
+    answer: str | None = None
+    stop_reason: str = ""
+    steps: int = 0
+    calls: list[ToolCall] = Field(default_factory=list)
+    wall_s: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error: str | None = None  # the run itself failed (not a tool: those are observations)
+    score: TaskScore = Field(default_factory=TaskScore)
+    trace: str = ""  # the trace file, relative to the out dir
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.id, self.strategy
