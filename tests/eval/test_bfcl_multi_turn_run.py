@@ -98,3 +98,18 @@ async def test_turns_right_counts_the_turns_before_the_first_wrong_one():
     episode.decoded[2] = []  # the third turn's calls never made
     verdict = _verdict(task, episode)
     assert verdict["valid"] is False and verdict["turns_right"] == 2
+
+
+async def test_an_environment_that_cannot_be_set_up_fails_its_task_only(monkeypatch):
+    from toolweave.eval import bfcl_multi_turn_run
+    from toolweave.eval.bfcl_multi_turn_run import _verdict
+
+    def broken(task):
+        raise RuntimeError(f"BFCL task {task.id}: cannot set up GorillaFileSystem: boom")
+
+    monkeypatch.setattr(bfcl_multi_turn_run, "environment", broken)
+    task = load_multi_turn("multi_turn_base", limit=1)[0]
+    episode = await converse(task, Scripted([]), RunSettings())
+    assert "cannot set up GorillaFileSystem" in episode.error and episode.decoded == []
+    verdict = _verdict(task, episode)
+    assert verdict["error_type"] == "toolweave:crashed" and verdict["turns_right"] == 0

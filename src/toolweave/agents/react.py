@@ -17,9 +17,10 @@ calls all failed, the next offers other tools (those that fit the question, or t
 names); once a result has what a tool that failed first needs, that tool is the next turn's
 only one (a chain resumed at its end). A turn whose calls to stateful tools all failed ends the
 lookups (the answer reports it), and so do two turns in a row, before any result, whose values
-no tool knew when the question is about none of the tools (`_beside_the_tools`). String arguments are grounded in the question and the
-results (`runtime.grounding`); questions about quantities get a calculation turn before the
-answer (`calculation`), "how many of" questions the runtime's count (`counting`). A fan-out
+no tool knew when the question is about none of the tools (`_beside_the_tools`). String
+arguments are grounded in the question and the results (`runtime.grounding`); questions about
+quantities get a calculation turn before the answer (`calculation`), "how many of" questions
+the runtime's count (`counting`). A fan-out
 that has given every item of the question's list the numbers it compares (or a count's
 condition) goes straight to the answer; numbers of another measure than the question compares
 ("closer" asks for distances) get one turn offering the tools that measure it (`measures`).

@@ -91,8 +91,12 @@ async def converse(task: MultiTurnTask, model: ChatModel, settings: RunSettings,
 
     started = time.perf_counter()
     episode = Episode(id=task.id, category=task.category)
-    env = environment(task)
-    tools = ToolRegistry(environment_tools(task, env, task.functions_at(0)))
+    try:
+        env = environment(task)
+        tools = ToolRegistry(environment_tools(task, env, task.functions_at(0)))
+    except (RuntimeError, ValueError) as exc:  # an environment that cannot be set up
+        episode.error = f"setup: {exc}"
+        return episode
     chat = Agent(model, tools, settings).session(tools=tools)
     for i, messages in enumerate(task.turns):
         if i in task.added_functions:  # miss_func: functions join the session at this turn
