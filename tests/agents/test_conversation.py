@@ -213,6 +213,10 @@ async def test_a_stateful_call_asked_again_after_the_state_changed_runs_again():
     assert seen[0] == "(empty)" and seen[1].startswith("You already called ls")
     assert seen[2:4] == ["ok", "a.txt"] and seen[4].startswith("You already called ls")
     assert guard.seen['ls{}'].content == "a.txt"  # the latest result is the one remembered
+    # a third "ls" is a repeat however the state changed: no "ls", "touch", "ls"… loop
+    more = [ToolCall(name="touch", arguments={"name": "b.txt"}), ls]
+    assert [o.content for o in await run_calls(tools, more[:1], guard)] == ["ok"]
+    assert (await run_calls(tools, more[1:], guard))[0].error == "repeated_call"
 
 
 async def test_a_turn_whose_stateful_calls_all_failed_ends_with_the_answer():

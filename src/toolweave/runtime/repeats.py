@@ -5,7 +5,8 @@ every call signature (tool name + canonical arguments) and its observation. A re
 again: the model is told, once, what it already got and what it can do instead; a second
 repeat stops the run as stuck. Calls to stateful tools are repeats only while the state they
 read has not changed: once another call to a stateful tool succeeded, asking again is new
-("ls" after "mkdir").
+("ls" after "mkdir") — once: a third time is a repeat whatever changed (a small model
+alternates "cat a.txt" and "echo …" until the step cap otherwise).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import json
 from collections.abc import Callable
 
 from toolweave.types import Observation, ToolCall
+
+# how often one stateful call runs in a run, however the state changes in between
+MAX_STATEFUL_RUNS = 2
 
 # One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option.
 _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
@@ -33,6 +37,7 @@ class RepeatGuard:
         self.seen: dict[str, Observation] = {}
         self.calls: dict[str, ToolCall] = {}  # the call behind each signature in ``seen``
         self.stale: set[str] = set()  # stateful calls whose state changed since they ran
+        self.runs: dict[str, int] = {}  # how often each stateful call has run
 
     # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
     # arguments once more.
@@ -43,12 +48,15 @@ class RepeatGuard:
 
     def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
         sig = sig or signature(call)
-        return sig in self.seen and sig not in self.stale
+        return sig in self.seen and (sig not in self.stale
+                                     or self.runs.get(sig, 1) >= MAX_STATEFUL_RUNS)
 
     def remember(self, call: ToolCall, observation: Observation, sig: str | None = None) -> None:
         sig = sig or signature(call)
+        if sig in self.stale:
+            self.runs[sig] = self.runs.get(sig, 1) + 1
+            self.stale.discard(sig)
         self.seen[sig], self.calls[sig] = observation, call
-        self.stale.discard(sig)
 
     def state_changed(self, by: str, stateful: Callable[[str], bool]) -> None:
         """The call ``by`` (a signature) changed state: every other call made to a tool that
