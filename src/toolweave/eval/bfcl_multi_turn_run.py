@@ -17,11 +17,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 from rich.console import Console
-from rich.table import Table
 
 from toolweave.agents.settings import RunSettings
 from toolweave.eval.bfcl_multi_turn import (
@@ -34,6 +33,7 @@ from toolweave.eval.bfcl_multi_turn import (
 from toolweave.eval.jsonl_store import JsonlStore, check_run_config
 from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, model_name, run_jobs
+from toolweave.eval.report import write_report
 from toolweave.models.base import ChatModel
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.types import Trace
@@ -97,7 +97,7 @@ async def converse(task: MultiTurnTask, model: ChatModel, settings: RunSettings,
     except (RuntimeError, ValueError) as exc:  # an environment that cannot be set up
         episode.error = f"setup: {exc}"
         return episode
-    chat = Agent(model, tools, settings).session(tools=tools)
+    chat = Agent(model, tools, settings).session()
     for i, messages in enumerate(task.turns):
         if i in task.added_functions:  # miss_func: functions join the session at this turn
             tools.include(environment_tools(task, env, task.added_functions[i]))
@@ -169,24 +169,28 @@ def run_multi_turn(model_spec: ModelSource, category: str = "multi_turn_base",
         "model": model_name(model_spec), "category": category,
         "settings": settings.model_dump(mode="json")})
     store = EpisodeStore(out / "episodes.jsonl")
-    episodes = asyncio.run(_run_all(tasks, model_spec, settings, store, console,
-                                    show_progress, ray))
-    verdicts = [_verdict(t, episodes[t.id]) for t in tasks]
-    result = MultiTurnResult([episodes[t.id] for t in tasks], verdicts, out)
-    table = report_table(category, result)
-    console.print(table)
-    _write_report(out, table, result)
+    episodes, verdicts = asyncio.run(_run_all(tasks, model_spec, settings, store, console,
+                                              show_progress, ray))
+    result = MultiTurnResult([episodes[t.id] for t in tasks], [verdicts[t.id] for t in tasks],
+                             out)
+    write_report(out, [MultiTurnRow.of(category, result)], f"BFCL {category}",
+                 console=console, ylabel="solved (%)")
+    _write_verdicts(out, result)
     return result
 
 
 async def _run_all(tasks: Sequence[MultiTurnTask], model: ModelSource, settings: RunSettings,
                    store: EpisodeStore, console: Console, show_progress: bool,
-                   ray: RayOptions | None) -> dict[str, Episode]:
+                   ray: RayOptions | None
+                   ) -> tuple[dict[str, Episode], dict[str, dict[str, Any]]]:
+    """Every task's episode (run now, or read back) and the checker's verdict on it, each
+    judged once."""
     done = store.load()
     todo = [t for t in tasks if t.id not in done]
     by_id = {t.id: t for t in tasks}
-    right = sum(bool(_verdict(t, done[t.id]).get("valid")) for t in tasks if t.id in done)
-    seen = len(tasks) - len(todo)
+    verdicts = {t.id: _verdict(t, done[t.id]) for t in tasks if t.id in done}
+    right = sum(bool(v.get("valid")) for v in verdicts.values())
+    seen = len(verdicts)
     with eval_progress(console, show_progress) as progress:
         bar = progress.add_task(f"BFCL multi-turn {model_name(model)}", total=len(tasks),
                                 completed=seen, stat=percent("solved", right, seen))
@@ -194,10 +198,11 @@ async def _run_all(tasks: Sequence[MultiTurnTask], model: ModelSource, settings:
         async for episode in run_jobs(jobs, model, ray):
             store.append(episode)
             done[episode.id] = episode
-            right += bool(_verdict(by_id[episode.id], episode).get("valid"))
+            verdicts[episode.id] = verdict = _verdict(by_id[episode.id], episode)
+            right += bool(verdict.get("valid"))
             seen += 1
             progress.update(bar, advance=1, stat=percent("solved", right, seen))
-    return done
+    return done, verdicts
 
 
 def _verdict(task: MultiTurnTask, episode: Episode) -> dict[str, Any]:
@@ -223,36 +228,54 @@ def _turns_right(task: MultiTurnTask, decoded: list[list[list[str]]]) -> int:
     return min(len(decoded), len(task.turns))
 
 
-def report_table(category: str, result: MultiTurnResult) -> Table:
-    """Solved, model steps and seconds per task, turns right before each task's first wrong
-    one (of all turns), and prompt tokens evaluated per sent."""
-    episodes = result.episodes
-    n = len(episodes) or 1
-    sent = sum(e.prompt_tokens for e in episodes)
-    evaluated = sum(e.prompt_tokens_evaluated for e in episodes)
-    table = Table(title=f"BFCL {category}")
-    for column in ("tasks", "solved", "steps / task", "s / task", "turns right / turns",
-                   "prompt evaluated / sent"):
-        table.add_column(column, justify="right")
-    right = sum(v.get("turns_right", 0) for v in result.verdicts)
-    table.add_row(str(len(episodes)), f"{result.solved} ({100 * result.solved / n:.0f} %)",
-                  f"{sum(e.steps for e in episodes) / n:.1f}",
-                  f"{sum(e.wall_s for e in episodes) / n:.1f}",
-                  f"{right}/{sum(len(e.decoded) for e in episodes)}",
-                  f"{evaluated}/{sent} ({evaluated / sent:.2f})" if sent else "–")
-    return table
+@dataclass
+class MultiTurnRow:
+    """A multi-turn category as a report row (`toolweave.eval.report.ReportRow`): solved,
+    turns right before each task's first wrong one, model steps and seconds per task, and
+    prompt tokens evaluated per sent."""
+
+    category: str
+    tasks: int
+    solved: int
+    turns_right: int
+    turns: int
+    steps: int
+    wall_s: float
+    evaluated: int
+    sent: int
+
+    columns: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("category", "left"), ("tasks", "right"), ("solved", "right"),
+        ("turns right / turns", "right"), ("steps / task", "right"), ("s / task", "right"),
+        ("prompt evaluated / sent", "right"))
+
+    @classmethod
+    def of(cls, category: str, result: MultiTurnResult) -> MultiTurnRow:
+        episodes = result.episodes
+        return cls(category, len(episodes), result.solved,
+                   sum(v.get("turns_right", 0) for v in result.verdicts),
+                   sum(len(e.decoded) for e in episodes), sum(e.steps for e in episodes),
+                   sum(e.wall_s for e in episodes),
+                   sum(e.prompt_tokens_evaluated for e in episodes),
+                   sum(e.prompt_tokens for e in episodes))
+
+    @property
+    def accuracy(self) -> float:
+        return self.solved / self.tasks if self.tasks else 0.0
+
+    def cells(self) -> list[str]:
+        n = self.tasks or 1
+        return [self.category, str(self.tasks), f"{self.solved} ({100 * self.accuracy:.0f} %)",
+                f"{self.turns_right}/{self.turns}", f"{self.steps / n:.1f}",
+                f"{self.wall_s / n:.1f}",
+                f"{self.evaluated}/{self.sent} ({self.evaluated / self.sent:.2f})"
+                if self.sent else "–"]
 
 
-def _write_report(out: Path, table: Table, result: MultiTurnResult) -> None:
-    """``report.md`` (the table) and ``verdicts.jsonl`` (the checker's reason per task)."""
+def _write_verdicts(out: Path, result: MultiTurnResult) -> None:
+    """``verdicts.jsonl``: the checker's reason per task (its full dict holds live objects)."""
     import json
 
-    rows = [[str(c) for c in column.cells] for column in table.columns]
-    header = [str(c.header) for c in table.columns]
-    lines = [f"**{table.title}**", "", "| " + " | ".join(header) + " |",
-             "|" + "---:|" * len(header)]
-    lines += ["| " + " | ".join(r[i] for r in rows) + " |" for i in range(len(rows[0]))]
-    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with (out / "verdicts.jsonl").open("w", encoding="utf-8") as f:
         for episode, verdict in zip(result.episodes, result.verdicts, strict=True):
             slim = {k: verdict[k] for k in ("valid", "turns_right", "error_type",
