@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
 from toolweave.models.base import ChatModel, supports
@@ -47,9 +48,11 @@ class RunContext:
     # a conversation's earlier turns, put between a strategy's system prompt and the question
     history: tuple[Message, ...] = ()
 
+    @cached_property
     def said(self) -> str:
         """What this run's arguments may quote: the question, and in a conversation the
-        earlier turns too ("grep the file I just moved": its name is in the last turn)."""
+        earlier turns too ("grep the file I just moved": its name is in the last turn).
+        Fixed for the run, so joined once (it is read at every turn)."""
         question = self.recorder.trace.question
         if not self.history:
             return question
@@ -75,7 +78,7 @@ class RunContext:
             return None
         require_call = require_call and not answer_only
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
-            values = collect_values(self.guard.made(), self.said())
+            values = collect_values(self.guard.made(), self.said)
         if values and not answer_only:
             specs = [s for s in self.tools.specs() if not only or s.name in only]
             numbers = self.numbers()
@@ -121,7 +124,7 @@ class RunContext:
     def numbers(self) -> tuple[str, ...]:
         """The numbers of the question and of the successful results, but the calculators'
         (not new data; fed back, they let a model multiply without end)."""
-        return run_numbers(self.said(), self.guard.seen.values(),
+        return run_numbers(self.said, self.guard.seen.values(),
                            self.calculators())
 
     def tool_docs(self) -> str:
