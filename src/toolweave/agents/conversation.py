@@ -120,17 +120,20 @@ class Conversation:
         """The earlier turns as messages, trimmed to ``max_history_chars``, and what was
         trimmed (``{"results": turns whose results were cut, "turns": turns left out}``)."""
         fmt = self.agent.format_for(self.tools)
-        full = [t.messages(fmt) for t in self.turns]
-        cut = [t.messages(fmt, trim_results=True) for t in self.turns]
-        rendered, trimmed = list(full), {"results": 0, "turns": 0}
-        for i in range(len(rendered)):  # the oldest results first
-            if _chars(rendered) <= self.max_history_chars:
+        rendered = [t.messages(fmt) for t in self.turns]
+        sizes = [_chars(turn) for turn in rendered]
+        total, trimmed = sum(sizes), {"results": 0, "turns": 0}
+        for i, turn in enumerate(self.turns):  # the oldest results first
+            if total <= self.max_history_chars:
                 break
-            if any(s.results for s in self.turns[i].steps):
-                rendered[i] = cut[i]
+            if any(s.results for s in turn.steps):
+                rendered[i] = turn.messages(fmt, trim_results=True)
+                total += _chars(rendered[i]) - sizes[i]
+                sizes[i] = _chars(rendered[i])
                 trimmed["results"] += 1
-        while rendered and _chars(rendered) > self.max_history_chars:  # then whole turns
+        while rendered and total > self.max_history_chars:  # then whole turns
             rendered.pop(0)
+            total -= sizes.pop(0)
             trimmed["turns"] += 1
         return [m for turn in rendered for m in turn], {k: v for k, v in trimmed.items() if v}
 
@@ -197,5 +200,5 @@ def read_session(path: str | Path) -> tuple[str, list[Turn]]:
     return str(header.get("id") or uuid.uuid4().hex[:12]), turns
 
 
-def _chars(turns: list[list[Message]]) -> int:
-    return sum(len(m.content) for turn in turns for m in turn)
+def _chars(messages: list[Message]) -> int:
+    return sum(len(m.content) for m in messages)
