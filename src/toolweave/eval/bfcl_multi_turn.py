@@ -28,7 +28,6 @@ import ast
 import copy
 import functools
 import importlib
-import inspect
 import json
 import keyword
 import uuid
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolweave.eval.bfcl_data import _category_file, _read_jsonl, data_dir, to_toolspecs
+from toolweave.tools.stateful import public_methods
 from toolweave.tools.tool import Tool
 from toolweave.types import Message, ToolCall, ToolSpec
 
@@ -224,8 +224,7 @@ def _method_owners(task: MultiTurnTask, env: dict[str, object]) -> dict[str, obj
 
 
 def _public_methods(instance: object) -> list[str]:
-    return [name for name, _ in inspect.getmembers(instance, predicate=inspect.ismethod)
-            if not name.startswith("_")]
+    return [name for name, _ in public_methods(instance)]
 
 
 def _method_runner(instance: object, name: str):

@@ -26,12 +26,15 @@ def tools_from_object(obj: Any, *, include: Iterable[str] | None = None,
     run one after another in the order written (``Tool.stateful``). A method without a
     docstring or type hints is described as far as its signature allows."""
     wanted = set(include) if include is not None else None
-    tools = []
-    for name, method in inspect.getmembers(obj, inspect.ismethod):
-        if name.startswith("_") or (wanted is not None and name not in wanted):
-            continue
-        tools.append(Tool.from_function(method, name=name, timeout_s=timeout_s,
-                                        stateful=True))
+    tools = [Tool.from_function(method, name=name, timeout_s=timeout_s, stateful=True)
+             for name, method in public_methods(obj)
+             if wanted is None or name in wanted]
     if wanted is not None and (missing := wanted - {t.name for t in tools}):
         raise ValueError(f"{type(obj).__name__} has no public method {sorted(missing)}")
     return ToolRegistry(tools)
+
+
+def public_methods(obj: Any) -> list[tuple[str, Any]]:
+    """``obj``'s bound methods whose names do not start with ``_``, by name."""
+    return [(name, method) for name, method in inspect.getmembers(obj, inspect.ismethod)
+            if not name.startswith("_")]
