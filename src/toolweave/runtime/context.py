@@ -17,7 +17,7 @@ from toolweave.runtime.grounding import (
     RunValues,
     collect_values,
     computes,
-    grounded,
+    grounded_tools,
     run_numbers,
 )
 from toolweave.runtime.recorder import TraceRecorder
@@ -90,10 +90,10 @@ class RunContext:
                 failing = failing_tools(self.guard.made())
                 specs = [s for s in specs if s.name not in failing]
             # a turn offered just these tools is to make progress: no repeats in it
-            made = self.guard.made() if only else []
-            specs = [g for s in specs if (g := grounded(
-                s, values, numbers, called=[c.arguments for c, _ in made if c.name == s.name]))
-                is not None]
+            called: dict[str, list[dict]] = {}
+            for call, _ in self.guard.made() if only else ():
+                called.setdefault(call.name, []).append(call.arguments)
+            specs = grounded_tools(specs, values, numbers, called)
             # per-run values: the format's own grammar cache (bounded, keyed by content)
             # rather than the registry's memo, which lives as long as the tool set
             grammar = self.format.grammar(specs, require_call=require_call and bool(specs),

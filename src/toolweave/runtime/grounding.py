@@ -15,7 +15,7 @@ or marked ``"x-ground": false`` in its JSON schema. An ``expression`` parameter 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -222,27 +222,52 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     fields: list[tuple[frozenset[str], str]] = []
     rejected: list[tuple[frozenset[str], str]] = []
     for call, obs in made:
-        text = obs.content.strip()
-        if not obs.ok:
-            if obs.error not in NOT_RUN:
-                # keyed by the parameter's name and the kind the error names ("unknown city")
-                kinds = frozenset(m.casefold() for m in _REJECTED_KIND.findall(obs.content))
-                rejected += [(name_words(k) | kinds, v) for k, v in rejected_arguments(call, obs)]
-            if not results_only:
-                loose += quoted_values(obs.content) + listed_choices(text)
-            continue
-        record = record_fields(text)
-        if record is not None:
-            fields += [(key, value) for key, value, is_text in record
-                       if not is_text or 0 < len(value) <= MAX_VALUE_CHARS]
-        else:
-            if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
-                loose.append(text)
-            loose += text_spans(text[:2000])
+        more_loose, more_fields, more_rejected = _call_values(call, obs, results_only)
+        loose += more_loose
+        fields += more_fields
+        rejected += more_rejected
     said = said_words(question)
     question_words = frozenset(said) - STOPWORDS - GENERIC_WORDS
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
                      question_words, tuple(rejected), _followed(made, said, question_words))
+
+
+def _call_values(call: ToolCall, obs: Observation, results_only: bool
+                 ) -> tuple[list[str], list[tuple[frozenset[str], str]],
+                            list[tuple[frozenset[str], str]]]:
+    """What one call and its observation add to `collect_values` (loose values, fields,
+    rejected arguments); read once per call, as every later turn reads the run's calls again."""
+    key = (id(call), id(obs), results_only)
+    hit = _CALL_VALUES.get(key)
+    if hit is not None and hit[0] is call and hit[1] is obs:
+        return hit[2]
+    loose: list[str] = []
+    fields: list[tuple[frozenset[str], str]] = []
+    rejected: list[tuple[frozenset[str], str]] = []
+    text = obs.content.strip()
+    if not obs.ok:
+        if obs.error not in NOT_RUN:
+            # keyed by the parameter's name and the kind the error names ("unknown city")
+            kinds = frozenset(m.casefold() for m in _REJECTED_KIND.findall(obs.content))
+            rejected += [(name_words(k) | kinds, v) for k, v in rejected_arguments(call, obs)]
+        if not results_only:
+            loose += quoted_values(obs.content) + listed_choices(text)
+    elif (record := record_fields(text)) is not None:
+        fields += [(key, value) for key, value, is_text in record
+                   if not is_text or 0 < len(value) <= MAX_VALUE_CHARS]
+    else:
+        if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
+            loose.append(text)
+        loose += text_spans(text[:2000])
+    if len(_CALL_VALUES) >= _CALL_VALUES_MAX:
+        _CALL_VALUES.clear()
+    # the call and observation are kept alive with the entry, so their ids stay theirs
+    _CALL_VALUES[key] = (call, obs, (loose, fields, rejected))
+    return loose, fields, rejected
+
+
+_CALL_VALUES: dict[tuple[int, int, bool], tuple[ToolCall, Observation, tuple]] = {}
+_CALL_VALUES_MAX = 8192
 
 
 @lru_cache(maxsize=512)
@@ -312,10 +337,16 @@ def listed_choices(error: str, most: int = MAX_LISTED) -> list[str]:
 
 def numbers_in(texts: Iterable[str]) -> list[str]:
     """The numbers written in ``texts`` (thousands separators dropped), in order, once each."""
-    found = []
+    found: list[str] = []
     for text in texts:
-        found += [n.replace(",", "") for n in _NUMBER.findall(text)]
+        found += _numbers_of(text)
     return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=4096)
+def _numbers_of(text: str) -> tuple[str, ...]:
+    # every turn reads the question and the run's results again
+    return tuple(n.replace(",", "") for n in _NUMBER.findall(text))
 
 
 def _number_group(numbers: Iterable[str], extra: Iterable[str] = ()) -> str:
@@ -367,15 +398,33 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
     `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
     when a required parameter has no value left (the tool cannot be called yet). ``called``:
     the arguments the tool was already called with, whose value for its one required
-    parameter is left out (a turn that must make progress offers no repeat)."""
+    parameter is left out (a turn that must make progress offers no repeat).
+
+    The same narrowing of the same spec gives the very same object back, so the format's
+    grammar cache finds the turn's grammar by identity (no spec is serialised per turn)."""
     if not isinstance(values, RunValues):
         values = RunValues(loose=tuple(values))
     props = spec.parameters.get("properties", {})
     if not values or spec.kind != "function" or not props:
         return spec
-    numbers = list(numbers)
+    numbers = tuple(numbers)
     required = spec.parameters.get("required", ())
     done = {str(a.get(required[0])) for a in called} if len(required) == 1 else set()
+
+    def offered(name: str, about: str) -> tuple[str, ...]:
+        found = values.for_parameter(name, about)
+        if done and name in required:
+            found = [v for v in found if v not in done]
+        return tuple(found)
+
+    grounds = _grounds(spec)
+    key = (id(spec), numbers if any(kind == "arithmetic" for _, kind, _ in grounds) else (),
+           tuple(offered(name, about) if kind == "values" else ()
+                 for name, kind, about in grounds))
+    hit = _GROUNDED.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    narrowing = dict(zip((name for name, _, _ in grounds), key[2], strict=True))
 
     def narrow(name: str, schema: dict) -> dict:
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
@@ -383,22 +432,106 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
             return schema if items is schema["items"] else {**schema, "items": items}
         kind = _kind(name, schema)
         if kind == "values":
-            offered = values.for_parameter(name, schema.get("description", ""))
-            if done and name in required:
-                offered = [v for v in offered if v not in done]
-            return {**schema, "enum": offered}
+            return {**schema, "enum": list(narrowing[name])}
         if kind == "arithmetic":
             return {**schema, "pattern": arithmetic_pattern(numbers)}
         return schema
 
     narrowed = {name: narrow(name, schema) for name, schema in props.items()}
     if any(narrowed[n].get("enum") == [] for n in required if n in narrowed):
-        return None
-    # an optional parameter with no value left is left out
-    narrowed = {n: p for n, p in narrowed.items() if p.get("enum") != []}
-    if all(narrowed.get(n) is props[n] for n in props):
-        return spec
-    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": narrowed}})
+        result = None
+    else:
+        # an optional parameter with no value left is left out
+        narrowed = {n: p for n, p in narrowed.items() if p.get("enum") != []}
+        result = spec if all(narrowed.get(n) is props[n] for n in props) else spec.model_copy(
+            update={"parameters": {**spec.parameters, "properties": narrowed}})
+    if len(_GROUNDED) >= _GROUNDED_MAX:
+        _GROUNDED.clear()
+    # the spec is kept alive with the entry, so its id cannot be reused meanwhile
+    _GROUNDED[key] = (spec, result)
+    return result
+
+
+def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
+                   numbers: Iterable[str] = (),
+                   called: Mapping[str, Sequence[dict[str, Any]]] | None = None
+                   ) -> list[ToolSpec]:
+    """`grounded` of each of ``specs`` (with the arguments each tool was ``called`` with),
+    leaving out the tools that cannot be called yet.
+
+    Kept by what the answer depends on: the tool set, the values offered to each kind of
+    parameter, the numbers (when an expression is grounded) and the calls to leave out. A turn
+    grounds every tool again, mostly with the values the turn before had; then this costs a
+    look-up per distinct parameter rather than a narrowing per tool."""
+    if not isinstance(values, RunValues):
+        values = RunValues(loose=tuple(values))
+    numbers = tuple(numbers)
+    ids = tuple(map(id, specs))
+    params, arithmetic = _set_grounds(ids, specs)
+    done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
+                 if calls)
+    key = (ids, tuple(tuple(values.for_parameter(name, about)) for name, about in params),
+           numbers if arithmetic else (), done)
+    hit = _GROUNDED_SETS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], specs, strict=True)):
+        return list(hit[1])
+    called = called or {}
+    kept = [g for s in specs
+            if (g := grounded(s, values, numbers, called.get(s.name, ()))) is not None]
+    if len(_GROUNDED_SETS) >= _GROUNDED_MAX:
+        _GROUNDED_SETS.clear()
+    _GROUNDED_SETS[key] = (list(specs), kept)
+    return list(kept)
+
+
+def _set_grounds(ids: tuple[int, ...], specs: Sequence[ToolSpec]
+                 ) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The distinct (name, description) of ``specs``' grounded string parameters, and whether
+    any takes an expression."""
+    hit = _SET_GROUNDS.get(ids)
+    if hit is not None and all(a is b for a, b in zip(hit[0], specs, strict=True)):
+        return hit[1]
+    grounds = [g for s in specs for g in _grounds(s)]
+    found = (tuple(dict.fromkeys((name, about) for name, kind, about in grounds
+                                 if kind == "values")),
+             any(kind == "arithmetic" for _, kind, _ in grounds))
+    if len(_SET_GROUNDS) >= _GROUNDED_MAX:
+        _SET_GROUNDS.clear()
+    _SET_GROUNDS[ids] = (list(specs), found)
+    return found
+
+
+# grounded_tools()' answers, and what it reads of a tool set, each with the specs they were
+# computed for (kept alive with the entry, so their ids cannot be reused meanwhile)
+_GROUNDED_SETS: dict[tuple, tuple[list[ToolSpec], list[ToolSpec]]] = {}
+_SET_GROUNDS: dict[tuple[int, ...], tuple[list[ToolSpec], tuple]] = {}
+
+
+# grounded()'s answers by (spec identity, numbers, values offered per parameter): a turn
+# grounds every tool again, and its values rarely change from one turn to the next
+_GROUNDED: dict[tuple, tuple[ToolSpec, ToolSpec | None]] = {}
+_GROUNDED_MAX = 4096
+
+
+def _grounds(spec: ToolSpec) -> tuple[tuple[str, str | None, str], ...]:
+    """Each top-level parameter of ``spec`` with how its (innermost array item's) string is
+    grounded (`_kind`) and its description: what grounding reads of a spec, read once."""
+    hit = _GROUNDS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    out = []
+    for name, schema in spec.parameters.get("properties", {}).items():
+        leaf = schema
+        while leaf.get("type") == "array" and isinstance(leaf.get("items"), dict):
+            leaf = leaf["items"]
+        out.append((name, _kind(name, leaf), leaf.get("description", "")))
+    if len(_GROUNDS) >= _GROUNDED_MAX:
+        _GROUNDS.clear()
+    _GROUNDS[id(spec)] = (spec, tuple(out))
+    return tuple(out)
+
+
+_GROUNDS: dict[int, tuple[ToolSpec, tuple[tuple[str, str | None, str], ...]]] = {}
 
 
 def run_numbers(question: str, observations: Iterable[Observation],
