@@ -21,6 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field, ValidationError
 
+from toolweave.identity_cache import MISSING, IdentityCache
 from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Message, ToolCall, ToolSpec
 
@@ -174,34 +175,27 @@ def _positions(text: str, tag: str) -> list[int]:
 # retrieval can produce many different tool sets over a long-lived process.
 _GRAMMARS: OrderedDict[tuple[str, tuple[str, ...]], Constraint | None] = OrderedDict()
 _GRAMMARS_LOCK = threading.Lock()
-_BY_IDENTITY: dict[tuple[str, tuple[int, ...]], tuple[list[ToolSpec], Constraint | None]] = {}
 _GRAMMARS_MAX = 64
+# Fast path, every step of a run: the very same spec objects as last time. Serialising a
+# thousand specs per step to build the content key would cost more than the step itself.
+_BY_IDENTITY: IdentityCache[Constraint | None] = IdentityCache(_GRAMMARS_MAX)
 
 
 def cached_grammar(format_name: str, tools: Sequence[ToolSpec], build,
                    variant: str = "") -> Constraint | None:
     """``build(tools)`` once per (format, tool set, variant); later calls return the same object."""
-    # Fast path, every step of a run: the very same spec objects as last time. Serialising a
-    # thousand specs per step to build the content key would cost more than the step itself.
-    fast_key = (format_name + variant, tuple(map(id, tools)))
-    hit = _BY_IDENTITY.get(fast_key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], tools)):
-        return hit[1]
+    hit = _BY_IDENTITY.get(tools, format_name + variant)
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
     key = (format_name + variant, tuple(t.model_dump_json() for t in tools))
     with _GRAMMARS_LOCK:
         if key in _GRAMMARS:
-            _BY_IDENTITY[fast_key] = (list(tools), _GRAMMARS[key])
             _GRAMMARS.move_to_end(key)
-            return _GRAMMARS[key]
-        built = build(list(tools))
-        _GRAMMARS[key] = built
-        if len(_BY_IDENTITY) >= _GRAMMARS_MAX:
-            _BY_IDENTITY.clear()
-        # the specs are kept alive with the entry, so their ids cannot be reused meanwhile
-        _BY_IDENTITY[fast_key] = (list(tools), built)
+            return _BY_IDENTITY.put(tools, format_name + variant, _GRAMMARS[key])
+        built = _GRAMMARS[key] = build(list(tools))
         while len(_GRAMMARS) > _GRAMMARS_MAX:
             _GRAMMARS.popitem(last=False)
-        return built
+        return _BY_IDENTITY.put(tools, format_name + variant, built)
 
 
 class TextFormat:

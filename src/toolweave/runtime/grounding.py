@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from toolweave.formats.base import loads
+from toolweave.identity_cache import MISSING, IdentityCache
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.types import Observation, ToolCall, ToolSpec
 
@@ -237,10 +238,9 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
                             list[tuple[frozenset[str], str]]]:
     """What one call and its observation add to `collect_values` (loose values, fields,
     rejected arguments); read once per call, as every later turn reads the run's calls again."""
-    key = (id(call), id(obs), results_only)
-    hit = _CALL_VALUES.get(key)
-    if hit is not None and hit[0] is call and hit[1] is obs:
-        return hit[2]
+    hit = _CALL_VALUES.get((call, obs), results_only)
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
     loose: list[str] = []
     fields: list[tuple[frozenset[str], str]] = []
     rejected: list[tuple[frozenset[str], str]] = []
@@ -259,15 +259,10 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
         if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
             loose.append(text)
         loose += text_spans(text[:2000])
-    if len(_CALL_VALUES) >= _CALL_VALUES_MAX:
-        _CALL_VALUES.clear()
-    # the call and observation are kept alive with the entry, so their ids stay theirs
-    _CALL_VALUES[key] = (call, obs, (loose, fields, rejected))
-    return loose, fields, rejected
+    return _CALL_VALUES.put((call, obs), results_only, (loose, fields, rejected))
 
 
-_CALL_VALUES: dict[tuple[int, int, bool], tuple[ToolCall, Observation, tuple]] = {}
-_CALL_VALUES_MAX = 8192
+_CALL_VALUES: IdentityCache[tuple] = IdentityCache(8192)
 
 
 @lru_cache(maxsize=512)
@@ -418,13 +413,13 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
         return tuple(found)
 
     grounds = _grounds(spec)
-    key = (id(spec), numbers if any(kind == "arithmetic" for _, kind, _ in grounds) else (),
-           tuple(offered(name, about) if kind == "values" else ()
-                 for name, kind, about in grounds))
-    hit = _GROUNDED.get(key)
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    narrowing = dict(zip((name for name, _, _ in grounds), key[2], strict=True))
+    offers = tuple(offered(name, about) if kind == "values" else ()
+                   for name, kind, about in grounds)
+    key = (numbers if any(kind == "arithmetic" for _, kind, _ in grounds) else (), offers)
+    hit = _GROUNDED.get((spec,), key)
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
+    narrowing = dict(zip((name for name, _, _ in grounds), offers, strict=True))
 
     def narrow(name: str, schema: dict) -> dict:
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
@@ -445,11 +440,7 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
         narrowed = {n: p for n, p in narrowed.items() if p.get("enum") != []}
         result = spec if all(narrowed.get(n) is props[n] for n in props) else spec.model_copy(
             update={"parameters": {**spec.parameters, "properties": narrowed}})
-    if len(_GROUNDED) >= _GROUNDED_MAX:
-        _GROUNDED.clear()
-    # the spec is kept alive with the entry, so its id cannot be reused meanwhile
-    _GROUNDED[key] = (spec, result)
-    return result
+    return _GROUNDED.put((spec,), key, result)
 
 
 def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
@@ -466,72 +457,54 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
     if not isinstance(values, RunValues):
         values = RunValues(loose=tuple(values))
     numbers = tuple(numbers)
-    ids = tuple(map(id, specs))
-    params, arithmetic = _set_grounds(ids, specs)
+    params, arithmetic = _set_grounds(specs)
     done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
                  if calls)
-    key = (ids, tuple(tuple(values.for_parameter(name, about)) for name, about in params),
+    key = (tuple(tuple(values.for_parameter(name, about)) for name, about in params),
            numbers if arithmetic else (), done)
-    hit = _GROUNDED_SETS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], specs, strict=True)):
-        return list(hit[1])
+    hit = _GROUNDED_SETS.get(specs, key)
+    if hit is not MISSING:
+        return list(hit)  # type: ignore[call-overload]
     called = called or {}
-    kept = [g for s in specs
-            if (g := grounded(s, values, numbers, called.get(s.name, ()))) is not None]
-    if len(_GROUNDED_SETS) >= _GROUNDED_MAX:
-        _GROUNDED_SETS.clear()
-    _GROUNDED_SETS[key] = (list(specs), kept)
-    return list(kept)
+    return list(_GROUNDED_SETS.put(specs, key, [
+        g for s in specs
+        if (g := grounded(s, values, numbers, called.get(s.name, ()))) is not None]))
 
 
-def _set_grounds(ids: tuple[int, ...], specs: Sequence[ToolSpec]
-                 ) -> tuple[tuple[tuple[str, str], ...], bool]:
+def _set_grounds(specs: Sequence[ToolSpec]) -> tuple[tuple[tuple[str, str], ...], bool]:
     """The distinct (name, description) of ``specs``' grounded string parameters, and whether
     any takes an expression."""
-    hit = _SET_GROUNDS.get(ids)
-    if hit is not None and all(a is b for a, b in zip(hit[0], specs, strict=True)):
-        return hit[1]
+    hit = _SET_GROUNDS.get(specs)
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
     grounds = [g for s in specs for g in _grounds(s)]
-    found = (tuple(dict.fromkeys((name, about) for name, kind, about in grounds
-                                 if kind == "values")),
-             any(kind == "arithmetic" for _, kind, _ in grounds))
-    if len(_SET_GROUNDS) >= _GROUNDED_MAX:
-        _SET_GROUNDS.clear()
-    _SET_GROUNDS[ids] = (list(specs), found)
-    return found
-
-
-# grounded_tools()' answers, and what it reads of a tool set, each with the specs they were
-# computed for (kept alive with the entry, so their ids cannot be reused meanwhile)
-_GROUNDED_SETS: dict[tuple, tuple[list[ToolSpec], list[ToolSpec]]] = {}
-_SET_GROUNDS: dict[tuple[int, ...], tuple[list[ToolSpec], tuple]] = {}
-
-
-# grounded()'s answers by (spec identity, numbers, values offered per parameter): a turn
-# grounds every tool again, and its values rarely change from one turn to the next
-_GROUNDED: dict[tuple, tuple[ToolSpec, ToolSpec | None]] = {}
-_GROUNDED_MAX = 4096
+    return _SET_GROUNDS.put(specs, (), (
+        tuple(dict.fromkeys((name, about) for name, kind, about in grounds
+                            if kind == "values")),
+        any(kind == "arithmetic" for _, kind, _ in grounds)))
 
 
 def _grounds(spec: ToolSpec) -> tuple[tuple[str, str | None, str], ...]:
     """Each top-level parameter of ``spec`` with how its (innermost array item's) string is
     grounded (`_kind`) and its description: what grounding reads of a spec, read once."""
-    hit = _GROUNDS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
+    hit = _GROUNDS.get((spec,))
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
     out = []
     for name, schema in spec.parameters.get("properties", {}).items():
         leaf = schema
         while leaf.get("type") == "array" and isinstance(leaf.get("items"), dict):
             leaf = leaf["items"]
         out.append((name, _kind(name, leaf), leaf.get("description", "")))
-    if len(_GROUNDS) >= _GROUNDED_MAX:
-        _GROUNDS.clear()
-    _GROUNDS[id(spec)] = (spec, tuple(out))
-    return tuple(out)
+    return _GROUNDS.put((spec,), (), tuple(out))
 
 
-_GROUNDS: dict[int, tuple[ToolSpec, tuple[tuple[str, str | None, str], ...]]] = {}
+# A turn grounds every tool again, mostly with the values the turn before had: what grounding
+# derives from a spec, a tool set and a call is kept by their identity (and the values).
+_GROUNDED: IdentityCache[ToolSpec | None] = IdentityCache()
+_GROUNDED_SETS: IdentityCache[list[ToolSpec]] = IdentityCache()
+_SET_GROUNDS: IdentityCache[tuple] = IdentityCache()
+_GROUNDS: IdentityCache[tuple] = IdentityCache()
 
 
 def run_numbers(question: str, observations: Iterable[Observation],
