@@ -150,6 +150,29 @@ async def test_repeat_of_a_successful_call_ends_with_the_answer():
     assert 'add({"a": 1, "b": 2}) -> 3' in model.calls[2][1].content
 
 
+async def test_a_call_sent_again_with_an_empty_optional_added_is_a_repeat():
+    """``post(text, tags=[])`` after ``post(text)`` worked asks for the same thing: it is not
+    run (a post made twice is a wrong state), while a real change of argument is a new call."""
+    posts = []
+
+    @tool
+    def post(text: str, tags: list[str] | None = None) -> str:
+        """Posts text with optional tags."""
+        posts.append((text, tags))
+        return f"posted {len(posts)}"
+
+    model = Scripted([call("post", text="hi"), call("post", text="hi", tags=[]), "Done."])
+    trace = await Agent(model, [post]).arun("post hi")
+    assert posts == [("hi", None)]
+    assert trace.steps[1].observations[0].error == "repeated_call"
+    assert trace.answer == "Done."
+
+    posts.clear()
+    model = Scripted([call("post", text="hi"), call("post", text="hi", tags=["x"]), "Done."])
+    await Agent(model, [post]).arun("post hi")
+    assert posts == [("hi", None), ("hi", ["x"])]
+
+
 async def test_duplicate_calls_in_one_turn_run_once():
     runs = []
 

@@ -24,8 +24,13 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def signature(call: ToolCall) -> str:
-    """The call's tool name and canonical (key-sorted) JSON arguments."""
-    return call.name + _CANONICAL.encode(call.arguments)
+    """The call's tool name and canonical (key-sorted) JSON arguments, leaving out the empty
+    ones (null, [], {}): ``post(text="hi", tags=[])`` is ``post(text="hi")`` asked again, not a
+    new call (a small model re-sends a call that worked with an empty optional added)."""
+    arguments = call.arguments
+    if any(v is None or v == [] or v == {} for v in arguments.values()):
+        arguments = {k: v for k, v in arguments.items() if not (v is None or v == [] or v == {})}
+    return call.name + _CANONICAL.encode(arguments)
 
 
 class RepeatGuard:
