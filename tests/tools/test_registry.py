@@ -164,19 +164,3 @@ def test_load_error_lists_what_the_module_has(sample_module):
     with pytest.raises(ToolLoadError) as info:
         load_tools(f"{sample_module}:shoot")
     assert "shout" in str(info.value) and "whisper" in str(info.value)
-
-
-def test_memo_is_kept_until_a_tool_is_added(registry):
-    builds = []
-
-    def build():
-        builds.append(1)
-        return registry.names()
-
-    assert registry.memo("names", build) == ["beta", "gamma", "alpha"]
-    assert registry.memo("names", build) == ["beta", "gamma", "alpha"] and len(builds) == 1
-    version = registry.version
-    registry.add(tool(lambda: "d", name="delta"))
-    assert registry.version > version
-    assert registry.memo("names", build) == ["beta", "gamma", "alpha", "delta"]
-    assert len(builds) == 2

@@ -21,6 +21,7 @@ from toolweave.formats.base import ToolFormat
 from toolweave.models.base import ChatModel
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.context import RunContext
+from toolweave.runtime.derived import derived
 from toolweave.runtime.recorder import Listener, TraceRecorder
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
@@ -115,8 +116,8 @@ class Agent:
     def format_for(self, tools: ToolRegistry) -> ToolFormat:
         """The agent's tool format bound to ``tools``, kept with the registry rather than
         rebuilt per run."""
-        return tools.memo(("format", self.format_name),
-                          lambda: get_format(self.format_name, tools.specs()))
+        return derived(tools, ("format", self.format_name),
+                       lambda: get_format(self.format_name, tools.specs()))
 
     def session(self, path: str | Path | None = None, *,
                 tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] | None = None,

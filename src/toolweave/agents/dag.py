@@ -40,6 +40,7 @@ from toolweave.agents.dag_scheduler import DagScheduler
 from toolweave.agents.prompts import render
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
+from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import observation_text
 from toolweave.types import Completion, Constraint, Message, Observation, Step, ToolCall, Trace
 
@@ -125,8 +126,8 @@ class DagStrategy:
         """Plan (with one re-ask on an invalid plan) while running the tasks; None on failure."""
         names = ctx.tools.names()
         system = render("dag_plan", instructions=self.instructions,
-                        tool_docs=ctx.tools.memo("dag_tool_docs",
-                                                 lambda: tool_docs(ctx.tools.specs())))
+                        tool_docs=derived(ctx.tools, "dag_tool_docs",
+                                          lambda: tool_docs(ctx.tools.specs())))
         previous = scratchpad(rounds)
         messages = ctx.opening(Message(role="system", content=system),
                                Message(role="user", content=render(
@@ -135,8 +136,8 @@ class DagStrategy:
         # A plan needs about two calls per sub-question; past that a small planner lists
         # every tool. Per tool set and bound: the grammar compiles every tool's schema.
         max_tasks = min(self.max_tasks, 2 * len(subqueries) + 1)
-        grammar = ctx.tools.memo(("dag_plan", max_tasks),
-                                 lambda: plan_grammar(ctx.tools.specs(), max_tasks))
+        grammar = derived(ctx.tools, ("dag_plan", max_tasks),
+                          lambda: plan_grammar(ctx.tools.specs(), max_tasks))
         for attempt in range(2):
             step = _new_step(ctx, "plan")
             scheduler = DagScheduler(ctx.tools, ctx.recorder, ctx.guard)

@@ -30,6 +30,7 @@ from toolweave.constraints.gbnf import literal
 from toolweave.formats.base import FREE_TEXT_MAX_CHARS
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
+from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import observation_text
 from toolweave.types import Completion, Constraint, Message, Step, ToolCall, ToolSpec, Trace
 
@@ -171,9 +172,8 @@ class PreactStrategy:
                         revise=revise, tool_names=[t.name for t in specs])
         completion = await self._turn(ctx, ctx.opening(system, Message(role="user",
                                                                         content=prompt)),
-                                      ctx.tools.memo(("preact_plan", self.max_plan_steps),
-                                                     lambda: plan_grammar(specs,
-                                                                          self.max_plan_steps)))
+                                      derived(ctx.tools, ("preact_plan", self.max_plan_steps),
+                                              lambda: plan_grammar(specs, self.max_plan_steps)))
         new_plan = parse_plan(completion.text, ctx.tools.names())
         step.completion, step.thought = completion, completion.text.strip()
         ctx.recorder.step(step)

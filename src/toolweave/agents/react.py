@@ -48,6 +48,7 @@ from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.corrections import suggests_value
+from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
@@ -241,7 +242,7 @@ class _Loop:
             return False
         if any(is_proper_name(v) for v in rejected_values(ctx.guard.made())):
             return False
-        words = ctx.tools.memo("tool_words", lambda: tool_words(ctx.tools.specs()))
+        words = derived(ctx.tools, "tool_words", lambda: tool_words(ctx.tools.specs()))
         return not about_tools(self.question, words)
 
     def _named_tools(self, failed: list[Observation]) -> list[str]:

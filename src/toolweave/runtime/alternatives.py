@@ -8,6 +8,7 @@ model — gives it the move it missed.
 
 from __future__ import annotations
 
+from toolweave.runtime.derived import derived
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import ToolSpec
 
@@ -21,7 +22,7 @@ def alternatives(tools: ToolRegistry, question: str, failed_tool: str,
     ``name(arg, …)``; none for a small tool set or an empty question."""
     if len(tools) < MIN_TOOLS or not question.strip():
         return []
-    catalog = tools.memo("alternatives_catalog", lambda: _catalog(tools))
+    catalog = derived(tools, "alternatives_catalog", lambda: _catalog(tools))
     hits = catalog.search(question, k + 1)
     return [call_shape(h.tool) for h in hits if h.tool.name != failed_tool][:k]
 

@@ -12,6 +12,7 @@ from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
 from toolweave.models.base import ChatModel, supports
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import Budget
+from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import NOT_RUN, error_hint, run_calls
 from toolweave.runtime.grounding import (
     RunValues,
@@ -99,9 +100,10 @@ class RunContext:
             grammar = self.format.grammar(specs, require_call=require_call and bool(specs),
                                           max_calls=max_calls)
         else:
-            # Kept with the registry: neither listing nor identity-checking a thousand specs
+            # Kept with the tool set: neither listing nor identity-checking a thousand specs
             # per step (the format's own cache is keyed by content, for new registries).
-            grammar = self.tools.memo(
+            grammar = derived(
+                self.tools,
                 ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only),
                 lambda: self.format.grammar(
                     [] if answer_only else
@@ -118,7 +120,7 @@ class RunContext:
 
     def calculators(self) -> frozenset[str]:
         """The tools that take an arithmetic expression (`computes`), kept with the tool set."""
-        return self.tools.memo("calculators", lambda: frozenset(
+        return derived(self.tools, "calculators", lambda: frozenset(
             s.name for s in self.tools.specs() if computes(s)))
 
     def numbers(self) -> tuple[str, ...]:
@@ -130,7 +132,7 @@ class RunContext:
     def tool_docs(self) -> str:
         """The tools as the format renders them into the system prompt; rendered once per
         tool set and format."""
-        return self.tools.memo(("tool_docs", self.format.name),
+        return derived(self.tools, ("tool_docs", self.format.name),
                                lambda: self.format.render(self.tools.specs()))
 
     async def model_turn(self, messages: Sequence[Message], *,
@@ -169,7 +171,7 @@ class RunContext:
 
     def _native_tools(self) -> tuple[ToolSpec, ...]:
         # a tuple, shared by the steps of every run over this tool set: backends only read it
-        return self.tools.memo("native_specs", lambda: tuple(self.tools.specs()))
+        return derived(self.tools, "native_specs", lambda: tuple(self.tools.specs()))
 
     def must_call(self) -> bool:
         """Whether the next turn has to call a tool (``tool_choice="first"`` before any call)."""

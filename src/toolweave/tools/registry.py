@@ -4,7 +4,7 @@ The order tools were added is the order `specs()` returns, so the tool docs rend
 prompt stay byte-identical between steps and runs and the prompt prefix can be cached.
 
 What is derived from the whole tool set (rendered docs, a turn grammar, a bound format) is kept
-with `memo` until a tool is added, so a step's cost does not grow with the number of tools.
+by the runtime per ``version`` (`toolweave.runtime.derived`), which every change bumps.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ class ToolRegistry:
 
     def __init__(self, tools: Iterable[Tool | Callable[..., Any]] = ()) -> None:
         self._tools: dict[str, Tool] = {}
-        self._memo: dict[Any, Any] = {}
         self.version = 0  # bumped by every change to the tool set
         self.include(tools)
 
@@ -43,7 +42,6 @@ class ToolRegistry:
             )
         self._tools[added.name] = added
         self.version += 1
-        self._memo.clear()
         return added
 
     def include(self, source: ToolRegistry | Iterable[Tool | Callable[..., Any]]) -> ToolRegistry:
@@ -74,19 +72,6 @@ class ToolRegistry:
     def specs(self) -> list[ToolSpec]:
         """Every tool's spec, in insertion order (stable, so prompts can be cached)."""
         return [t.spec for t in self._tools.values()]
-
-    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
-        """``build()``, computed once per state of this registry and kept under ``key``.
-
-        For data derived from the tool set (the rendered tool docs, a turn grammar): adding a
-        tool drops every entry. Registered specs are treated as immutable; a spec changed in
-        place after registration is not noticed.
-        """
-        try:
-            return self._memo[key]
-        except KeyError:
-            value = self._memo[key] = build()
-            return value
 
     def __len__(self) -> int:
         return len(self._tools)

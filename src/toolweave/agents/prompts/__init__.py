@@ -7,6 +7,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from toolweave.runtime.derived import derived
+
 
 @lru_cache(maxsize=None)
 def _template(name: str):
@@ -27,6 +29,6 @@ def system_prompt(template: str, instructions: str, ctx) -> str:
     """``template`` rendered with ``instructions`` and the run's tool docs, kept with the tool
     set (``ctx`` is a `RunContext`): with a thousand tools the prompt is ~400 KB of text, so it
     is rendered once per tool set, not per run."""
-    return ctx.tools.memo(
-        (template, instructions, ctx.format.name),
+    return derived(
+        ctx.tools, (template, instructions, ctx.format.name),
         lambda: render(template, instructions=instructions, tool_docs=ctx.tool_docs()))
