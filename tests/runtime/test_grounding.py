@@ -17,6 +17,7 @@ from toolweave.runtime.grounding import (
     collect_values,
     extreme_pattern,
     grounded,
+    grounded_tools,
     listed_choices,
     observation_values,
     text_spans,
@@ -245,3 +246,45 @@ def test_a_value_rejected_as_a_kind_is_ruled_out_for_parameters_described_as_tha
     # a description's aside ("not a city") does not make a country parameter a city
     assert "Valdoria" in values.for_parameter(
         "country", "the country's name (not a city: get a city's country first)")
+
+
+def _tools() -> list[ToolSpec]:
+    city = {"type": "string", "description": "the city"}
+    return [ToolSpec(name="weather", description="Weather.", parameters={
+                "type": "object", "properties": {"city": city}, "required": ["city"]}),
+            ToolSpec(name="calc", description="Compute.", parameters={
+                "type": "object", "properties": {"expression": {"type": "string"}},
+                "required": ["expression"]})]
+
+
+def test_a_tool_set_is_grounded_as_each_tool_is_and_kept_while_its_values_stay():
+    tools = _tools()
+    values = RunValues(loose=("Paris", "Rome"))
+    first = grounded_tools(tools, values, ["2", "3"])
+    assert [s.parameters["properties"] for s in first] == [
+        grounded(s, values, ["2", "3"]).parameters["properties"] for s in tools]
+    assert first[0].parameters["properties"]["city"]["enum"] == ["Paris", "Rome"]
+    # the same values next turn (a new RunValues): the very same specs, so the same grammar
+    again = grounded_tools(tools, RunValues(loose=("Paris", "Rome")), ["2", "3"])
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    # a new value or number is a new narrowing
+    more = grounded_tools(tools, RunValues(loose=("Paris", "Rome", "Oslo")), ["2", "3", "7"])
+    assert more[0].parameters["properties"]["city"]["enum"] == ["Paris", "Rome", "Oslo"]
+    assert "7" in more[1].parameters["properties"]["expression"]["pattern"]
+
+
+def test_no_values_leave_a_tool_set_as_it_is_but_values_that_fit_nothing_rule_tools_out():
+    tools = _tools()[:1]
+    assert grounded_tools(tools, RunValues()) == tools
+    # a value the tool rejected as a city: nothing is left to offer, the tool cannot be called
+    rejected = RunValues(loose=("Felix",), rejected=((frozenset({"city"}), "Felix"),))
+    assert grounded_tools(tools, rejected) == []
+
+
+def test_a_tool_set_leaves_out_the_values_each_tool_was_already_called_with():
+    tools = _tools()[:1]
+    values = RunValues(loose=("Paris", "Rome"))
+    kept = grounded_tools(tools, values, called={"weather": [{"city": "Paris"}]})
+    assert kept[0].parameters["properties"]["city"]["enum"] == ["Rome"]
+    assert grounded_tools(tools, values, called={"weather": [{"city": "Paris"},
+                                                             {"city": "Rome"}]}) == []

@@ -460,7 +460,9 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
     params, arithmetic = _set_grounds(specs)
     done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
                  if calls)
-    key = (tuple(tuple(values.for_parameter(name, about)) for name, about in params),
+    # no values at all leaves every spec as it is; values that fit no parameter narrow each
+    # to nothing: the same offers, other answers
+    key = (bool(values), tuple(tuple(values.for_parameter(name, about)) for name, about in params),
            numbers if arithmetic else (), done)
     hit = _GROUNDED_SETS.get(specs, key)
     if hit is not MISSING:
