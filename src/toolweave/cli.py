@@ -116,7 +116,7 @@ DocsOpt = Annotated[Optional[Path], typer.Option(
 
 PythonOpt = Annotated[bool, typer.Option(
     help="Enable the python tool, which runs code in a bubblewrap sandbox (no network, no view "
-         "of your files or processes); refused where bubblewrap cannot run.")]
+         "of your other files, processes or environment); refused where bubblewrap cannot run.")]
 PythonUnsandboxedOpt = Annotated[bool, typer.Option(
     help="Enable the python tool WITHOUT a sandbox: the code it runs can read your files and "
          "secrets and use the network. Only for code you would run yourself.")]

@@ -386,3 +386,32 @@ def test_cli_refuses_python_without_a_sandbox(tmp_path):
 async def test_a_program_killed_by_a_signal_is_reported_so(mode):
     obs = await run(python_tool(mode), "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     assert not obs.ok and obs.content.startswith("PythonExecError: killed by SIGKILL")
+
+
+@needs_sandbox
+@pytest.mark.parametrize("code", [
+    "def f():\n    1/0\nf()",
+    "1/",
+    "import sys; sys.exit('bye')",
+    "try:\n    1/0\nexcept Exception as e:\n    raise ValueError('x') from e",
+    "print(sorted(globals()), __name__)\nimport sys; print(sys.argv)",
+    "import pickle\ndef g(): pass\nprint(len(pickle.dumps(g)))",
+])
+async def test_programs_read_as_under_python_c(code):
+    # The sandbox's launcher runs the program in its own interpreter: no trace of it may show.
+    inside = await run(make_python(), code)
+    plain = await run(make_python(unsandboxed=True), code)
+    assert (inside.ok, inside.content) == (plain.ok, plain.content)
+
+
+@needs_sandbox
+async def test_the_program_has_no_privileges():
+    obs = await run(make_python(), textwrap.dedent("""
+        import os
+        status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+        print(os.getuid(), status["CapEff"].strip(), status["CapPrm"].strip(),
+              status["NoNewPrivs"].strip())
+    """))
+    uid, effective, permitted, no_new_privs = obs.content.split()
+    assert int(effective, 16) == 0 and int(permitted, 16) == 0 and no_new_privs == "1"
+    assert uid != "0"

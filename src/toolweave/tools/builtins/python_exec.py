@@ -55,10 +55,9 @@ async def run_python(code: str, *, timeout_s: float = 10, memory_mb: int = 256,
     """
     if sandbox is None:
         return await _run_unsandboxed(code, timeout_s, memory_mb, max_output_bytes)
-    argv = [sys.executable, "-I", "-u", "-c", code]
     channels = SandboxRun()
     try:
-        command = sandbox.command(argv, ready_fd=channels.ready_fd, info_fd=channels.info_fd,
+        command = sandbox.command(code, ready_fd=channels.ready_fd, info_fd=channels.info_fd,
                                   memory_mb=memory_mb, cpu_s=int(timeout_s) + 1)
         try:
             # bwrap gets an empty environment: its own is readable in the sandbox's /proc.

@@ -47,20 +47,34 @@ FIX = (
     "builtin_tools(python_unsandboxed=True), or the CLI's --python-unsandboxed"
 )
 
-# Sets the limits, drops to the sandbox uid where asked, tells the parent it started, then
-# becomes the program. Runs under `python -I -S`: nothing imported that the stdlib lacks.
+# The sandbox's first and only interpreter (a second one, exec'ed, doubled the cost of a call):
+# sets the limits, drops to the sandbox uid where asked, tells the parent it started, then
+# runs the program in __main__ as `python -c` would, tracebacks without this frame included.
 _LAUNCHER = """\
-import os, resource as R, sys
-ready, uid, nproc, memory, cpu, fsize = map(int, sys.argv[1:7])
-if uid >= 0:
-    os.setgroups([]); os.setgid(uid); os.setuid(uid)
-for kind, soft, hard in ((R.RLIMIT_NPROC, nproc, nproc), (R.RLIMIT_AS, memory, memory),
-                         (R.RLIMIT_CPU, cpu, cpu + 1), (R.RLIMIT_FSIZE, fsize, fsize),
-                         (R.RLIMIT_CORE, 0, 0)):
-    R.setrlimit(kind, (soft, hard))
-os.write(ready, b"1")
-os.close(ready)
-os.execv(sys.argv[7], sys.argv[7:])
+def _launch():
+    import os, resource as R, sys
+    ready, uid, nproc, memory, cpu, fsize = map(int, sys.argv[1:7])
+    if uid >= 0:
+        os.setgroups([]); os.setgid(uid); os.setuid(uid)
+    for kind, soft, hard in ((R.RLIMIT_NPROC, nproc, nproc), (R.RLIMIT_AS, memory, memory),
+                             (R.RLIMIT_CPU, cpu, cpu + 1), (R.RLIMIT_FSIZE, fsize, fsize),
+                             (R.RLIMIT_CORE, 0, 0)):
+        R.setrlimit(kind, (soft, hard))
+    os.write(ready, b"1")
+    os.close(ready)
+    source = sys.argv[7]
+    sys.argv[:] = ["-c"]
+    main = globals()
+    del main["_launch"], os, R
+    try:
+        exec(compile(source, "<string>", "exec"), main)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        exc.__traceback__ = exc.__traceback__.tb_next
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        sys.exit(1)
+_launch()
 """
 
 # Uids for root's sandboxes: far above login users, system users, `nobody`, container
@@ -102,11 +116,11 @@ class Sandbox:
                 f"found {where}. Fix: {FIX}.")
         return path
 
-    def command(self, argv: list[str], *, ready_fd: int, info_fd: int, memory_mb: int,
+    def command(self, code: str, *, ready_fd: int, info_fd: int, memory_mb: int,
                 cpu_s: int) -> list[str]:
-        """The bwrap command line that runs ``argv`` (a program and its arguments, paths as
-        seen inside) sandboxed; the launcher writes one byte to ``ready_fd`` once it runs, and
-        bwrap writes the sandbox init's pid to ``info_fd`` (see `SandboxRun`)."""
+        """The bwrap command line that runs the Python program ``code`` sandboxed; the
+        launcher writes one byte to ``ready_fd`` once it runs, and bwrap writes the sandbox
+        init's pid to ``info_fd`` (see `SandboxRun`)."""
         uid = (_SANDBOX_UID_BASE + secrets.randbelow(_SANDBOX_UID_SPAN)
                if os.geteuid() == 0 else -1)
         limits = [ready_fd, uid, self.max_processes, memory_mb * 1024 * 1024, cpu_s,
@@ -116,7 +130,8 @@ class Sandbox:
             *_namespace_args(as_root=uid >= 0), *_filesystem_args(),
             "--perms", "1777", "--size", str(self.folder_mb * 1024 * 1024),
             "--tmpfs", WORK_DIR, "--chdir", WORK_DIR,
-            "--", sys.executable, "-I", "-S", "-c", _LAUNCHER, *map(str, limits), *argv,
+            # -u: unbuffered, so prints and tracebacks arrive in the order they happened.
+            "--", sys.executable, "-I", "-u", "-c", _LAUNCHER, *map(str, limits), code,
         ]
 
     def problem(self) -> str | None:
@@ -155,7 +170,7 @@ def _namespace_args(*, as_root: bool) -> list[str]:
         return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                 *common]
-    return ["--unshare-all", "--disable-userns", *common]
+    return ["--unshare-all", "--unshare-user", "--disable-userns", *common]
 
 
 @functools.cache
@@ -214,8 +229,7 @@ def _under(path: str, root: str) -> bool:
 def _probe(bwrap: str, sandbox: Sandbox) -> str | None:
     channels = SandboxRun()
     try:
-        argv = [sys.executable, "-I", "-S", "-c", "pass"]
-        command = sandbox.command(argv, ready_fd=channels.ready_fd, info_fd=channels.info_fd,
+        command = sandbox.command("pass", ready_fd=channels.ready_fd, info_fd=channels.info_fd,
                                   memory_mb=256, cpu_s=10)
         try:
             done = subprocess.run(command, env={}, pass_fds=channels.child_fds(), timeout=30,
