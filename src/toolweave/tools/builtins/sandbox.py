@@ -33,6 +33,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -294,20 +295,21 @@ class SandboxRun:
         """Return once every process of the sandbox has exited (bwrap must have exited)."""
         if self._pin is None:
             return
-        pidfd = await self._pin
-        self._pin = None
-        if pidfd is None:
-            return
+        pin, self._pin = self._pin, None
+        pidfd = None
         try:
-            loop = asyncio.get_running_loop()
-            gone = loop.create_future()
-            loop.add_reader(pidfd, lambda: gone.done() or gone.set_result(None))
-            try:
-                await asyncio.wait_for(gone, timeout_s)
-            finally:
-                loop.remove_reader(pidfd)
+            async with asyncio.timeout(timeout_s):
+                pidfd = await pin
+                if pidfd is not None:
+                    await _readable(pidfd)
+        except TimeoutError:
+            # Not seen (bwrap's init gets SIGKILL when bwrap dies), but never wait forever,
+            # nor leave it behind.
+            if pidfd is not None:
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
         finally:
-            os.close(pidfd)
+            if pidfd is not None:
+                os.close(pidfd)
 
     def close(self) -> None:
         """Release every descriptor (idempotent)."""
@@ -322,17 +324,11 @@ class SandboxRun:
 
     async def _pin_init(self, bwrap_pid: int) -> int | None:
         """A pidfd on the sandbox's init, or None when it never started or is already gone."""
-        loop = asyncio.get_running_loop()
         fd = self._info_read
         os.set_blocking(fd, False)
         data = b""
         while True:
-            readable = loop.create_future()
-            loop.add_reader(fd, lambda f=readable: f.done() or f.set_result(None))
-            try:
-                await readable
-            finally:
-                loop.remove_reader(fd)
+            await _readable(fd)
             try:
                 chunk = os.read(fd, 4096)
             except BlockingIOError:
@@ -351,6 +347,16 @@ class SandboxRun:
             os.close(pidfd)
             return None
         return pidfd
+
+
+async def _readable(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
 
 
 def _parent_of(pid: int) -> int | None:
