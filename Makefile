@@ -8,9 +8,18 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test teacher bench bench-overhead bench-parallel bench-agent clean
+.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent clean
 
-setup: $(STAMP)
+setup: $(STAMP) sandbox
+
+# bubblewrap, the python tool's sandbox: installed quietly where we can (root with apt-get).
+# Without it the tool refuses to run code and its sandbox tests skip, saying why.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+	    || { apt-get update -qq >/dev/null 2>&1 \
+	      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; } \
+	  || echo "note: bubblewrap (bwrap) is not installed and could not be; the python tool's sandbox tests will skip"
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +46,7 @@ demo: $(STAMP)
 	PYTHONPATH=examples/tools $(VENV)/bin/toolweave run --model default --tools market:TOOLS \
 	  --tool-choice first --trace runs/demo-chain.jsonl "What is the share price of Nova Dynamics?"
 
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(PY) -m pytest -q
 
 # The 1.5B bench/teacher model (Qwen2.5-Coder-1.5B-Instruct, 22 wheels): optional, never a

@@ -114,14 +114,37 @@ DocsOpt = Annotated[Optional[Path], typer.Option(
     help="Folder of .md/.txt files for the built-in search_docs tool.")]
 
 
-def _registry(tools: list[str] | None, docs: Path | None, builtins: bool, python: bool):
+PythonOpt = Annotated[bool, typer.Option(
+    help="Enable the python tool, which runs code in a bubblewrap sandbox (no network, no view "
+         "of your other files, processes or environment); refused where bubblewrap cannot run.")]
+PythonUnsandboxedOpt = Annotated[bool, typer.Option(
+    help="Enable the python tool WITHOUT a sandbox: the code it runs can read your files and "
+         "secrets and use the network. Only for code you would run yourself.")]
+
+
+def _registry(tools: list[str] | None, docs: Path | None, builtins: bool, python: bool,
+              python_unsandboxed: bool = False):
     from toolweave.tools.builtins import builtin_tools
     from toolweave.tools.registry import ToolRegistry, load_tools
 
-    registry = builtin_tools(docs_dir=docs, enable_python=python) if builtins else ToolRegistry()
+    if builtins and python and not python_unsandboxed:
+        _check_sandbox()
+    registry = builtin_tools(docs_dir=docs, enable_python=python,
+                             python_unsandboxed=python_unsandboxed) if builtins else ToolRegistry()
     for spec in tools or []:
         registry.include(load_tools(spec))
     return registry
+
+
+def _check_sandbox() -> None:
+    """Fail before the run, not at the model's first python call, where the sandbox cannot
+    start."""
+    from toolweave.tools.builtins.sandbox import Sandbox
+    from toolweave.tools.errors import SandboxUnavailableError
+
+    problem = Sandbox().problem()
+    if problem is not None:
+        raise SandboxUnavailableError(problem)
 
 
 @app.command()
@@ -132,7 +155,8 @@ def run(
     mcp: McpOpt = None,
     docs: DocsOpt = None,
     builtins: Annotated[bool, typer.Option(help="Include calculator (and search_docs with --docs).")] = True,  # noqa: E501
-    python: Annotated[bool, typer.Option(help="Enable the sandboxed python tool.")] = False,
+    python: PythonOpt = False,
+    python_unsandboxed: PythonUnsandboxedOpt = False,
     strategy: Annotated[str, typer.Option(help="react | preact | dag | auto")] = "react",
     reasoning: Annotated[str, typer.Option("--effort", help="minimal | low | medium | high | auto")] = "auto",  # noqa: E501
     verbosity: Annotated[Optional[str], typer.Option(help="low | medium | high: how long the final answer is.")] = None,  # noqa: E501
@@ -159,7 +183,7 @@ def run(
             constrained=constrained, grounded=grounded, max_steps=max_steps,
             max_seconds=max_seconds, top_k=top_k, verbosity=verbosity,
             route_with_model=route_model)
-        registry = _registry(tools, docs, builtins, python)
+        registry = _registry(tools, docs, builtins, python, python_unsandboxed)
         result = asyncio.run(_run_agent(question, model, registry, mcp or [], settings,
                                         catalog, trace,
                                         [] if as_json else [LiveView(console)], session))
@@ -261,14 +285,15 @@ app.add_typer(tools_app, name="tools")
 
 @tools_app.command("list")
 def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
-               builtins: bool = True, python: bool = False) -> None:
+               builtins: bool = True, python: PythonOpt = False,
+               python_unsandboxed: PythonUnsandboxedOpt = False) -> None:
     """List the tools a run would get, with their parameters."""
     from toolweave.trace_view import tools_table
 
     async def collect():
         from toolweave.tools.mcp import connect_mcp
 
-        registry = _registry(tools, docs, builtins, python)
+        registry = _registry(tools, docs, builtins, python, python_unsandboxed)
         async with connect_mcp(mcp or []) as mcp_tools:
             registry.include(mcp_tools)
             return registry.specs()

@@ -18,6 +18,7 @@ from toolweave.tools.builtins import (
     make_search_docs,
 )
 from toolweave.tools.builtins.calculator import evaluate
+from toolweave.tools.builtins.sandbox import Sandbox
 from toolweave.tools.builtins.search_docs import split_passages
 from toolweave.types import ToolCall
 
@@ -233,44 +234,58 @@ async def test_read_file_caps_size_and_refuses_binary(read_file, root):
 
 
 # --- python -----------------------------------------------------------------------------------
+# Each runs sandboxed (skipped, saying why, where bubblewrap cannot run) and unsandboxed;
+# escape attempts are in test_python_sandbox.py.
 
-async def test_python_runs_code():
-    python = make_python(timeout_s=5)
+SANDBOX_PROBLEM = Sandbox().problem()
+
+
+@pytest.fixture(params=[
+    pytest.param(False, id="sandboxed", marks=pytest.mark.skipif(
+        SANDBOX_PROBLEM is not None, reason=f"no sandbox here: {SANDBOX_PROBLEM}")),
+    pytest.param(True, id="unsandboxed"),
+])
+def unsandboxed(request):
+    return request.param
+
+
+async def test_python_runs_code(unsandboxed):
+    python = make_python(unsandboxed=unsandboxed, timeout_s=5)
     obs = await run(python, code="import sys\nprint(sum(range(10)))\nprint('err', file=sys.stderr)")
     assert obs.ok and obs.content == "45\nerr\n"
     quiet = await run(python, code="x = 1")
     assert quiet.ok and "printed nothing" in quiet.content
 
 
-async def test_python_error_exit_returns_the_traceback():
-    obs = await run(make_python(timeout_s=5), code="print('before')\n1/0")
+async def test_python_error_exit_returns_the_traceback(unsandboxed):
+    obs = await run(make_python(unsandboxed=unsandboxed, timeout_s=5), code="print('before')\n1/0")
     assert not obs.ok and obs.error == "PythonExecError"
     assert obs.content.startswith("PythonExecError: exit code 1\nbefore")
     assert "ZeroDivisionError" in obs.content
 
 
-async def test_python_infinite_loop_times_out():
-    obs = await run(make_python(timeout_s=1), code="while True:\n    pass")
+async def test_python_infinite_loop_times_out(unsandboxed):
+    obs = await run(make_python(unsandboxed=unsandboxed, timeout_s=1), code="while True:\n    pass")
     assert not obs.ok and obs.error == "TimeoutError"
     assert "longer than 1 s" in obs.content
     assert obs.ended_at - obs.started_at < 5
 
 
-async def test_python_memory_hog_fails_cleanly():
-    obs = await run(make_python(timeout_s=5, memory_mb=128),
+async def test_python_memory_hog_fails_cleanly(unsandboxed):
+    obs = await run(make_python(unsandboxed=unsandboxed, timeout_s=5, memory_mb=128),
                     code="blocks = []\nwhile True:\n    blocks.append(bytearray(10**7))")
     assert not obs.ok and obs.error == "PythonExecError"
     assert "MemoryError" in obs.content
 
 
-async def test_python_output_flood_is_capped():
-    obs = await run(make_python(timeout_s=5, max_output_chars=1000),
+async def test_python_output_flood_is_capped(unsandboxed):
+    obs = await run(make_python(unsandboxed=unsandboxed, timeout_s=5, max_output_chars=1000),
                     code="print('z' * 10**7)")
     assert obs.ok and obs.truncated_chars > 0 and len(obs.content) < 1100
 
 
-async def test_python_is_killed_when_cancelled():
-    python = make_python(timeout_s=30)
+async def test_python_is_killed_when_cancelled(unsandboxed):
+    python = make_python(unsandboxed=unsandboxed, timeout_s=30)
     task = asyncio.create_task(run(python, code="import time\ntime.sleep(30)"))
     await asyncio.sleep(0.3)
     task.cancel()

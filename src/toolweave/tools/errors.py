@@ -31,3 +31,8 @@ class ToolLoadError(ToolweaveError, ImportError):
 
 class PythonExecError(ToolweaveError):
     """Code run by the python tool exited with an error; the message carries its output."""
+
+
+class SandboxUnavailableError(ToolweaveError):
+    """The python tool's sandbox (bubblewrap) is missing or cannot start here; the message
+    says how to fix it or how to opt into running code unsandboxed."""
