@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable, Sequence
+from operator import is_
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -32,7 +33,8 @@ class IdentityCache(Generic[V]):
     def get(self, objects: Sequence[object], extra: Hashable = ()) -> V | object:
         """The value stored for these very objects and ``extra``, else `MISSING`."""
         entry = self._entries.get((tuple(map(id, objects)), extra))
-        if entry is None or not all(a is b for a, b in zip(entry[0], objects, strict=True)):
+        # the same ids, so the same length: compare identities pairwise, at C speed
+        if entry is None or not all(map(is_, entry[0], objects)):
             return MISSING
         return entry[1]
 

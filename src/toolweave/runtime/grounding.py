@@ -219,18 +219,43 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     ``results_only``: the values successful results gave, not the question's spans nor what
     errors quote (the question still types the fields; rejections still rule values out)."""
     made = list(made)
-    loose: list[str] = [] if results_only else text_spans(question)
-    fields: list[tuple[frozenset[str], str]] = []
-    rejected: list[tuple[frozenset[str], str]] = []
-    for call, obs in made:
-        more_loose, more_fields, more_rejected = _call_values(call, obs, results_only)
-        loose += more_loose
-        fields += more_fields
-        rejected += more_rejected
-    said = said_words(question)
-    question_words = frozenset(said) - STOPWORDS - GENERIC_WORDS
+    made_loose, fields, rejected = _made_values(made, results_only)
+    loose = made_loose if results_only else text_spans(question) + list(made_loose)
+    said, question_words = _question_words(question)
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
                      question_words, tuple(rejected), _followed(made, said, question_words))
+
+
+@lru_cache(maxsize=256)
+def _question_words(question: str) -> tuple[list[str], frozenset[str]]:
+    """The question's words (`said_words`) and those that can name a field; read every turn."""
+    said = said_words(question)
+    return said, frozenset(said) - STOPWORDS - GENERIC_WORDS
+
+
+def _made_values(made: list[tuple[ToolCall, Observation]], results_only: bool
+                 ) -> tuple[tuple[str, ...], tuple[tuple[frozenset[str], str], ...],
+                            tuple[tuple[frozenset[str], str], ...]]:
+    """What the calls ``made`` add to `collect_values` (loose values, fields, rejected
+    arguments), in order. A run's calls grow by a few a turn: the values of all but the last
+    turn's are found kept, and only the new calls are read."""
+    objects = [x for pair in made for x in pair]
+    hit = _MADE_VALUES.get(objects, results_only)
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
+    start, loose, fields, rejected = 0, (), (), ()
+    for start in range(len(made) - 1, 0, -1):  # the longest prefix kept, latest first
+        if (kept := _MADE_VALUES.get(objects[:2 * start], results_only)) is not MISSING:
+            loose, fields, rejected = kept  # type: ignore[misc]
+            break
+    else:
+        start = 0
+    for call, obs in made[start:]:
+        more_loose, more_fields, more_rejected = _call_values(call, obs, results_only)
+        loose += tuple(more_loose)
+        fields += tuple(more_fields)
+        rejected += tuple(more_rejected)
+    return _MADE_VALUES.put(objects, results_only, (loose, fields, rejected))
 
 
 def _call_values(call: ToolCall, obs: Observation, results_only: bool
@@ -263,6 +288,7 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
 
 
 _CALL_VALUES: IdentityCache[tuple] = IdentityCache(8192)
+_MADE_VALUES: IdentityCache[tuple] = IdentityCache(8192)
 
 
 @lru_cache(maxsize=512)
