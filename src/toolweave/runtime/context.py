@@ -23,6 +23,7 @@ from toolweave.runtime.grounding import (
 )
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
+from toolweave.runtime.replay import Replay
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Completion, Constraint, Message, Observation, ToolCall, ToolSpec
 
@@ -48,6 +49,8 @@ class RunContext:
     grounded: bool = True  # string arguments from the question and results (`grounding`)
     # a conversation's earlier turns, put between a strategy's system prompt and the question
     history: tuple[Message, ...] = ()
+    # a resumed run: its recorded turns answer the model calls until they run out
+    replay: Replay | None = None
 
     @cached_property
     def said(self) -> str:
@@ -155,7 +158,12 @@ class RunContext:
                   "constraint": self.usable(constraint),
                   "max_tokens": max_tokens or self.budget.step_max_tokens,
                   "reasoning": self.reasoning if reasoning is None else reasoning}
-        if on_text is None:
+        recorded = self.replay.completion() if self.replay is not None else None
+        if recorded is not None:
+            completion = recorded
+            if on_text is not None and completion.text:
+                on_text(completion.text)
+        elif on_text is None:
             completion = await self.model.complete(list(messages), **kwargs)
         else:
             completion = None
@@ -167,6 +175,7 @@ class RunContext:
             if completion is None:
                 raise RuntimeError(f"{self.model.name}: a stream must end with a completion")
         self.budget.charge(completion)
+        self.recorder.turn(completion)
         return completion
 
     def _native_tools(self) -> tuple[ToolSpec, ...]:
