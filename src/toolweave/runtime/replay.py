@@ -127,9 +127,9 @@ def check_resumable(record: RunRecord, tools: ToolRegistry, path: object) -> Non
                           f"{trace.stop_reason}, {len(trace.steps)} steps): nothing to "
                           f"resume{answer}", trace)
     # a call to a name that was no tool then (a model's slip) needs no tool now
-    called = _called(record.in_flight, (c for s in trace.steps
-                                        for c, o in zip(s.calls, s.observations, strict=False)
-                                        if o.error not in _NO_TOOL_RAN))
+    called = _called((c for s in trace.steps
+                      for c, o in zip(s.calls, s.observations, strict=False)
+                      if o.error not in _NO_TOOL_RAN), record.in_flight)
     missing = [name for name in called if name not in tools]
     if missing:
         raise ResumeError(
