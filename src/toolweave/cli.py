@@ -150,7 +150,7 @@ def _check_sandbox() -> None:
 
 @app.command()
 def run(
-    question: Annotated[Optional[str], typer.Argument(help="The question to answer (none with --resume).")] = None,  # noqa: E501
+    question: Annotated[str | None, typer.Argument(help="The question to answer (none with --resume).")] = None,  # noqa: E501
     model: ModelOpt = "default",
     tools: ToolsOpt = None,
     mcp: McpOpt = None,
@@ -173,7 +173,7 @@ def run(
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
     session: Annotated[Optional[Path], typer.Option(help="A session file: the question continues that conversation (created if missing).")] = None,  # noqa: E501
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
-    resume: Annotated[Optional[Path], typer.Option(help="Continue the killed (or timed-out) run of this trace file, appending to it: its finished tool calls are not run again; a call left in flight runs again only if its tool is idempotent, else it is reported as of unknown outcome. Give the same tools (and model); the strategy and format are the trace's.")] = None,  # noqa: E501
+    resume: Annotated[Path | None, typer.Option(help="Continue the killed (or timed-out) run of this trace file, appending to it: its finished tool calls are not run again; a call left in flight runs again only if its tool is idempotent, else it is reported as of unknown outcome. Give the same tools (and model); the strategy and format are the trace's.")] = None,  # noqa: E501
 ) -> None:
     """Answer a question with a model and tools, showing each step live (or, with --resume,
     continue a run that was killed)."""
