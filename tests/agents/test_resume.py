@@ -225,3 +225,59 @@ def test_tools_say_whether_a_call_may_run_twice():
     assert find.idempotent and not send.idempotent
     assert not move.idempotent  # a state change is not safe to repeat, unless declared so
     assert tool(stateful=True, idempotent=True)(find.fn).idempotent
+
+
+# -- every strategy resumes, unchanged: the replay is below them -------------------------------
+
+@tool
+async def add(a: int, b: int) -> int:
+    """Add two integers."""
+    ADDED.append((a, b))
+    return a + b
+
+
+@tool(idempotent=False)
+async def mul(a: int, b: int) -> int:
+    """Multiply two integers."""
+    SENDING[-1].set()
+    await asyncio.sleep(30)
+    return a * b
+
+
+ADDED: list[tuple[int, int]] = []
+PREACT_PLAN = "1. add - add 2 and 3\n2. mul - multiply the sum by 4\n3. final answer - the product"
+
+
+@pytest.mark.parametrize("strategy, replies, rest, kinds", [
+    ("preact", [PREACT_PLAN, call("add", a=2, b=3), "1. mul - multiply 5 by 4\n2. final answer "
+                "- the product", call("mul", a=5, b=4)],
+     ["1. final answer - unknown", "Not known: the product was not confirmed.", "x"],
+     ["plan", "act", "plan", "act", "plan", "answer"]),
+    # a DAG runs both tasks at once: ``add`` finished, but its step (the plan's) was not
+    # recorded when the run stopped, so it is idempotent work lost and done again
+    ("dag", ["1. What is (2+3)*4?", '1. add({"a": 2, "b": 3})\n2. mul({"a": 5, "b": 4})\njoin()'],
+     ["Answer: Not known: the product was not confirmed."],
+     ["plan", "plan", "act", "answer"]),
+])
+async def test_other_strategies_resume_from_their_trace(tmp_path, strategy, replies, rest, kinds):
+    path = tmp_path / "t.jsonl"
+    SENDING.append(asyncio.Event())
+    ADDED.clear()
+    run = asyncio.create_task(Agent(Scripted(replies), [add, mul], strategy=strategy).arun(
+        "(2+3)*4?", trace_path=path))
+    await asyncio.wait_for(SENDING[-1].wait(), 30)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert "mul" in [c["name"] for c in Trace.load(path).meta["in_flight"]]
+    adds = len(ADDED)
+
+    # the agent's own strategy is not used: the trace's is
+    resumed = await Agent(Scripted(rest), [add, mul], strategy="react").aresume(path)
+    assert (resumed.stop_reason, resumed.answer) == (
+        "answer", "Not known: the product was not confirmed.")
+    assert [s.kind for s in resumed.steps] == kinds
+    observed = {c.name: o for s in resumed.steps
+                for c, o in zip(s.calls, s.observations, strict=True)}
+    assert observed["mul"].error == OUTCOME_UNKNOWN and observed["add"].content == "5"
+    assert len(ADDED) == adds + (strategy == "dag")

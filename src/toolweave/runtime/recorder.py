@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from toolweave.errors import ResumeError
 from toolweave.runtime.repeats import signature
 from toolweave.text import clean_text
 from toolweave.trace_file import INTERRUPTED, ends_torn, event_line, save_trace, step_line
@@ -137,8 +138,6 @@ class TraceRecorder:
         recorded = self._replayed[len(self.trace.steps)]
         made = [signature(c) for c in step.calls]
         if made != [signature(c) for c in recorded.calls] or step.kind != recorded.kind:
-            from toolweave.runtime.replay import ResumeError
-
             raise ResumeError(
                 f"the resumed run went another way at step {recorded.index} (it made "
                 f"{_calls_text(step)}, the trace {_calls_text(recorded)}): resume with the "

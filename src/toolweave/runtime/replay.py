@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
-from toolweave.errors import ToolweaveError
+from toolweave.errors import ResumeError, RunFinished
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import signature
@@ -29,22 +29,12 @@ from toolweave.tools.registry import ToolRegistry
 from toolweave.trace_file import INTERRUPTED, RunRecord
 from toolweave.types import Completion, Observation, ToolCall
 
+__all__ = ["OUTCOME_UNKNOWN", "Replay", "ResumeError", "RunFinished", "RunTools",
+           "check_resumable"]
+
 OUTCOME_UNKNOWN = "outcome_unknown"
 # observations of calls that ran no tool: a repeat the guard answered, a name no tool had
 _NO_TOOL_RAN = NOT_RUN | {"unknown_tool"}
-
-
-class ResumeError(ToolweaveError, ValueError):
-    """A run that cannot be resumed: no readable run in the file, tools it called are missing,
-    or the resumed run went another way than the recorded one."""
-
-
-class RunFinished(ResumeError):
-    """The run to resume had already finished; ``trace`` is it."""
-
-    def __init__(self, message: str, trace):
-        super().__init__(message)
-        self.trace = trace
 
 
 class Replay:
