@@ -173,7 +173,7 @@ def run(
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
     session: Annotated[Optional[Path], typer.Option(help="A session file: the question continues that conversation (created if missing).")] = None,  # noqa: E501
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
-    resume: Annotated[Path | None, typer.Option(help="Continue the killed (or timed-out) run of this trace file, appending to it: its finished tool calls are not run again; a call left in flight runs again only if its tool is idempotent, else it is reported as of unknown outcome. Give the same tools (and model); the strategy and format are the trace's.")] = None,  # noqa: E501
+    resume: Annotated[Path | None, typer.Option(help="Continue the killed (or timed-out) run of this trace file, appending to it: its finished tool calls are not run again; a call left in flight runs again only if its tool is idempotent, else it is reported as of unknown outcome. Give the run's tools (and model); its settings (strategy, format, budgets) are the trace's.")] = None,  # noqa: E501
 ) -> None:
     """Answer a question with a model and tools, showing each step live (or, with --resume,
     continue a run that was killed)."""

@@ -281,3 +281,36 @@ async def test_other_strategies_resume_from_their_trace(tmp_path, strategy, repl
                 for c, o in zip(s.calls, s.observations, strict=True)}
     assert observed["mul"].error == OUTCOME_UNKNOWN and observed["add"].content == "5"
     assert len(ADDED) == adds + (strategy == "dag")
+
+
+async def interrupted_sum(path: Path, **settings) -> None:
+    """A react run that added 2 and 3, then was cancelled while multiplying."""
+    SENDING.append(asyncio.Event())
+    model = Scripted([call("add", a=2, b=3), call("mul", a=5, b=4), "x", "x"])
+    run = asyncio.create_task(Agent(model, [add, mul], **settings).arun(
+        "(2+3)*4?", trace_path=path))
+    await asyncio.wait_for(SENDING[-1].wait(), 30)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+
+async def test_a_resumed_run_keeps_the_settings_it_was_started_with(tmp_path):
+    path = tmp_path / "t.jsonl"
+    await interrupted_sum(path, max_steps=2)
+    # the agent's own budget (8 steps) is not the run's: its two steps are spent
+    resumed = await Agent(Scripted(["Unknown."]), [add, mul]).aresume(path)
+    assert (resumed.stop_reason, resumed.answer) == ("max_steps", "Unknown.")
+
+
+async def test_a_replay_that_goes_another_way_stops_before_running_anything(tmp_path):
+    path = tmp_path / "t.jsonl"
+    await interrupted_sum(path)
+    ADDED.clear()
+    # the recorded turn no longer makes the call its step recorded (another code or setup)
+    text = path.read_text().replace('\\"a\\": 2, \\"b\\": 3', '\\"a\\": 7, \\"b\\": 8')
+    path.write_text(text)
+    with pytest.raises(ResumeError, match=r"went another way.*add\(a=7, b=8\)"):
+        await Agent(Scripted([]), [add, mul]).aresume(path)
+    assert ADDED == []
+    assert Trace.load(path).stop_reason == "error"  # and it can be resumed again once mended

@@ -90,8 +90,10 @@ class Agent:
         recorded in the trace's meta from its start."""
         model = await self._loaded_model()
         tools, retrieved = self._tools_for(question, self.tools if tools is None else tools)
+        # the settings go with the trace, so that a resumed run replays under the same ones
         trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
-                      meta={"format": self.format_name, "tools": tools.names(), **(meta or {})})
+                      meta={"format": self.format_name, "tools": tools.names(),
+                            "settings": self.settings.model_dump(mode="json"), **(meta or {})})
         recorder = TraceRecorder(trace, trace_path, list(listeners))
         if retrieved is not None:
             recorder.meta(retrieved=retrieved)
@@ -104,7 +106,7 @@ class Agent:
         """Continue the run ``run`` (by default the last) of the trace at ``trace_path``,
         killed or cut short, appending to it; the finished trace is returned.
 
-        The run's strategy and format are the trace's (the agent's own are not used); its
+        The run's settings (strategy, format, budgets…) are the trace's, not the agent's; its
         finished steps are replayed from the trace (`runtime.replay`), so no finished tool
         call runs again and the run goes on from the step it stopped in. A call that was in
         flight runs again if its tool is idempotent (`Tool.idempotent`), else it gets an
@@ -139,8 +141,16 @@ class Agent:
             "at": time.time(), "replayed_steps": len(old.steps),
             "outcome_unknown": [c.model_dump(mode="json") for c in replay.unknown],
             "rerun": [c.model_dump(mode="json") for c in replay.rerun]}])
-        return await self._execute(await self._loaded_model(), tools, recorder, old.strategy,
-                                   meta.get("format", self.format_name), history, replay)
+        model = await self._loaded_model()
+        runner = self
+        if "settings" in meta:  # traces before settings were recorded run with the agent's
+            try:
+                runner = Agent(model, tools, RunSettings(**meta["settings"]))
+            except ValueError as exc:
+                raise ResumeError(f"cannot resume run {old.id}: its recorded settings are not "
+                                  f"valid here: {exc}") from exc
+        return await runner._execute(model, tools, recorder, old.strategy,
+                                     meta.get("format", self.format_name), history, replay)
 
     def resume(self, trace_path: str | Path, **kwargs: Any) -> Trace:
         """Synchronous `aresume`."""

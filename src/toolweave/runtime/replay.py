@@ -58,12 +58,19 @@ class Replay:
                         if c.name in tools and not tools.get(c.name).idempotent]
         self._blocked = {signature(c): c for c in self.unknown}
         self.rerun = [c for c in record.in_flight if signature(c) not in self._blocked]
+        self._lost = {signature(c) for c in record.in_flight}  # may run while replaying
+        self._finished_turns = len(self.completions) - (record.pending is not None)
+        self._turns = 0  # recorded turns replayed so far
         self.live = False  # True once the recorded turns are used up
+        self.diverged: str | None = None  # why the replay cannot go on, once it cannot
 
     def completion(self) -> Completion | None:
         """The next recorded model turn, or None once they are used up (the run is live from
         then on: later calls run for real)."""
+        if self.diverged:
+            raise ResumeError(self.diverged)
         if self.completions:
+            self._turns += 1
             return self.completions.popleft()
         self.live = True
         return None
@@ -83,9 +90,18 @@ class Replay:
                          "was interrupted; whether it completed is unknown. It is not run "
                          "again, since it is not safe to repeat."))
         recorded = self._results.get(sig)
-        if self.live or not recorded:
+        if self.live:
             return None
-        return recorded.popleft().model_copy(update={"call_id": call.id})
+        if recorded:
+            return recorded.popleft().model_copy(update={"call_id": call.id})
+        if self._turns <= self._finished_turns and sig not in self._lost:
+            # a finished step making a call its record does not have: the run is going
+            # another way (other settings, tools or code), and this call must not run
+            self.diverged = (f"the resumed run went another way: a replayed step called "
+                             f"{call.name}({_arguments(call)}), which the trace never ran; "
+                             "resume with the tools of the original run")
+            raise ResumeError(self.diverged)
+        return None
 
 
 class RunTools(ToolRegistry):
