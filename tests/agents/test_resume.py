@@ -88,6 +88,11 @@ def test_a_killed_run_resumes_without_repeating_a_call_and_reports_the_one_in_fl
     assert killed.stop_reason == ""
     assert [c["name"] for c in killed.meta["in_flight"]] == ["ship"]
     assert read_run(trace_path).pending is not None  # the turn that made it, to make again
+    shown = subprocess.run([sys.executable, "-m", "toolweave", "trace", "show", str(trace_path)],
+                           env=env(), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "in flight when the run stopped" in shown.stdout and "ship" in shown.stdout
+    with open(trace_path, "a") as f:  # as if killed while writing a line
+        f.write('{"event": "step", "run": "' + killed.id + '", "step": {"ind')
 
     answer = "Order 42 cost 30 EUR and was charged; whether it shipped is unknown."
     out = subprocess.run(worker("cli", str(trace_path), json.dumps([answer, answer])),
@@ -107,7 +112,10 @@ def test_a_killed_run_resumes_without_repeating_a_call_and_reports_the_one_in_fl
     assert [c["name"] for c in resumed.meta["resumes"][-1]["outcome_unknown"]] == ["ship"]
     assert "in_flight" not in resumed.meta
     # one run in the file, its finished steps written once
-    events = [json.loads(line) for line in trace_path.read_text().splitlines()]
+    lines = trace_path.read_text().splitlines()
+    torn = [line for line in lines if line.endswith('"step": {"ind')]
+    assert len(torn) == 1  # the torn line stayed a line of its own
+    events = [json.loads(line) for line in lines if line not in torn]
     assert [e["event"] for e in events].count("start") == 1
     assert [e["step"]["index"] for e in events if e["event"] == "step"] == [0, 1, 2, 3]
 
