@@ -25,7 +25,7 @@ from toolweave.runtime.budget import Budget
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.derived import derived
 from toolweave.runtime.recorder import Listener, TraceRecorder
-from toolweave.runtime.replay import Replay, ResumeError, RunTools, check_resumable
+from toolweave.runtime.replay import Replay, ResumeError, check_resumable
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 from toolweave.types import Message, Trace
@@ -131,7 +131,8 @@ class Agent:
             raise ResumeError(f"cannot resume run {old.id}: unknown strategy {old.strategy!r}")
         # the tools the run saw, in its order (its prompt and grammar), not a new retrieval
         names = [n for n in old.meta.get("tools", registry.names()) if n in registry]
-        tools = ToolRegistry([registry.get(n) for n in names])
+        tools = registry if names == registry.names() else ToolRegistry(
+            [registry.get(n) for n in names])
         replay = Replay(record, tools)
         meta = {k: v for k, v in old.meta.items() if k != "in_flight"}
         trace = Trace(id=old.id, question=old.question, strategy=old.strategy, model=old.model,
@@ -166,7 +167,7 @@ class Agent:
                        replay: Replay | None = None) -> Trace:
         """Run the strategy over ``recorder``'s trace, within the budgets."""
         budget = Budget(**self.budget)
-        ctx = RunContext(model=model, tools=RunTools(tools, recorder, replay),
+        ctx = RunContext(model=model, tools=tools,
                          format=self._format(tools, format_name), budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice,

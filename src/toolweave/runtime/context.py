@@ -201,10 +201,21 @@ class RunContext:
         completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 
+    async def invoke(self, call: ToolCall) -> Observation:
+        """Run one call — the one place every strategy's calls run — recorded as it starts
+        (so a killed run's trace shows it in flight); in a resumed run, answered from the
+        trace where it ran before (`Replay.answer`)."""
+        if self.replay is not None:
+            observation = self.replay.answer(call)
+            if observation is not None:
+                return observation
+        self.recorder.call_started(call)
+        return await self.tools.invoke(call)
+
     async def run_calls(self, calls: Sequence[ToolCall]) -> list[Observation]:
         """Run ``calls`` (see `run_calls`); a failed one's hint names other tools that match
         the question (`alternatives`)."""
-        observations = await run_calls(self.tools, calls, self.guard)
+        observations = await run_calls(self.tools, calls, self.guard, self.invoke)
         for obs in observations:
             if not obs.ok and obs.error not in NOT_RUN and not obs.hint:
                 others = alternatives(self.tools, self.recorder.trace.question, obs.tool)

@@ -11,8 +11,8 @@ Calls that were in flight when the run stopped have no recorded result. An idemp
 (`Tool.idempotent`) simply runs again when the replayed turn makes it; any other gets an
 ``outcome_unknown`` observation instead, and is never run again in this run.
 
-`RunTools` is the run's view of its tool registry through which every strategy's calls pass:
-it records each call as it starts (`TraceRecorder.call_started`) and consults the replay.
+`RunContext.model_turn` and `RunContext.invoke`, through which every strategy's model turns
+and calls pass, consult the replay.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ from collections.abc import Iterable
 
 from toolweave.errors import ResumeError, RunFinished
 from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import signature
 from toolweave.tools.registry import ToolRegistry
 from toolweave.trace_file import INTERRUPTED, RunRecord
 from toolweave.types import Completion, Observation, ToolCall
 
-__all__ = ["OUTCOME_UNKNOWN", "Replay", "ResumeError", "RunFinished", "RunTools",
-           "check_resumable"]
+__all__ = ["OUTCOME_UNKNOWN", "Replay", "ResumeError", "RunFinished", "check_resumable"]
 
 OUTCOME_UNKNOWN = "outcome_unknown"
 # observations of calls that ran no tool: a repeat the guard answered, a name no tool had
@@ -102,25 +100,6 @@ class Replay:
                              "resume with the tools of the original run")
             raise ResumeError(self.diverged)
         return None
-
-
-class RunTools(ToolRegistry):
-    """One run's view of a registry: the same tools (and memo), with each call recorded as it
-    starts and, in a resumed run, answered from the `Replay` where it can be."""
-
-    def __init__(self, base: ToolRegistry, recorder: TraceRecorder,
-                 replay: Replay | None = None):
-        # shares the base's tool dict and memo (not copies): a run's view costs nothing to make
-        self.__dict__.update(base.__dict__)
-        self.base, self.recorder, self.replay = base, recorder, replay
-
-    async def invoke(self, call: ToolCall) -> Observation:
-        if self.replay is not None:
-            observation = self.replay.answer(call)
-            if observation is not None:
-                return observation
-        self.recorder.call_started(call)
-        return await self.base.invoke(call)
 
 
 def check_resumable(record: RunRecord, tools: ToolRegistry, path: object) -> None:
