@@ -93,8 +93,10 @@ class TraceRecorder:
         event: dict[str, Any] = {"event": "call_started", "step": len(self.trace.steps),
                                  "call": call.model_dump(mode="json")}
         if self._pending is not None:
-            # sent once per step, with its first call
-            event["completion"] = self._pending.model_dump(mode="json")
+            # sent once per step, with its first call; what a replay needs of it (the step
+            # line has it whole once the step ends)
+            event["completion"] = self._pending.model_dump(
+                mode="json", exclude={"timings"}, exclude_defaults=True)
             self._pending = None
         self._emit(event)
 
