@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from toolweave.errors import ToolweaveError
 
@@ -149,7 +150,7 @@ def _check_sandbox() -> None:
 
 @app.command()
 def run(
-    question: Annotated[str, typer.Argument(help="The question to answer.")],
+    question: Annotated[str | None, typer.Argument(help="The question to answer (none with --resume).")] = None,  # noqa: E501
     model: ModelOpt = "default",
     tools: ToolsOpt = None,
     mcp: McpOpt = None,
@@ -172,11 +173,19 @@ def run(
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
     session: Annotated[Optional[Path], typer.Option(help="A session file: the question continues that conversation (created if missing).")] = None,  # noqa: E501
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
+    resume: Annotated[Path | None, typer.Option(help="Continue the killed (or timed-out) run of this trace file, appending to it: its finished tool calls are not run again; a call left in flight runs again only if its tool is idempotent, else it is reported as of unknown outcome. Give the run's tools (and model); its settings (strategy, format, budgets) are the trace's.")] = None,  # noqa: E501
 ) -> None:
-    """Answer a question with a model and tools, showing each step live."""
+    """Answer a question with a model and tools, showing each step live (or, with --resume,
+    continue a run that was killed)."""
     from toolweave.agents.settings import RunSettings
+    from toolweave.runtime.replay import RunFinished
     from toolweave.trace_view import LiveView, print_result
 
+    if (question is None) == (resume is None):
+        _fail(ValueError("give a question, or --resume TRACE to continue a run (not both)"))
+    if resume is not None and (trace is not None or session is not None):
+        _fail(ValueError("--resume appends to the trace it continues: leave out --trace and "
+                         "--session"))
     try:
         settings = RunSettings(
             strategy=strategy, format=format, tool_choice=tool_choice, reasoning=reasoning,
@@ -184,9 +193,17 @@ def run(
             max_seconds=max_seconds, top_k=top_k, verbosity=verbosity,
             route_with_model=route_model)
         registry = _registry(tools, docs, builtins, python, python_unsandboxed)
-        result = asyncio.run(_run_agent(question, model, registry, mcp or [], settings,
-                                        catalog, trace,
-                                        [] if as_json else [LiveView(console)], session))
+        listeners = [] if as_json else [LiveView(console)]
+        if resume is not None:
+            result = asyncio.run(_resume_agent(resume, model, registry, mcp or [], settings,
+                                               listeners))
+        else:
+            result = asyncio.run(_run_agent(question, model, registry, mcp or [], settings,
+                                            catalog, trace, listeners, session))
+    except RunFinished as done:
+        # nothing went wrong: there is just nothing left to do
+        err_console.print(f"[bold]{escape(str(done))}[/]")
+        result = done.trace
     except (ToolweaveError, ValueError, ImportError) as exc:
         _fail(exc)
     if as_json:
@@ -207,6 +224,15 @@ async def _run_agent(question, model, registry, mcp, settings, catalog, trace_pa
             return await agent.session(session).aask(question, trace_path=trace_path,
                                                       listeners=listeners)
         return await agent.arun(question, trace_path=trace_path, listeners=listeners)
+
+
+async def _resume_agent(path, model, registry, mcp, settings, listeners):
+    from toolweave.agents import Agent
+    from toolweave.tools.mcp import connect_mcp
+
+    async with connect_mcp(mcp) as mcp_tools:
+        registry.include(mcp_tools)
+        return await Agent(model, registry, settings).aresume(path, listeners=listeners)
 
 
 @app.command()

@@ -62,3 +62,16 @@ class TrainingDataError(ToolweaveError, ValueError):
 
 class TrainingError(ToolweaveError):
     """Training a student cannot start or finish (unsupported student, missing extras, ...)."""
+
+
+class ResumeError(ToolweaveError, ValueError):
+    """A run that cannot be resumed (`Agent.resume`): no readable run in the file, tools it
+    called are missing, or the resumed run went another way than the recorded one."""
+
+
+class RunFinished(ResumeError):
+    """The run to resume had already finished; ``trace`` is it."""
+
+    def __init__(self, message: str, trace: object):
+        super().__init__(message)
+        self.trace = trace

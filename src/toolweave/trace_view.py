@@ -56,6 +56,27 @@ def print_result(console: Console, trace: Trace) -> None:
         console.print(f"\n[bold yellow]no answer[/]: stopped by {trace.stop_reason or 'a crash'}")
     console.print(f"[dim]{len(trace.steps)} steps, {tokens} generated tokens, {took:.1f}s, "
                   f"stop: {trace.stop_reason or '-'}[/]")
+    print_in_flight(console, trace)
+
+
+def print_in_flight(console: Console, trace: Trace) -> None:
+    """The calls a run left in flight (a crash, a timeout), and what its last resume did
+    with them: run again (idempotent tools) or reported as of unknown outcome."""
+    if trace.meta.get("in_flight"):
+        console.print("[bold yellow]in flight when the run stopped:[/] "
+                      + _calls(trace.meta["in_flight"]))
+    resumes = trace.meta.get("resumes") or [{}]
+    if resumes[-1].get("rerun"):
+        console.print("[dim]resumed: run again (idempotent): "
+                      + _calls(resumes[-1]["rerun"]) + "[/]")
+    if resumes[-1].get("outcome_unknown"):
+        console.print("[bold yellow]resumed: outcome unknown, not repeated:[/] "
+                      + _calls(resumes[-1]["outcome_unknown"]))
+
+
+def _calls(calls: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{escape(c['name'])}({escape(_short(json.dumps(c['arguments'])))})"
+                     for c in calls)
 
 
 class LiveView:
@@ -70,6 +91,9 @@ class LiveView:
             t = event["trace"]
             self.console.print(f"[bold]{escape(t['question'])}[/]  [dim]{t['strategy']} · "
                                f"{escape(t['model'])} · {t['meta'].get('format', '')}[/]")
+        elif kind == "resume":
+            self.console.print(f"[bold]resuming the run[/]  [dim]{event['replayed_steps']} "
+                               "finished steps replayed from its trace[/]")
         elif kind == "step":
             print_step(self.console, Step.model_validate(event["step"]))
         elif kind == "meta" and "retrieved" in event["meta"]:

@@ -69,3 +69,28 @@ def test_the_trace_format_is_written_and_read_by_one_module(tmp_path):
     # the recorder writes through the same functions (no second copy of the format)
     assert recorder.event_line is trace_file.event_line
     assert recorder.step_line is trace_file.step_line
+
+
+def test_calls_are_recorded_as_they_start_and_listed_when_the_run_stops_on_them(tmp_path):
+    path = tmp_path / "t.jsonl"
+    recorder = TraceRecorder(Trace(question="q"), path)
+    first, hung = ToolCall(name="lookup", arguments={"x": 1}), ToolCall(name="send")
+    recorder.call_started(first)
+    recorder.step(Step(index=0, calls=[first], observations=[
+        Observation(call_id=first.id, tool="lookup", content="1")]))
+    recorder.call_started(hung)
+    started = [json.loads(line) for line in path.read_text().splitlines()
+               if '"call_started"' in line]
+    assert [(e["step"], e["call"]["name"]) for e in started] == [(0, "lookup"), (1, "send")]
+    # a killed run: the file alone says what was in flight
+    assert [c["name"] for c in Trace.load(path).meta["in_flight"]] == ["send"]
+    recorder.end(None, "timeout")
+    assert [c["name"] for c in Trace.load(path).meta["in_flight"]] == ["send"]
+
+
+def test_a_run_that_finished_lists_no_calls_in_flight(tmp_path):
+    path = tmp_path / "t.jsonl"
+    recorder = TraceRecorder(Trace(question="q"), path)
+    recorder.call_started(ToolCall(name="cancelled_on_purpose"))  # a DAG's, after a bad plan
+    recorder.end("done", "answer")
+    assert "in_flight" not in Trace.load(path).meta

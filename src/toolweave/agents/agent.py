@@ -1,13 +1,15 @@
 """`Agent`: a model, tools and a strategy, with budgets and a trace — the Python entry point.
 
     agent = Agent("default", [my_tool], strategy="react")
-    trace = agent.run("question")          # or: await agent.arun("question")
+    trace = agent.run("question", trace_path="run.jsonl")   # or: await agent.arun(...)
     print(trace.answer)
+    trace = agent.resume("run.jsonl")      # a killed run, continued from its trace
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from toolweave.runtime.budget import Budget
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.derived import derived
 from toolweave.runtime.recorder import Listener, TraceRecorder
+from toolweave.runtime.replay import Replay, ResumeError, check_resumable
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 from toolweave.types import Message, Trace
@@ -85,21 +88,93 @@ class Agent:
         ``history``: earlier turns of a conversation, as messages (`Conversation` keeps them);
         ``tools``: this run's tool set instead of the agent's (a session's own); ``meta``:
         recorded in the trace's meta from its start."""
-        model = self.model if not isinstance(self._model, str) else await asyncio.to_thread(
-            lambda: self.model)
+        model = await self._loaded_model()
         tools, retrieved = self._tools_for(question, self.tools if tools is None else tools)
+        # the settings go with the trace, so that a resumed run replays under the same ones
         trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
-                      meta={"format": self.format_name, "tools": tools.names(), **(meta or {})})
+                      meta={"format": self.format_name, "tools": tools.names(),
+                            "settings": self.settings.model_dump(mode="json"), **(meta or {})})
         recorder = TraceRecorder(trace, trace_path, list(listeners))
         if retrieved is not None:
             recorder.meta(retrieved=retrieved)
+        return await self._execute(model, tools, recorder, self.strategy_name,
+                                   self.format_name, history)
+
+    async def aresume(self, trace_path: str | Path, *, run: str | None = None,
+                      listeners: Iterable[Listener] = (), history: Sequence[Message] = (),
+                      tools: ToolRegistry | None = None) -> Trace:
+        """Continue the run ``run`` (by default the last) of the trace at ``trace_path``,
+        killed or cut short, appending to it; the finished trace is returned.
+
+        The run's settings (strategy, format, budgets…) are the trace's, not the agent's; its
+        finished steps are replayed from the trace (`runtime.replay`), so no finished tool
+        call runs again and the run goes on from the step it stopped in. A call that was in
+        flight runs again if its tool is idempotent (`Tool.idempotent`), else it gets an
+        ``outcome_unknown`` observation; both are listed in the trace's ``meta["resumes"]``.
+        The budgets count the replayed steps (``max_steps`` is for the whole run); the
+        clock starts anew.
+
+        Raises `RunFinished` for a run that had ended (with its answer, or a budget), and
+        `ResumeError` for a file with no readable run or a tool set that lacks a tool the
+        run called. ``history``: a conversation's earlier turns, as `arun` takes them.
+        """
+        from toolweave.trace_file import read_run
+
+        try:
+            record = read_run(trace_path, run)
+        except ValueError as exc:
+            raise ResumeError(f"cannot resume: {exc}") from exc
+        registry = self.tools if tools is None else tools
+        check_resumable(record, registry, trace_path)
+        old = record.trace
+        if old.strategy not in STRATEGIES:
+            raise ResumeError(f"cannot resume run {old.id}: unknown strategy {old.strategy!r}")
+        # the tools the run saw, in its order (its prompt and grammar), not a new retrieval
+        names = [n for n in old.meta.get("tools", registry.names()) if n in registry]
+        tools = registry if names == registry.names() else ToolRegistry(
+            [registry.get(n) for n in names])
+        replay = Replay(record, tools)
+        meta = {k: v for k, v in old.meta.items() if k != "in_flight"}
+        trace = Trace(id=old.id, question=old.question, strategy=old.strategy, model=old.model,
+                      started_at=old.started_at, meta=meta)
+        recorder = TraceRecorder(trace, trace_path, list(listeners), resuming=old)
+        recorder.meta(resumes=[*meta.get("resumes", []), {
+            "at": time.time(), "replayed_steps": len(old.steps),
+            "outcome_unknown": [c.model_dump(mode="json") for c in replay.unknown],
+            "rerun": [c.model_dump(mode="json") for c in replay.rerun]}])
+        model = await self._loaded_model()
+        runner = self
+        if "settings" in meta:  # traces before settings were recorded run with the agent's
+            try:
+                runner = Agent(model, tools, RunSettings(**meta["settings"]))
+            except ValueError as exc:
+                raise ResumeError(f"cannot resume run {old.id}: its recorded settings are not "
+                                  f"valid here: {exc}") from exc
+        return await runner._execute(model, tools, recorder, old.strategy,
+                                     meta.get("format", self.format_name), history, replay)
+
+    def resume(self, trace_path: str | Path, **kwargs: Any) -> Trace:
+        """Synchronous `aresume`."""
+        return asyncio.run(self.aresume(trace_path, **kwargs))
+
+    async def _loaded_model(self) -> ChatModel:
+        if isinstance(self._model, str):
+            return await asyncio.to_thread(lambda: self.model)
+        return self._model
+
+    async def _execute(self, model: ChatModel, tools: ToolRegistry, recorder: TraceRecorder,
+                       strategy_name: str, format_name: str, history: Sequence[Message],
+                       replay: Replay | None = None) -> Trace:
+        """Run the strategy over ``recorder``'s trace, within the budgets."""
         budget = Budget(**self.budget)
-        ctx = RunContext(model=model, tools=tools, format=self.format_for(tools), budget=budget,
+        ctx = RunContext(model=model, tools=tools,
+                         format=self._format(tools, format_name), budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice,
-                         grounded=self.grounded, history=tuple(history))
-        options = {"use_model": self.route_with_model} if self.strategy_name == "auto" else {}
-        strategy = STRATEGIES[self.strategy_name](instructions=self.instructions, **options)
+                         grounded=self.grounded, history=tuple(history), replay=replay)
+        options = {"use_model": self.route_with_model} if strategy_name == "auto" else {}
+        strategy = STRATEGIES[strategy_name](instructions=self.instructions, **options)
+        question = recorder.trace.question
         try:
             async with asyncio.timeout(budget.max_seconds):
                 return await strategy.run(question, ctx)
@@ -116,8 +191,11 @@ class Agent:
     def format_for(self, tools: ToolRegistry) -> ToolFormat:
         """The agent's tool format bound to ``tools``, kept with the registry rather than
         rebuilt per run."""
-        return derived(tools, ("format", self.format_name),
-                       lambda: get_format(self.format_name, tools.specs()))
+        return self._format(tools, self.format_name)
+
+    @staticmethod
+    def _format(tools: ToolRegistry, name: str) -> ToolFormat:
+        return derived(tools, ("format", name), lambda: get_format(name, tools.specs()))
 
     def session(self, path: str | Path | None = None, *,
                 tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] | None = None,

@@ -140,7 +140,7 @@ class DagStrategy:
                           lambda: plan_grammar(ctx.tools.specs(), max_tasks))
         for attempt in range(2):
             step = _new_step(ctx, "plan")
-            scheduler = DagScheduler(ctx.tools, ctx.recorder, ctx.guard)
+            scheduler = DagScheduler(ctx.tools, ctx.recorder, ctx.guard, ctx.invoke)
             parser = PlanParser()
             on_text = _submitter(parser, scheduler, names)
             try:

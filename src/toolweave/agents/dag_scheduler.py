@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from toolweave.agents.dag_plan import Task, substitute
 from toolweave.runtime.recorder import TraceRecorder
@@ -29,8 +30,12 @@ class DagScheduler:
     """Streaming executor of one plan's tasks."""
 
     def __init__(self, tools: ToolRegistry, recorder: TraceRecorder | None = None,
-                 guard: RepeatGuard | None = None):
+                 guard: RepeatGuard | None = None,
+                 invoke: Callable[[ToolCall], Awaitable[Observation]] | None = None):
+        """``invoke`` runs one call (by default ``tools.invoke``; a run's `RunContext.invoke`
+        records it as it starts, and answers it from the trace in a resumed run)."""
         self.tools = tools
+        self.invoke = invoke or tools.invoke
         self.recorder = recorder
         self.guard = guard
         self.reused: set[int] = set()  # tasks answered by an earlier identical call
@@ -92,7 +97,7 @@ class DagScheduler:
         self._pending[sig] = asyncio.get_running_loop().create_future()
         self._event("task_start", id=task.id, tool=task.tool, arguments=call.arguments)
         try:
-            observation = await self.tools.invoke(call)
+            observation = await self.invoke(call)
         except Exception as exc:  # noqa: BLE001
             # invoke never raises by contract; a bug must still not hang the dependents
             now = time.time()

@@ -23,6 +23,7 @@ from toolweave.runtime.grounding import (
 )
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
+from toolweave.runtime.replay import Replay
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Completion, Constraint, Message, Observation, ToolCall, ToolSpec
 
@@ -48,6 +49,8 @@ class RunContext:
     grounded: bool = True  # string arguments from the question and results (`grounding`)
     # a conversation's earlier turns, put between a strategy's system prompt and the question
     history: tuple[Message, ...] = ()
+    # a resumed run: its recorded turns answer the model calls until they run out
+    replay: Replay | None = None
 
     @cached_property
     def said(self) -> str:
@@ -155,7 +158,12 @@ class RunContext:
                   "constraint": self.usable(constraint),
                   "max_tokens": max_tokens or self.budget.step_max_tokens,
                   "reasoning": self.reasoning if reasoning is None else reasoning}
-        if on_text is None:
+        recorded = self.replay.completion() if self.replay is not None else None
+        if recorded is not None:
+            completion = recorded
+            if on_text is not None and completion.text:
+                on_text(completion.text)
+        elif on_text is None:
             completion = await self.model.complete(list(messages), **kwargs)
         else:
             completion = None
@@ -167,6 +175,7 @@ class RunContext:
             if completion is None:
                 raise RuntimeError(f"{self.model.name}: a stream must end with a completion")
         self.budget.charge(completion)
+        self.recorder.turn(completion)
         return completion
 
     def _native_tools(self) -> tuple[ToolSpec, ...]:
@@ -192,10 +201,21 @@ class RunContext:
         completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 
+    async def invoke(self, call: ToolCall) -> Observation:
+        """Run one call — the one place every strategy's calls run — recorded as it starts
+        (so a killed run's trace shows it in flight); in a resumed run, answered from the
+        trace where it ran before (`Replay.answer`)."""
+        if self.replay is not None:
+            observation = self.replay.answer(call)
+            if observation is not None:
+                return observation
+        self.recorder.call_started(call)
+        return await self.tools.invoke(call)
+
     async def run_calls(self, calls: Sequence[ToolCall]) -> list[Observation]:
         """Run ``calls`` (see `run_calls`); a failed one's hint names other tools that match
         the question (`alternatives`)."""
-        observations = await run_calls(self.tools, calls, self.guard)
+        observations = await run_calls(self.tools, calls, self.guard, self.invoke)
         for obs in observations:
             if not obs.ok and obs.error not in NOT_RUN and not obs.hint:
                 others = alternatives(self.tools, self.recorder.trace.question, obs.tool)

@@ -4,7 +4,7 @@ detection and error hints the model can act on."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from toolweave.runtime.repeats import RepeatGuard, signature
 from toolweave.tools.registry import ToolRegistry
@@ -20,9 +20,12 @@ DEFAULT_HINT = "Try different arguments or another tool, or answer with what you
 
 
 async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
-                    guard: RepeatGuard | None = None) -> list[Observation]:
+                    guard: RepeatGuard | None = None,
+                    invoke: Callable[[ToolCall], Awaitable[Observation]] | None = None
+                    ) -> list[Observation]:
     """Observations for ``calls`` in call order; new calls run concurrently, or one after
-    another in order when one of them is to a stateful tool (`Tool.stateful`).
+    another in order when one of them is to a stateful tool (`Tool.stateful`). ``invoke``
+    runs one call (by default ``tools.invoke``; a run's `RunContext.invoke` records it).
 
     Repeats of earlier calls (same tool, same arguments) are not run: the guard answers them.
     A call written twice in one turn runs once (small models copy a call up to the grammar's
@@ -43,15 +46,16 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
             if guard is not None:
                 first_at[sigs[i]] = i
             fresh.append(i)
+    invoke = invoke or tools.invoke
     if len(fresh) == 1:
         # One call has nothing to overlap with: await it here rather than through a task
         # (gather would add a task and loop rounds to every single-call step).
-        results = [await tools.invoke(calls[fresh[0]])]
+        results = [await invoke(calls[fresh[0]])]
     elif any(tools.stateful(calls[i].name) for i in fresh):
         # "cd into it, then move the file": each call reads the state the one before left
-        results = [await tools.invoke(calls[i]) for i in fresh]
+        results = [await invoke(calls[i]) for i in fresh]
     else:
-        results = await asyncio.gather(*(tools.invoke(calls[i]) for i in fresh))
+        results = await asyncio.gather(*(invoke(calls[i]) for i in fresh))
     for i, observation in zip(fresh, results):
         if guard is not None:
             guard.remember(calls[i], observation, sigs[i])

@@ -59,6 +59,7 @@ class Tool:
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
         arguments_model: type[BaseModel] | None = None,
         stateful: bool = False,
+        idempotent: bool | None = None,
     ) -> None:
         if not _NAME.match(spec.name):
             raise ToolDefinitionError(
@@ -72,6 +73,9 @@ class Tool:
         self.arguments_model = arguments_model
         # calls that change shared state run in the order written, never side by side
         self.stateful = stateful
+        # whether running a call twice does no harm: a resumed run re-runs such a call whose
+        # result was lost, and reports any other as of unknown outcome (`runtime.replay`)
+        self.idempotent = not stateful if idempotent is None else idempotent
         self._prepare = prepare
         self._is_async = _is_async_callable(fn)
 
@@ -95,17 +99,19 @@ class Tool:
         kind: Literal["function", "custom"] = "function",
         input_format: Constraint | None = None,
         stateful: bool = False,
+        idempotent: bool | None = None,
     ) -> Tool:
         """A Tool from a typed function (sync or async); see `tool` for the arguments.
         ``stateful``: its calls change state others read (a method of a stateful object), so
-        a turn's calls to it run one after another, in order."""
+        a turn's calls to it run one after another, in order. ``idempotent``: whether a call
+        may safely run twice (by default, when it is not stateful)."""
         name = name or getattr(fn, "__name__", "")
         doc_description, param_docs = parse_docstring(inspect.getdoc(fn))
         description = doc_description if description is None else description
         if kind == "custom":
             return cls._custom(fn, name, description, param_docs, input_format,
                                timeout_s=timeout_s, max_output_chars=max_output_chars,
-                               stateful=stateful)
+                               stateful=stateful, idempotent=idempotent)
         if input_format is not None:
             raise ToolDefinitionError(
                 f"tool {name!r}: input_format applies to kind='custom' tools only"
@@ -114,7 +120,7 @@ class Tool:
         spec = ToolSpec(name=name, description=description, parameters=json_schema(model))
         return cls(spec, fn, validated_arguments(model, params, spec.parameters),
                    timeout_s=timeout_s, max_output_chars=max_output_chars,
-                   arguments_model=model, stateful=stateful)
+                   arguments_model=model, stateful=stateful, idempotent=idempotent)
 
     @classmethod
     def _custom(cls, fn: Callable[..., Any], name: str, description: str,
@@ -141,6 +147,7 @@ class Tool:
         timeout_s: float | None = DEFAULT_TIMEOUT_S,
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
         stateful: bool = False,
+        idempotent: bool | None = None,
     ) -> Tool:
         """A Tool from a ready `ToolSpec` and a callable taking the arguments dict.
 
@@ -150,7 +157,7 @@ class Tool:
         """
         prepare = custom_input(spec, pass_dict=True) if spec.kind == "custom" else raw_arguments
         return cls(spec, fn, prepare, timeout_s=timeout_s, max_output_chars=max_output_chars,
-                   stateful=stateful)
+                   stateful=stateful, idempotent=idempotent)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly, as plain Python (no validation, no cap)."""
@@ -250,6 +257,7 @@ def tool(
     kind: Literal["function", "custom"] = "function",
     input_format: Constraint | None = None,
     stateful: bool = False,
+    idempotent: bool | None = None,
 ) -> Any:
     """Turn a typed function into a `Tool`; use bare (``@tool``) or with arguments.
 
@@ -267,12 +275,17 @@ def tool(
             the call's text (``arguments["input"]``).
         input_format: for custom tools, a regex (checked before the call) or a grammar.
         stateful: its calls change state other calls read: a turn's calls run in order.
+        idempotent: whether running a call twice does no harm (by default: when it is not
+            stateful). A resumed run (`Agent.resume`) re-runs an idempotent call whose result
+            was lost when the run was killed; any other such call is reported as of unknown
+            outcome, never repeated. Declare ``idempotent=False`` on tools that send, pay,
+            delete or append.
     """
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool.from_function(
             f, name=name, description=description, timeout_s=timeout_s,
             max_output_chars=max_output_chars, kind=kind, input_format=input_format,
-            stateful=stateful,
+            stateful=stateful, idempotent=idempotent,
         )
 
     return wrap(fn) if fn is not None else wrap
