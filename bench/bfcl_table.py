@@ -6,7 +6,7 @@
                                          [--ray [--workers N] [--threads-per-worker T]]
                                          [--report-only] [--markdown FILE] [--chart PNG]
 
-Runs `toolweave.eval.bfcl.run_bfcl` on the non-live single-turn categories (simple_python,
+Runs `toolweave.eval.bfcl.single_turn.run_bfcl` on the non-live single-turn categories (simple_python,
 multiple, parallel, parallel_multiple, irrelevance) for every configuration, each into its own
 folder under ``--out`` (so an interrupted table resumes where it stopped), and prints one table:
 accuracy per category, overall, the summed model time and seconds per task. Scored by the
@@ -27,9 +27,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from toolweave.eval.bfcl import run_bfcl
-from toolweave.eval.bfcl_data import NON_LIVE, load_tasks
-from toolweave.eval.bfcl_run import PredictionStore, score
+from toolweave.eval.bfcl.data import NON_LIVE, load_tasks
+from toolweave.eval.bfcl.predict import PredictionStore, score
+from toolweave.eval.bfcl.single_turn import run_bfcl
 from toolweave.eval.ray_pool import RayOptions
 from toolweave.eval.report import CategoryRow, summarize
 from toolweave.eval.run_sessions import SessionLog

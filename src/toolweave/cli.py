@@ -333,8 +333,8 @@ def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
 def _attach_subcommands() -> None:
     """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
     from toolweave.distill.cli_distill import distill_app
-    from toolweave.eval.cli_bfcl import eval_app
-    from toolweave.eval.cli_suite import suite_command
+    from toolweave.eval.bfcl.cli import eval_app
+    from toolweave.eval.suite.cli import suite_command
     from toolweave.retrieval.cli_tools import augment_command, index_command, search_command
 
     eval_app.command("suite")(suite_command)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from toolweave.eval.suite_format import load_suite
-from toolweave.eval.suite_run import TaskOutcome, run_suite
-from toolweave.eval.suite_score import TaskScore, contains_answer
-from toolweave.eval.suite_tools import SuiteToolbox
+from toolweave.eval.suite.format import load_suite
+from toolweave.eval.suite.run import TaskOutcome, run_suite
+from toolweave.eval.suite.score import TaskScore, contains_answer
+from toolweave.eval.suite.tools import SuiteToolbox
 from toolweave.formats import get_format
 from toolweave.models.base import StreamingModel
 from toolweave.runtime.executor import NOT_RUN

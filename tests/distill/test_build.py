@@ -15,9 +15,9 @@ from toolweave.distill.build import (
     tool_names,
 )
 from toolweave.distill.prompting import prompting
-from toolweave.eval.bfcl_data import load_tasks
-from toolweave.eval.bfcl_oracle import oracle_calls, oracle_output
-from toolweave.eval.bfcl_run import Prediction, PredictionStore, task_messages
+from toolweave.eval.bfcl.data import load_tasks
+from toolweave.eval.bfcl.oracle import oracle_calls, oracle_output
+from toolweave.eval.bfcl.predict import Prediction, PredictionStore, task_messages
 from toolweave.formats.hermes import HermesFormat
 
 pytest.importorskip("bfcl_eval")

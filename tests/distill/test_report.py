@@ -7,9 +7,9 @@ import pytest
 
 from toolweave.distill.build import build_dataset
 from toolweave.distill.report import report
-from toolweave.eval.bfcl_data import load_tasks
-from toolweave.eval.bfcl_oracle import oracle_calls, oracle_output
-from toolweave.eval.bfcl_run import Prediction, PredictionStore
+from toolweave.eval.bfcl.data import load_tasks
+from toolweave.eval.bfcl.oracle import oracle_calls, oracle_output
+from toolweave.eval.bfcl.predict import Prediction, PredictionStore
 from toolweave.formats.hermes import HermesFormat
 from toolweave.models.scripted import Scripted
 

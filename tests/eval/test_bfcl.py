@@ -10,8 +10,7 @@ from rich.console import Console
 
 pytest.importorskip("bfcl_eval")
 
-from toolweave.eval.bfcl import run_bfcl
-from toolweave.eval.bfcl_data import (
+from toolweave.eval.bfcl.data import (
     CATEGORIES,
     NON_LIVE,
     RELEVANCE_CATEGORIES,
@@ -22,8 +21,9 @@ from toolweave.eval.bfcl_data import (
     to_schema,
     to_toolspecs,
 )
-from toolweave.eval.bfcl_oracle import OracleModel, answer_key_defects, oracle_output
-from toolweave.eval.bfcl_run import Prediction, PredictionStore, score
+from toolweave.eval.bfcl.oracle import OracleModel, answer_key_defects, oracle_output
+from toolweave.eval.bfcl.predict import Prediction, PredictionStore, score
+from toolweave.eval.bfcl.single_turn import run_bfcl
 from toolweave.eval.run_sessions import SessionLog
 from toolweave.models.base import StreamingModel
 
@@ -38,7 +38,7 @@ def sound_tasks(category: str, limit: int = PER_CATEGORY):
 # -- the checker import --------------------------------------------------------------------------
 
 def test_checker_imports_without_model_config_or_vendor_sdks():
-    code = ("import sys; import toolweave.eval.bfcl_checker as c; "
+    code = ("import sys; import toolweave.eval.bfcl.checker as c; "
             "bad = [m for m in sys.modules if m == 'bfcl_eval.constants.model_config' "
             "or m.startswith(('bfcl_eval.model_handler', 'openai', 'anthropic', 'google'))]; "
             "print(bad); assert not bad; "
@@ -47,7 +47,7 @@ def test_checker_imports_without_model_config_or_vendor_sdks():
 
 
 def test_checker_scores_dotted_names_under_their_original_name():
-    from toolweave.eval.bfcl_checker import check_ast
+    from toolweave.eval.bfcl.checker import check_ast
 
     doc = [{"name": "math.factorial", "parameters": {
         "type": "dict", "properties": {"number": {"type": "integer"}}, "required": ["number"]}}]
@@ -235,7 +235,7 @@ def test_cli_rejects_unknown_category_before_writing(tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from toolweave.eval.cli_bfcl import eval_app
+    from toolweave.eval.bfcl.cli import eval_app
 
     app = typer.Typer()
     app.add_typer(eval_app, name="eval")

@@ -14,8 +14,8 @@ pytest.importorskip("bfcl_eval")
 
 from bfcl_eval.eval_checker.multi_turn_eval import multi_turn_utils
 
-from toolweave.eval import bfcl_multi_turn
-from toolweave.eval.bfcl_multi_turn import (
+from toolweave.eval.bfcl import multi_turn as bfcl_multi_turn
+from toolweave.eval.bfcl.multi_turn import (
     MULTI_TURN_CATEGORIES,
     MultiTurnTask,
     call_string,

@@ -15,8 +15,8 @@ import pytest
 pytest.importorskip("bfcl_eval")
 
 from toolweave.agents.settings import RunSettings
-from toolweave.eval.bfcl_multi_turn import environment, load_multi_turn
-from toolweave.eval.bfcl_multi_turn_run import converse, run_multi_turn
+from toolweave.eval.bfcl.multi_turn import environment, load_multi_turn
+from toolweave.eval.bfcl.multi_turn_run import converse, run_multi_turn
 from toolweave.models import Scripted
 from toolweave.types import Message
 
@@ -81,17 +81,17 @@ async def test_a_conversation_that_skips_a_turns_calls_fails():
     model = answer_key_model([task])
     silent = Scripted(["I will not."] * 20)
     episode = await converse(task, silent, RunSettings())
-    from toolweave.eval.bfcl_multi_turn import check_multi_turn
+    from toolweave.eval.bfcl.multi_turn import check_multi_turn
 
     assert check_multi_turn(task, episode.decoded)["valid"] is False
     assert model.replies  # the answer-key model was never asked
-    from toolweave.eval.bfcl_multi_turn_run import _verdict
+    from toolweave.eval.bfcl.multi_turn_run import _verdict
 
     assert _verdict(task, episode)["turns_right"] == 0
 
 
 async def test_turns_right_counts_the_turns_before_the_first_wrong_one():
-    from toolweave.eval.bfcl_multi_turn_run import _verdict
+    from toolweave.eval.bfcl.multi_turn_run import _verdict
 
     task = load_multi_turn("multi_turn_base", limit=1)[0]
     episode = await converse(task, answer_key_model([task]), RunSettings())
@@ -101,8 +101,8 @@ async def test_turns_right_counts_the_turns_before_the_first_wrong_one():
 
 
 async def test_an_environment_that_cannot_be_set_up_fails_its_task_only(monkeypatch):
-    from toolweave.eval import bfcl_multi_turn_run
-    from toolweave.eval.bfcl_multi_turn_run import _verdict
+    from toolweave.eval.bfcl import multi_turn_run as bfcl_multi_turn_run
+    from toolweave.eval.bfcl.multi_turn_run import _verdict
 
     def broken(task):
         raise RuntimeError(f"BFCL task {task.id}: cannot set up GorillaFileSystem: boom")

@@ -28,7 +28,7 @@ def local_ray():
 
 
 def test_import_toolweave_does_not_import_ray():
-    code = ("import sys, toolweave, toolweave.cli, toolweave.eval.bfcl, toolweave.eval.suite_run; "
+    code = ("import sys, toolweave, toolweave.cli, toolweave.eval.bfcl.single_turn, toolweave.eval.suite.run; "
             "assert 'ray' not in sys.modules, 'ray imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -43,10 +43,10 @@ def test_missing_ray_says_how_to_install(monkeypatch):
 
 def test_bfcl_on_ray_matches_serial(local_ray, tmp_path):
     pytest.importorskip("bfcl_eval")
-    from toolweave.eval.bfcl import run_bfcl
-    from toolweave.eval.bfcl_data import load_tasks
-    from toolweave.eval.bfcl_oracle import OracleModel
-    from toolweave.eval.bfcl_run import PredictionStore
+    from toolweave.eval.bfcl.data import load_tasks
+    from toolweave.eval.bfcl.oracle import OracleModel
+    from toolweave.eval.bfcl.predict import PredictionStore
+    from toolweave.eval.bfcl.single_turn import run_bfcl
 
     cats = ["simple_python", "irrelevance"]
     tasks = [t for c in cats for t in load_tasks(c, 3)]
@@ -97,7 +97,7 @@ def test_each_worker_loads_its_model_once(local_ray):
 def test_suite_on_ray_matches_serial(local_ray, tmp_path):
     from pathlib import Path
 
-    from toolweave.eval.suite_run import run_suite
+    from toolweave.eval.suite.run import run_suite
     from toolweave.types import Trace
 
     example = Path(__file__).parents[2] / "examples" / "suites" / "basic.yaml"
@@ -138,9 +138,9 @@ def test_distill_collect_on_ray_matches_serial(local_ray, tmp_path, monkeypatch)
     monkeypatch.setattr(ray_pool.RayModelPool, "__init__", counted)
     from toolweave.distill.collect import collect
     from toolweave.distill.prompting import prompting
-    from toolweave.eval.bfcl_data import load_tasks
-    from toolweave.eval.bfcl_oracle import OracleModel
-    from toolweave.eval.bfcl_run import PredictionStore
+    from toolweave.eval.bfcl.data import load_tasks
+    from toolweave.eval.bfcl.oracle import OracleModel
+    from toolweave.eval.bfcl.predict import PredictionStore
 
     tasks = load_tasks("simple_python", 4)
     teacher = OracleModel(tasks, instructions=prompting("rationale").instructions)

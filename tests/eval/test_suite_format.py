@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from toolweave.eval.suite_format import MockTool, SuiteError, load_suite
-from toolweave.eval.suite_tools import SuiteToolbox
+from toolweave.eval.suite.format import MockTool, SuiteError, load_suite
+from toolweave.eval.suite.tools import SuiteToolbox
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "suites" / "basic.yaml"
 
@@ -149,7 +149,7 @@ tasks:
 
 
 async def test_mock_tool_answers_by_case_then_default_then_error():
-    from toolweave.eval.suite_tools import mock_tool
+    from toolweave.eval.suite.tools import mock_tool
     from toolweave.types import ToolCall
 
     definition = MockTool.model_validate({

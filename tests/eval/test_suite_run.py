@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from toolweave.eval.suite_format import load_suite
-from toolweave.eval.suite_run import RunSettings, TaskOutcome, run_suite
+from toolweave.eval.suite.format import load_suite
+from toolweave.eval.suite.run import RunSettings, TaskOutcome, run_suite
 from toolweave.models import Scripted
 from toolweave.models.base import StreamingModel
 from toolweave.types import Trace

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from toolweave.eval.suite_format import ExpectedCall, SuiteTask
-from toolweave.eval.suite_score import (
+from toolweave.eval.suite.format import ExpectedCall, SuiteTask
+from toolweave.eval.suite.score import (
     contains_answer,
     exact_match,
     matched_calls,

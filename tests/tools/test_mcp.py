@@ -21,8 +21,8 @@ from mcp_types import (
 )
 
 from toolweave.tools.mcp import McpError, McpServer, McpToolError, connect_mcp
-from toolweave.tools.mcp_names import server_name, tool_names
-from toolweave.tools.mcp_results import result_text
+from toolweave.tools.mcp.names import server_name, tool_names
+from toolweave.tools.mcp.results import result_text
 from toolweave.types import ToolCall
 
 SERVERS = Path(__file__).parent / "mcp_servers"

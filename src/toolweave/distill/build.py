@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Literal
 
 from toolweave.distill.prompting import STYLES, Style, prompting
-from toolweave.eval.bfcl_data import BfclTask, load_tasks
-from toolweave.eval.bfcl_run import Prediction, PredictionStore, score, task_messages
+from toolweave.eval.bfcl.data import BfclTask, load_tasks
+from toolweave.eval.bfcl.predict import Prediction, PredictionStore, score, task_messages
 from toolweave.formats import get_format
 from toolweave.formats.hermes import HermesFormat
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from rich.console import Console
 
 from toolweave.distill.prompting import prompting
-from toolweave.eval.bfcl import BfclResult, run_bfcl
-from toolweave.eval.bfcl_data import RELEVANCE_CATEGORIES, canonical_category
+from toolweave.eval.bfcl.data import RELEVANCE_CATEGORIES, canonical_category
+from toolweave.eval.bfcl.single_turn import BfclResult, run_bfcl
 from toolweave.eval.ray_pool import RayOptions
 
 DEFAULT_CATEGORIES = ("simple_python", "multiple")

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from toolweave.eval.bfcl_run import Prompting
+from toolweave.eval.bfcl.predict import Prompting
 
 Style = Literal["rationale", "action"]
 STYLES: tuple[Style, ...] = ("rationale", "action")

@@ -19,9 +19,9 @@ from typing import ClassVar
 from rich.console import Console
 
 from toolweave.distill.prompting import prompting
-from toolweave.eval.bfcl import run_bfcl
-from toolweave.eval.bfcl_data import load_tasks
-from toolweave.eval.bfcl_run import Prediction, PredictionStore, Score, score
+from toolweave.eval.bfcl.data import load_tasks
+from toolweave.eval.bfcl.predict import Prediction, PredictionStore, Score, score
+from toolweave.eval.bfcl.single_turn import run_bfcl
 from toolweave.eval.report import write_report
 from toolweave.models.base import ChatModel
 

@@ -1,6 +1,6 @@
 """Eval results per group: a rich table on the console, ``report.md`` and ``accuracy.png``.
 
-BFCL rows (`CategoryRow`) and suite rows (`toolweave.eval.suite_report.SuiteRow`) share these
+BFCL rows (`CategoryRow`) and suite rows (`toolweave.eval.suite.report.SuiteRow`) share these
 helpers: each row type names its columns and formats its cells."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import ClassVar, Protocol
 from rich.console import Console
 from rich.table import Table
 
-from toolweave.eval.bfcl_run import Prediction, Score
+from toolweave.eval.bfcl.predict import Prediction, Score
 
 
 class ReportRow(Protocol):

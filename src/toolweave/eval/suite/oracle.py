@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from toolweave.eval.suite_format import Suite
+from toolweave.eval.suite.format import Suite
 from toolweave.formats import get_format
 from toolweave.models.base import StreamingModel
 from toolweave.types import Completion, Delta, Message, ToolCall

@@ -46,7 +46,7 @@ def _import_checker():
         real.MODEL_CONFIG_MAPPING.setdefault(MODEL_NAME, entry)
         from bfcl_eval.eval_checker.ast_eval import ast_checker
         return ast_checker
-    stand_in = types.ModuleType(_MODULE, doc="toolweave stand-in, see toolweave.eval.bfcl_checker")
+    stand_in = types.ModuleType(_MODULE, doc="toolweave stand-in, see toolweave.eval.bfcl.checker")
     stand_in.MODEL_CONFIG_MAPPING = {MODEL_NAME: entry}
     sys.modules[_MODULE] = stand_in
     try:

@@ -34,7 +34,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolweave.eval.bfcl_data import _category_file, _read_jsonl, data_dir, to_toolspecs
+from toolweave.eval.bfcl.data import _category_file, _read_jsonl, data_dir, to_toolspecs
 from toolweave.tools.stateful import public_methods
 from toolweave.tools.tool import Tool
 from toolweave.types import Message, ToolCall, ToolSpec

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toolweave.eval.suite_format import MockTool, PythonTools, Suite, SuiteError, SuiteTask
-from toolweave.eval.suite_score import arguments_match
+from toolweave.eval.suite.format import MockTool, PythonTools, Suite, SuiteError, SuiteTask
+from toolweave.eval.suite.score import arguments_match
 from toolweave.tools.arguments import ArgumentError, expected_arguments
 from toolweave.tools.builtins import calculator, make_read_file, make_search_docs
 from toolweave.tools.errors import ToolLoadError

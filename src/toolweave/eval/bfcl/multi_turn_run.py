@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 
 from toolweave.agents.settings import RunSettings
-from toolweave.eval.bfcl_multi_turn import (
+from toolweave.eval.bfcl.multi_turn import (
     MultiTurnTask,
     check_multi_turn,
     environment,

@@ -8,7 +8,7 @@ BFCL's function docs use Python-ish types (``dict``, ``float``, ``tuple``, ``any
 turns them into JSON Schema the formats and grammars understand. Function names may contain
 dots, which tool formats and APIs reject; they are sanitized (``math.factorial`` →
 ``math_factorial``) and each task keeps the mapping back, so predictions are scored under
-BFCL's original names (see `bfcl_checker`).
+BFCL's original names (see `checker`).
 """
 
 from __future__ import annotations

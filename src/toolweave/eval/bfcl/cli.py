@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from toolweave.eval.cli_suite import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
+from toolweave.eval.suite.cli import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Benchmarks: score a model and tool format on public suites.")
@@ -55,10 +55,10 @@ def bfcl(
     environments, in OUT/<category>/ (episodes.jsonl, verdicts.jsonl, report.md).
     With --ray or --ray-address, tasks run on Ray workers that each load the model."""
     from toolweave.errors import ToolweaveError
-    from toolweave.eval.bfcl import run_bfcl
-    from toolweave.eval.bfcl_data import CATEGORIES
-    from toolweave.eval.bfcl_multi_turn import MULTI_TURN_CATEGORIES
-    from toolweave.eval.bfcl_run import Prompting
+    from toolweave.eval.bfcl.data import CATEGORIES
+    from toolweave.eval.bfcl.multi_turn import MULTI_TURN_CATEGORIES
+    from toolweave.eval.bfcl.predict import Prompting
+    from toolweave.eval.bfcl.single_turn import run_bfcl
 
     console = Console()
     names = list(CATEGORIES) if categories.strip() == "all" else \
@@ -72,7 +72,7 @@ def bfcl(
                      max_tokens=max_tokens, prompting=Prompting(said_only=said_only),
                      console=console, ray=ray)
         if multi:
-            from toolweave.eval.bfcl_multi_turn_run import multi_turn_settings, run_multi_turn
+            from toolweave.eval.bfcl.multi_turn_run import multi_turn_settings, run_multi_turn
 
             settings = multi_turn_settings(strategy=strategy, format=fmt,
                                            constrained=constrained, max_steps=turn_steps)

@@ -15,7 +15,7 @@ import shlex
 from contextlib import AsyncExitStack
 from typing import Any, Self
 
-from toolweave.tools.mcp_failures import (
+from toolweave.tools.mcp.failures import (
     McpError,
     McpTimeoutError,
     McpToolError,
@@ -24,9 +24,9 @@ from toolweave.tools.mcp_failures import (
     one_line_tail,
     root_cause,
 )
-from toolweave.tools.mcp_names import is_http, sanitize, server_name, tool_names
-from toolweave.tools.mcp_results import result_text
-from toolweave.tools.mcp_stdio import StdioProcess
+from toolweave.tools.mcp.names import is_http, sanitize, server_name, tool_names
+from toolweave.tools.mcp.results import result_text
+from toolweave.tools.mcp.stdio import StdioProcess
 from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
@@ -53,7 +53,7 @@ class McpServer:
     """One connection to one MCP server, used as ``async with McpServer(target) as server``.
 
     ``target`` is a command line (``"uvx mcp-server-fetch"``, split like a shell would and run
-    with this process's environment less its secrets: `mcp_stdio.server_environment`) or a streamable-HTTP endpoint (``"http://host:port/mcp"``).
+    with this process's environment less its secrets: `stdio.server_environment`) or a streamable-HTTP endpoint (``"http://host:port/mcp"``).
     Entering connects, initializes and lists the tools, all within ``startup_timeout_s``;
     any failure raises `McpError` with one line saying what went wrong. Exiting closes the
     connection and stops a subprocess (stdin closed, then SIGTERM, then SIGKILL).

@@ -23,7 +23,7 @@ A JSONL suite holds the same document one object per line: an optional first lin
 ``{"suite": {...everything but tasks...}}``, then one task per line.
 
 Loading checks the structure and says which task and which field is wrong (`SuiteError`);
-tool names are checked against the suite's tools by `toolweave.eval.suite_tools`.
+tool names are checked against the suite's tools by `toolweave.eval.suite.tools`.
 """
 
 from __future__ import annotations

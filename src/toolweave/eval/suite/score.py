@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from toolweave.eval.suite_format import ExpectedCall, SuiteTask
+from toolweave.eval.suite.format import ExpectedCall, SuiteTask
 from toolweave.types import ToolCall
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|"

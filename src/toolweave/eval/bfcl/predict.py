@@ -4,7 +4,7 @@ One task is one model turn: the system prompt is a short instruction plus the to
 format renders (`ToolFormat.render`), decoded under the format's grammar when asked and when
 the backend can apply it. The parsed calls become BFCL's model-output shape
 ``[{name: {arg: value}}]`` under BFCL's original function names, and are scored by the official
-checker (`bfcl_checker`).
+checker (`checker`).
 
 Predictions go to ``predictions.jsonl`` one line per task, flushed as they come, so a run that
 is stopped resumes where it was and a finished run can be re-scored without the model.
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from rich.console import Console
 
-from toolweave.eval.bfcl_data import RELEVANCE_CATEGORIES, BfclTask
+from toolweave.eval.bfcl.data import RELEVANCE_CATEGORIES, BfclTask
 from toolweave.eval.jsonl_store import JsonlStore
 from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, model_name, run_jobs
@@ -151,7 +151,7 @@ async def predict(task: BfclTask, model: ChatModel, fmt_name: str, constrained: 
 
 def score(task: BfclTask, prediction: Prediction) -> Score:
     """The official BFCL verdict (AST checker, or the (ir)relevance rule) on a prediction."""
-    from toolweave.eval.bfcl_checker import check_ast, check_relevance
+    from toolweave.eval.bfcl.checker import check_ast, check_relevance
 
     if prediction.error is not None:
         return Score(id=task.id, category=task.category, valid=False,

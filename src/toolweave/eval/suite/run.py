@@ -25,10 +25,10 @@ from toolweave.agents.settings import RunSettings
 from toolweave.eval.jsonl_store import JsonlStore, check_run_config
 from toolweave.eval.progress import eval_progress, percent
 from toolweave.eval.ray_pool import ModelSource, RayOptions, load_source, model_name, run_jobs
-from toolweave.eval.suite_format import Suite, SuiteTask, load_suite
-from toolweave.eval.suite_report import write_suite_report
-from toolweave.eval.suite_score import TaskOutcome, score_task
-from toolweave.eval.suite_tools import SuiteToolbox
+from toolweave.eval.suite.format import Suite, SuiteTask, load_suite
+from toolweave.eval.suite.report import write_suite_report
+from toolweave.eval.suite.score import TaskOutcome, score_task
+from toolweave.eval.suite.tools import SuiteToolbox
 from toolweave.models.base import ChatModel
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.trace_file import save_trace
@@ -132,7 +132,7 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
     if not tasks:
         raise ValueError(f"no task of suite {suite.name or '(unnamed)'!r} has tags {list(tags)}")
     if model == "oracle":
-        from toolweave.eval.suite_oracle import SuiteOracle
+        from toolweave.eval.suite.oracle import SuiteOracle
 
         model = SuiteOracle(suite, settings.format)
     out = Path(out_dir)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from toolweave.eval.bfcl_data import NON_LIVE, BfclTask, canonical_category, load_tasks
-from toolweave.eval.bfcl_run import (
+from toolweave.eval.bfcl.data import NON_LIVE, BfclTask, canonical_category, load_tasks
+from toolweave.eval.bfcl.predict import (
     BFCL_PROMPTING,
     DEFAULT_MAX_TOKENS,
     Prediction,

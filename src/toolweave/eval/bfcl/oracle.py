@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from toolweave.eval.bfcl_data import BfclTask
-from toolweave.eval.bfcl_run import INSTRUCTIONS, task_messages
+from toolweave.eval.bfcl.data import BfclTask
+from toolweave.eval.bfcl.predict import INSTRUCTIONS, task_messages
 from toolweave.formats import get_format
 from toolweave.models.base import StreamingModel
 from toolweave.types import Completion, Delta, Message, ToolCall, ToolSpec

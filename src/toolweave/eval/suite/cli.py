@@ -65,7 +65,7 @@ def suite_command(
     match, F1, contains) and calls (accuracy, precision). Writes results.jsonl, traces/,
     report.md and accuracy.png into --out."""
     from toolweave.errors import ToolweaveError
-    from toolweave.eval.suite_run import SUITE_SETTINGS, run_suite
+    from toolweave.eval.suite.run import SUITE_SETTINGS, run_suite
 
     console = Console()
     try:

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from toolweave.eval.report import write_report
-from toolweave.eval.suite_format import Suite, SuiteTask
-from toolweave.eval.suite_score import TaskOutcome
+from toolweave.eval.suite.format import Suite, SuiteTask
+from toolweave.eval.suite.score import TaskOutcome
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

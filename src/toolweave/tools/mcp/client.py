@@ -20,9 +20,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from toolweave.tools.mcp_failures import McpError, McpTimeoutError, McpToolError
-from toolweave.tools.mcp_names import sanitize, unique
-from toolweave.tools.mcp_server import McpServer
+from toolweave.tools.mcp.failures import McpError, McpTimeoutError, McpToolError
+from toolweave.tools.mcp.names import sanitize, unique
+from toolweave.tools.mcp.server import McpServer
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 
