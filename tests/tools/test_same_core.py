@@ -66,3 +66,18 @@ def test_a_refused_affinity_switches_it_off():
     same_core = SameCore()
     assert not same_core.set_thread(2**31 - 1, (0,))  # no such thread
     assert not same_core.enabled and same_core.pin_caller() is None
+
+
+def test_the_faster_way_is_chosen_and_the_other_is_still_tried_now_and_then():
+    from toolweave.tools.same_core import EXPLORE_EVERY
+
+    same_core = SameCore()
+    same_core.record(True, 300e-6)  # pinned hand-offs slow (a busy machine) ...
+    same_core.record(False, 80e-6)  # ... unpinned ones fast
+    picks = [same_core.choose() for _ in range(4 * EXPLORE_EVERY)]
+    assert picks.count(True) == 4  # only the exploring ones
+    for _ in range(40):  # the load goes: pinned hand-offs become the fast ones
+        same_core.record(True, 20e-6)
+    assert same_core.choose() is True
+    same_core.enabled = False
+    assert same_core.choose() is False

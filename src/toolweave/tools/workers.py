@@ -48,6 +48,7 @@ import contextvars
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -167,13 +168,17 @@ class SyncWorkers:
         if wait_s <= 0 or self._awaiting:
             self._dispatch(job, None)
             return job, job.done.acquire(blocking=False)
-        pinned = self.same_core.pin_caller()
+        pin = self.same_core.choose()
+        started = time.perf_counter()
+        pinned = self.same_core.pin_caller() if pin else None
         try:
             worker = self._dispatch(job, pinned)
             finished = job.done.acquire(timeout=wait_s)
         finally:
             if pinned is not None:
                 self.same_core.restore_caller(pinned[1])
+        if finished:
+            self.same_core.record(pin, time.perf_counter() - started)
         if not finished and worker is not None:
             with self._lock:  # a long call: let it run on any core
                 self._place(worker, None)
