@@ -223,7 +223,9 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     loose = made_loose if results_only else text_spans(question) + list(made_loose)
     said, question_words = _question_words(question)
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
-                     question_words, tuple(rejected), _followed(made, said, question_words))
+                     question_words, tuple(rejected),
+                     # only a JSON result's field can be followed
+                     _followed(made, said, question_words) if fields else frozenset())
 
 
 @lru_cache(maxsize=256)
