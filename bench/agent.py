@@ -46,7 +46,7 @@ from toolweave.eval.suite.score import score_task
 from toolweave.types import Trace
 
 # Serializing a suite with a `python:` tool entry (run_suite keys its toolbox cache that way)
-# warns that the entry is not a MockTool: the tool-kind discriminator in suite_format reads
+# warns that the entry is not a MockTool: the tool-kind discriminator in eval/suite/format.py reads
 # dicts, not models. The JSON is right; the warning is noise in every run of this suite.
 warnings.filterwarnings("ignore", message=r"(?s)Pydantic serializer warnings:.*Expected `MockTool`",
                         category=UserWarning)

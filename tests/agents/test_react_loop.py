@@ -173,6 +173,25 @@ async def test_a_call_sent_again_with_an_empty_optional_added_is_a_repeat():
     assert posts == [("hi", None), ("hi", ["x"])]
 
 
+async def test_a_failed_call_sent_again_with_an_empty_value_added_is_run():
+    """``make_list(title)`` failed for want of ``items``: ``items=[]`` may be the fix."""
+    lists = []
+
+    @tool
+    def make_list(title: str, items: list[str] | None = None) -> str:
+        """Makes a list."""
+        if items is None:
+            raise ValueError("items is required but missing")
+        lists.append(title)
+        return "made"
+
+    model = Scripted([call("make_list", title="x"), call("make_list", title="x", items=[]),
+                      "Done."])
+    trace = await Agent(model, [make_list]).arun("make list x")
+    assert lists == ["x"]
+    assert trace.steps[1].observations[0].ok
+
+
 async def test_duplicate_calls_in_one_turn_run_once():
     runs = []
 

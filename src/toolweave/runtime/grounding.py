@@ -289,8 +289,10 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
     return _CALL_VALUES.put((call, obs), results_only, (loose, fields, rejected))
 
 
-_CALL_VALUES: IdentityCache[tuple] = IdentityCache(8192)
-_MADE_VALUES: IdentityCache[tuple] = IdentityCache(8192)
+# Bounded by entries that each keep a run's calls and results alive (a prefix's values are
+# O(calls)): a few runs' worth, enough for the runs of one process that interleave.
+_CALL_VALUES: IdentityCache[tuple] = IdentityCache(1024)
+_MADE_VALUES: IdentityCache[tuple] = IdentityCache(128)
 
 
 @lru_cache(maxsize=512)
@@ -366,7 +368,7 @@ def numbers_in(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _numbers_of(text: str) -> tuple[str, ...]:
     # every turn reads the question and the run's results again
     return tuple(n.replace(",", "") for n in _NUMBER.findall(text))
@@ -531,10 +533,11 @@ def _grounds(spec: ToolSpec) -> tuple[tuple[str, str | None, str], ...]:
 
 # A turn grounds every tool again, mostly with the values the turn before had: what grounding
 # derives from a spec, a tool set and a call is kept by their identity (and the values).
-_GROUNDED: IdentityCache[ToolSpec | None] = IdentityCache()
-_GROUNDED_SETS: IdentityCache[list[ToolSpec]] = IdentityCache()
-_SET_GROUNDS: IdentityCache[tuple] = IdentityCache()
-_GROUNDS: IdentityCache[tuple] = IdentityCache()
+# A grounded spec holds the values it offers: a few hundred turns' worth is kept, not more.
+_GROUNDED: IdentityCache[ToolSpec | None] = IdentityCache(512)
+_GROUNDED_SETS: IdentityCache[list[ToolSpec]] = IdentityCache(128)
+_SET_GROUNDS: IdentityCache[tuple] = IdentityCache(256)
+_GROUNDS: IdentityCache[tuple] = IdentityCache(4096)
 
 
 def run_numbers(question: str, observations: Iterable[Observation],

@@ -24,13 +24,17 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def signature(call: ToolCall) -> str:
-    """The call's tool name and canonical (key-sorted) JSON arguments, leaving out the empty
-    ones (null, [], {}): ``post(text="hi", tags=[])`` is ``post(text="hi")`` asked again, not a
-    new call (a small model re-sends a call that worked with an empty optional added)."""
-    arguments = call.arguments
-    if any(v is None or v == [] or v == {} for v in arguments.values()):
-        arguments = {k: v for k, v in arguments.items() if not (v is None or v == [] or v == {})}
-    return call.name + _CANONICAL.encode(arguments)
+    """The call's tool name and canonical (key-sorted) JSON arguments."""
+    return call.name + _CANONICAL.encode(call.arguments)
+
+
+def _without_empties(call: ToolCall, sig: str) -> str:
+    """``sig`` without the arguments that are empty lists or objects: ``post(text="hi",
+    tags=[])`` is ``post(text="hi")`` sent again."""
+    if not any(v == [] or v == {} for v in call.arguments.values()):
+        return sig
+    return call.name + _CANONICAL.encode(
+        {k: v for k, v in call.arguments.items() if not (v == [] or v == {})})
 
 
 class RepeatGuard:
@@ -43,6 +47,11 @@ class RepeatGuard:
         self.calls: dict[str, ToolCall] = {}  # the call behind each signature in ``seen``
         self.stale: set[str] = set()  # stateful calls whose state changed since they ran
         self.runs: dict[str, int] = {}  # how often each stateful call has run
+        # successful calls by their signature without empty lists and objects: a call that
+        # adds only an empty optional to one of them asks again (a small model re-sends a call
+        # that worked with ``mentions=[]`` added; a post made twice is a wrong state). Failed
+        # calls are not in it: adding ``items=[]`` may be what fixes one.
+        self.answered: dict[str, str] = {}
 
     # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
     # arguments once more.
@@ -52,9 +61,15 @@ class RepeatGuard:
         return [(self.calls[sig], obs) for sig, obs in self.seen.items()]
 
     def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
-        sig = sig or signature(call)
-        return sig in self.seen and (sig not in self.stale
-                                     or self.runs.get(sig, 1) >= MAX_STATEFUL_RUNS)
+        earlier = self._earlier(call, sig or signature(call))
+        return earlier is not None and (earlier not in self.stale
+                                        or self.runs.get(earlier, 1) >= MAX_STATEFUL_RUNS)
+
+    def _earlier(self, call: ToolCall, sig: str) -> str | None:
+        """The signature of the earlier call that ``call`` asks again, if any."""
+        if sig in self.seen:
+            return sig
+        return self.answered.get(_without_empties(call, sig))
 
     def remember(self, call: ToolCall, observation: Observation, sig: str | None = None) -> None:
         sig = sig or signature(call)
@@ -62,6 +77,8 @@ class RepeatGuard:
             self.runs[sig] = self.runs.get(sig, 1) + 1
             self.stale.discard(sig)
         self.seen[sig], self.calls[sig] = observation, call
+        if observation.ok:
+            self.answered.setdefault(_without_empties(call, sig), sig)
 
     def state_changed(self, by: str, stateful: Callable[[str], bool]) -> None:
         """The call ``by`` (a signature) changed state: every other call made to a tool that
@@ -76,7 +93,8 @@ class RepeatGuard:
     def nudge(self, call: ToolCall) -> Observation:
         """The observation that replaces a repeated call (the call itself is not run)."""
         self.nudges += 1
-        before = self.seen[signature(call)]
+        sig = signature(call)
+        before = self.seen[self._earlier(call, sig) or sig]
         outcome = "failed with" if not before.ok else "returned"
         content = (
             f"You already called {call.name} with exactly these arguments; it {outcome}: "

@@ -177,8 +177,10 @@ class SyncWorkers:
         finally:
             if pinned is not None:
                 self.same_core.restore_caller(pinned[1])
-        if finished:
-            self.same_core.record(pin, time.perf_counter() - started)
+        # a hand-off that overran the wait counts as the whole wait (a busy pinned core is
+        # exactly that); the way it went is whether the caller really was pinned
+        self.same_core.record(pinned is not None,
+                              time.perf_counter() - started if finished else wait_s)
         if not finished and worker is not None:
             with self._lock:  # a long call: let it run on any core
                 self._place(worker, None)

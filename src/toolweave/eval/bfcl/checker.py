@@ -8,7 +8,7 @@ of packages we neither need nor want, only so that the checker can read one flag
 
 That flag says whether the *model output* names functions with dots replaced by underscores
 (models whose APIs reject ``.`` in names). toolweave sanitizes names for the model too
-(``math.factorial`` → ``math_factorial``, see `bfcl_data`), but maps them back to BFCL's
+(``math.factorial`` → ``math_factorial``, see `data`), but maps them back to BFCL's
 original names before scoring. So our outputs carry the original dotted names and the checker
 must NOT convert the expected name: ``underscore_to_dot=False``, exactly what the real config
 says for models that keep dots (e.g. BFCL's prompt-based and Hermes-style local models).

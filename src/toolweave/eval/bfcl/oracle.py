@@ -1,6 +1,6 @@
 """A perfect BFCL "model": answers each task with its answer key, written in a tool format.
 
-It checks the harness, not a model: run through `bfcl_run` it exercises the same path a real
+It checks the harness, not a model: run through `predict` it exercises the same path a real
 model's turn takes (format text → parser → original names → official checker), so anything
 short of 100 % is a bug in the data conversion, a format's round trip or the scoring glue.
 """

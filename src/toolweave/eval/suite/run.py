@@ -116,7 +116,7 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
               limit: int | None = None, console: Console | None = None,
               show_progress: bool = True, ray: RayOptions | None = None) -> SuiteResult:
     """Run every selected task of ``suite`` under each strategy with ``model`` (a spec string
-    or a model; ``"oracle"`` is the suite's own perfect model, see `suite_oracle`), score the
+    or a model; ``"oracle"`` is the suite's own perfect model, see `suite.oracle`), score the
     runs, write the out dir and print the report. With ``ray``, tasks run on Ray workers that
     each load the model; the results are the same."""
     from toolweave.agents.agent import STRATEGIES
