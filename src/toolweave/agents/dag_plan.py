@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,7 +105,7 @@ def parse_args(text: str) -> dict[str, Any] | str:
     text = text.strip()
     if not text:
         return {}
-    for reader in (json.loads, ast.literal_eval):
+    for reader in (json.loads, _literal):
         try:
             value = reader(text)
         except (ValueError, SyntaxError, RecursionError, MemoryError, TypeError):
@@ -116,6 +117,14 @@ def parse_args(text: str) -> dict[str, Any] | str:
         except ValueError as exc:
             return f"arguments must be plain JSON values: {exc}"
     return f"arguments are not valid JSON: {text[:80]!r}"
+
+
+def _literal(text: str) -> Any:
+    """``ast.literal_eval`` without its warnings (``1x``, ``"\\d"``): the text is a
+    model's, and its oddities are reported as plan issues, not printed on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning, and DeprecationWarning before 3.12
+        return ast.literal_eval(text)
 
 
 def _json_value(value: Any, depth: int = 0) -> Any:
@@ -328,7 +337,7 @@ def join_grammar(allow_replan: bool) -> str:
 def parse_subqueries(text: str) -> list[str]:
     """The items of a numbered (or bulleted) list, in order."""
     items = []
-    for line in text.splitlines():
+    for line in clean_text(text).splitlines():  # the items become questions and trace text
         item = re.sub(r"^\s*(\d+\s*[.)]|[-*])\s*", "", line).strip()
         if item:
             items.append(item)

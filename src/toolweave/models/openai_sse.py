@@ -4,8 +4,9 @@ into deltas and one `Completion` (`ChunkAccumulator`). Pure functions of the tex
 Everything here reads what a server sent, so nothing is assumed about its shape: a field of the
 wrong type, JSON nested past reason, an event too large to hold, a body that is not SSE at all
 is a `ServerProtocolError` naming the field, never a ``KeyError``/``AttributeError`` from deep
-inside. Invalid UTF-8 never reaches here (the HTTP layer decodes with replacement characters)
-and lone surrogates from ``"\\ud800"`` escapes are replaced by the core types.
+inside. Invalid UTF-8 never reaches here (the HTTP layer decodes with replacement characters);
+lone surrogates from ``"\\ud800"`` escapes are replaced, by the core types and here in the
+fields kept as plain strings (the model name, the finish reason, call ids).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from toolweave.errors import ServerError, ServerProtocolError
+from toolweave.text import clean_text
 from toolweave.types import Completion, Delta, Timings, ToolCall, Usage, new_id
 
 # One event's data, and one line still waiting for its end. Far beyond any real chunk (a
@@ -188,7 +190,7 @@ class ChunkAccumulator:
             raise ServerProtocolError(f"{self.source} sent a malformed chunk: {exc}") from None
 
     def _chunk(self, chunk: dict[str, Any]) -> list[Delta]:
-        self.model = _typed(chunk, "model", str, "") or self.model
+        self.model = clean_text(_typed(chunk, "model", str, "") or self.model)
         self.usage = _typed(chunk, "usage", dict, "") or self.usage
         deltas = []
         for i, choice in enumerate(_typed(chunk, "choices", list, "") or []):
@@ -199,7 +201,8 @@ class ChunkAccumulator:
         return deltas
 
     def _choice(self, choice: dict[str, Any], where: str) -> Delta | None:
-        self.finish_reason = _typed(choice, "finish_reason", str, where) or self.finish_reason
+        finish_reason = _typed(choice, "finish_reason", str, where)
+        self.finish_reason = clean_text(finish_reason) if finish_reason else self.finish_reason
         delta = _typed(choice, "delta", dict, where) or {}
         where += "delta."
         text = _typed(delta, "content", str, where) or ""
@@ -225,7 +228,8 @@ class ChunkAccumulator:
         index = _typed(fragment, "index", int, where)
         call = self.calls.setdefault(len(self.calls) if index is None else index,
                                      {"id": None, "name": "", "arguments": ""})
-        call["id"] = _typed(fragment, "id", str, where) or call["id"]
+        call_id = _typed(fragment, "id", str, where)
+        call["id"] = clean_text(call_id) if call_id else call["id"]
         function = _typed(fragment, "function", dict, where) or {}
         call["name"] += _typed(function, "name", str, where + "function.") or ""
         call["arguments"] += _typed(function, "arguments", str, where + "function.") or ""
