@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent clean
+.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-fuzz clean
 
 setup: $(STAMP) sandbox
 
@@ -76,6 +76,11 @@ $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
 
 bench-overhead: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python bench/overhead.py
+
+# Every parser of model or server output on 100k mutated inputs each; exits 1 on any failure.
+# CPU-bound for several minutes, so it runs niced.
+bench-fuzz: $(STAMP)
+	nice -n 10 $(PY) bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache

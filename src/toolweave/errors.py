@@ -39,6 +39,11 @@ class ServerProtocolError(ServerError):
     """The server answered with something that is not valid OpenAI-compatible data (e.g. bad SSE)."""
 
 
+class ServerDeadlineError(ServerError):
+    """A request to a server did not finish within its overall deadline (a stream kept alive by
+    pings or trickling tokens); raise the client's ``deadline_s`` for longer generations."""
+
+
 class InvalidConstraintError(ToolweaveError, ValueError):
     """A constraint that is itself invalid: a bad JSON Schema, regex or grammar."""
 

@@ -10,10 +10,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import BinaryIO
 
 import httpx
 import pytest
+
+Body = bytes | Callable[[BinaryIO], None]
 
 
 def free_port() -> int:
@@ -74,11 +78,13 @@ class ScriptedServer:
     """A stdlib HTTP server answering each request with the next scripted response.
 
     A response is ``(status, headers, body)``; the last one repeats once the script runs out.
+    ``body`` is bytes, or a callable that writes the body to the socket's file as it likes (a
+    stream of pings, tokens trickling in); the connection closes when it returns.
     Every request is recorded as ``{"method", "path", "headers", "json"}``.
     """
 
     def __init__(self) -> None:
-        self.script: list[tuple[int, dict[str, str], bytes]] = []
+        self.script: list[tuple[int, dict[str, str], Body]] = []
         self.requests: list[dict] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -87,11 +93,11 @@ class ScriptedServer:
                                         daemon=True)  # a short poll: fast shutdown
         self._thread.start()
 
-    def answer(self, *responses: tuple[int, dict[str, str], bytes]) -> ScriptedServer:
+    def answer(self, *responses: tuple[int, dict[str, str], Body]) -> ScriptedServer:
         self.script = list(responses)
         return self
 
-    def _next(self) -> tuple[int, dict[str, str], bytes]:
+    def _next(self) -> tuple[int, dict[str, str], Body]:
         return self.script.pop(0) if len(self.script) > 1 else self.script[0]
 
     def _handler(self):
@@ -109,6 +115,13 @@ class ScriptedServer:
                 headers = {"Content-Type": "text/event-stream", **headers}
                 for key, value in headers.items():
                     self.send_header(key, value)
+                if callable(body):  # no length: the body ends when the connection closes
+                    self.end_headers()
+                    try:
+                        body(self.wfile)
+                    except OSError:  # the client went away: the stream is over
+                        pass
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

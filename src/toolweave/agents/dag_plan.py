@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from toolweave.constraints.gbnf import GrammarBuilder, literal
 from toolweave.errors import InvalidConstraintError
 from toolweave.formats.base import function_schema
 from toolweave.formats.values import grammar_schema
+from toolweave.text import MAX_DEPTH, clean_text
 from toolweave.types import ToolSpec
 
 JOIN = "join()"
@@ -95,21 +97,50 @@ def substitute(value: Any, results: dict[int, str]) -> Any:
 
 
 def parse_args(text: str) -> dict[str, Any] | str:
-    """A task's argument text as a dict, or a message saying why it is not one.
+    """A task's argument text as a dict of JSON values, or a message saying why it is not one.
 
-    JSON first; Python literals (single quotes) as LLMCompiler's parser accepts them."""
+    JSON first; Python literals (single quotes) as LLMCompiler's parser accepts them, with
+    tuples read as lists (a set, bytes or ``...`` is not JSON, so it is refused). Values nested
+    deeper than `MAX_DEPTH` are refused: nothing downstream could write them to a trace."""
     text = text.strip()
     if not text:
         return {}
-    for reader in (json.loads, ast.literal_eval):
+    for reader in (json.loads, _literal):
         try:
             value = reader(text)
         except (ValueError, SyntaxError, RecursionError, MemoryError, TypeError):
             continue
-        if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
-        return f"arguments must be one JSON object, got {text[:80]!r}"
+        if not isinstance(value, dict):
+            return f"arguments must be one JSON object, got {text[:80]!r}"
+        try:
+            return _json_value(value)
+        except ValueError as exc:
+            return f"arguments must be plain JSON values: {exc}"
     return f"arguments are not valid JSON: {text[:80]!r}"
+
+
+def _literal(text: str) -> Any:
+    """``ast.literal_eval`` without its warnings (``1x``, ``"\\d"``): the text is a
+    model's, and its oddities are reported as plan issues, not printed on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning, and DeprecationWarning before 3.12
+        return ast.literal_eval(text)
+
+
+def _json_value(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON data (keys as strings, tuples as lists, lone surrogates replaced), or
+    `ValueError` naming what is not JSON."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if depth >= MAX_DEPTH and isinstance(value, (dict, list, tuple)):
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _json_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v, depth + 1) for v in value]
+    raise ValueError(f"a {type(value).__name__} is not a JSON value")
 
 
 class PlanParser:
@@ -126,7 +157,7 @@ class PlanParser:
 
     def feed(self, text: str) -> list[Task]:
         """Add streamed text; returns the tasks whose lines are now complete."""
-        self._buffer += text
+        self._buffer += clean_text(text)  # the lines end up in traces: writable as UTF-8
         *lines, self._buffer = self._buffer.split("\n")
         return [t for line in lines if (t := self._line(line)) is not None]
 
@@ -181,7 +212,8 @@ def task_problems(task: Task, earlier: Iterable[int], tools: Sequence[str],
                   all_ids: Iterable[int] | None = None) -> list[str]:
     """What is wrong with ``task`` given the ids written before it. While streaming the later
     ids are unknown (``all_ids`` None); for a finished plan they tell "missing" from "later"."""
-    seen, every = set(earlier), set(all_ids) if all_ids is not None else None
+    seen = earlier if isinstance(earlier, (set, frozenset)) else set(earlier)
+    every = all_ids if all_ids is None or isinstance(all_ids, (set, frozenset)) else set(all_ids)
     problems = []
     if task.id in seen:
         problems.append(f"task {task.id}: the id {task.id} is used twice; number tasks 1, 2, 3…")
@@ -208,9 +240,11 @@ def validate(plan: Plan, tools: Sequence[str]) -> list[str]:
     problems = list(plan.issues)
     if not plan.tasks:
         problems.append("the plan has no tasks: write at least one numbered tool call")
-    ids = [t.id for t in plan.tasks]
-    for i, task in enumerate(plan.tasks):
-        problems += task_problems(task, ids[:i], tools, ids)
+    seen: set[int] = set()  # grown as we go: an unconstrained plan may have thousands of lines
+    every = {t.id for t in plan.tasks}
+    for task in plan.tasks:
+        problems += task_problems(task, seen, tools, every)
+        seen.add(task.id)
     if cycle := find_cycle(plan.tasks):
         problems.append("tasks " + " -> ".join(map(str, cycle)) + " depend on each other in "
                         "a cycle")
@@ -218,26 +252,29 @@ def validate(plan: Plan, tools: Sequence[str]) -> list[str]:
 
 
 def find_cycle(tasks: Sequence[Task]) -> list[int] | None:
-    """A dependency cycle as a closed path of ids (``[2, 3, 2]``), or None."""
+    """A dependency cycle as a closed path of ids (``[2, 3, 2]``), or None.
+
+    Depth-first without recursion: a plan written without its grammar may chain thousands of
+    tasks, deeper than Python's recursion limit."""
     graph = {t.id: [d for d in t.deps if d != t.id] for t in tasks}
     state: dict[int, int] = {}  # 1: on the current path, 2: done
-    path: list[int] = []
-
-    def visit(node: int) -> list[int] | None:
-        state[node] = 1
-        path.append(node)
-        for dep in graph.get(node, ()):
-            if state.get(dep) == 1:
-                return path[path.index(dep):] + [dep]
-            if dep in graph and dep not in state and (found := visit(dep)):
-                return found
-        path.pop()
-        state[node] = 2
-        return None
-
-    for node in graph:
-        if node not in state and (found := visit(node)):
-            return found
+    for root in graph:
+        if root in state:
+            continue
+        state[root] = 1
+        path, pending = [root], [iter(graph[root])]
+        while pending:
+            for dep in pending[-1]:
+                if state.get(dep) == 1:
+                    return path[path.index(dep):] + [dep]
+                if dep in graph and dep not in state:
+                    state[dep] = 1
+                    path.append(dep)
+                    pending.append(iter(graph[dep]))
+                    break
+            else:  # every dependency of the path's last node is explored
+                pending.pop()
+                state[path.pop()] = 2
     return None
 
 
@@ -300,7 +337,7 @@ def join_grammar(allow_replan: bool) -> str:
 def parse_subqueries(text: str) -> list[str]:
     """The items of a numbered (or bulleted) list, in order."""
     items = []
-    for line in text.splitlines():
+    for line in clean_text(text).splitlines():  # the items become questions and trace text
         item = re.sub(r"^\s*(\d+\s*[.)]|[-*])\s*", "", line).strip()
         if item:
             items.append(item)

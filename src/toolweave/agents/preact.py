@@ -32,7 +32,16 @@ from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import observation_text
-from toolweave.types import Completion, Constraint, Message, Step, ToolCall, ToolSpec, Trace
+from toolweave.types import (
+    Completion,
+    Constraint,
+    Message,
+    Step,
+    Text,
+    ToolCall,
+    ToolSpec,
+    Trace,
+)
 
 FINAL = "final answer"
 MAX_PLAN_STEPS = 6  # tool steps before the final-answer step
@@ -40,14 +49,18 @@ WHY_MAX_CHARS = 160
 RESULT_MAX_CHARS = 500  # of each observation, as "Previous steps" shows it
 ANSWER_GRAMMAR = f"root ::= [^<\\n] [^<]{{0,{FREE_TEXT_MAX_CHARS}}}"  # text, no call tags
 
-_LINE = re.compile(r"^\s*(?:\d+[.)]|[-*])\s*(.+?)\s*(?:\s[-\u2014\u2013:]\s*|:\s*)(.*)$")
+# A plan line: "N." (or "N)", "-", "*"), the action, then the first separator (" - ", " : ",
+# a dash, or ":") and why. Found in two linear steps: one regex for all of it backtracked
+# cubically on a line of spaces.
+_HEAD = re.compile(r"\s*+(?:\d+[.)]|[-*])\s*+")
+_SEPARATOR = re.compile(r"\s[-\u2014\u2013:]|:")
 
 
 class PlanStep(BaseModel):
     """One line of a plan: the action (a tool name or ``final answer``) and why."""
 
-    action: str
-    why: str = ""
+    action: Text
+    why: Text = ""  # the model's words, written to traces: lone surrogates replaced
 
     @property
     def final(self) -> bool:
@@ -80,10 +93,9 @@ def parse_plan(text: str, tool_names: Sequence[str]) -> list[PlanStep]:
     known = {name.lower(): name for name in tool_names}
     steps: list[PlanStep] = []
     for line in text.splitlines():
-        match = _LINE.match(line)
-        if not match:
+        if (parts := _plan_line(line)) is None:
             continue
-        action, why = match.group(1).strip().strip("`*"), match.group(2).strip()
+        action, why = parts[0].strip().strip("`*"), parts[1].strip()
         if action.lower() == FINAL:
             steps.append(PlanStep(action=FINAL, why=why))
             break
@@ -92,6 +104,17 @@ def parse_plan(text: str, tool_names: Sequence[str]) -> list[PlanStep]:
     if not steps or not steps[-1].final:
         steps.append(PlanStep(action=FINAL, why="answer from the previous steps"))
     return steps
+
+
+def _plan_line(line: str) -> tuple[str, str] | None:
+    """(action, why) of a numbered or bulleted line with a separator after the action."""
+    head = _HEAD.match(line)
+    if head is None or head.end() >= len(line):
+        return None
+    separator = _SEPARATOR.search(line, head.end() + 1)  # the action has at least one char
+    if separator is None:
+        return None
+    return line[head.end():separator.start()], line[separator.end():]
 
 
 def call_text(call: ToolCall) -> str:

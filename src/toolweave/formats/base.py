@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from toolweave.identity_cache import MISSING, IdentityCache
 from toolweave.text import defuse
-from toolweave.types import Completion, Constraint, Message, ToolCall, ToolSpec
+from toolweave.types import Completion, Constraint, Message, Text, ToolCall, ToolSpec
 
 SNIPPET_CHARS = 200
 
@@ -31,8 +31,8 @@ SNIPPET_CHARS = 200
 class ParseError(BaseModel):
     """Why part of a turn could not be read as a call, with the offending text."""
 
-    message: str
-    snippet: str = ""
+    message: Text
+    snippet: Text = ""
 
 
 class ParsedTurn(BaseModel):
@@ -41,7 +41,7 @@ class ParsedTurn(BaseModel):
     ``text`` is the thought when there are calls, else the final answer.
     """
 
-    text: str = ""
+    text: Text = ""  # lone surrogates replaced: the answer goes into traces and prompts
     calls: list[ToolCall] = Field(default_factory=list)
     errors: list[ParseError] = Field(default_factory=list)
 

@@ -50,7 +50,8 @@ _FOOTER = ("</tools>\n\nFor each function call, return a json object with functi
 _WS = re.compile(r"\s*")
 _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?")
 _DECODER = json.JSONDecoder()
-_BARE_CALL_START = re.compile(r'\s*(```[A-Za-z]*\s*)?\[?\s*\{\s*"name"\s*:')
+# possessive (*+): a turn of nothing but whitespace must not be rescanned once per space
+_BARE_CALL_START = re.compile(r'\s*+(```[A-Za-z]*+\s*+)?\[?\s*+\{\s*+"name"\s*+:')
 
 
 class HermesFormat(TextFormat):

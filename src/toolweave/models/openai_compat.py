@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import random
 import time
@@ -28,20 +29,16 @@ from toolweave.errors import (
     ServerUnavailableError,
 )
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
-from toolweave.types import (
-    Completion,
-    Constraint,
-    Delta,
-    Message,
-    Timings,
-    ToolCall,
-    ToolSpec,
-    Usage,
-    new_id,
-)
+from toolweave.models.deadline import Deadline
+from toolweave.models.openai_sse import ChunkAccumulator, SseDecoder
+from toolweave.types import Constraint, Delta, Message, ToolSpec
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 30.0
+# The whole of one generation, retries included: as long as the OpenAI SDK's default timeout.
+DEFAULT_DEADLINE_S = 600.0
+MAX_ERROR_BODY_BYTES = 64 * 1024  # an error page is read this far, then the status speaks
+MAX_MODELS_BYTES = 4 * 1024 * 1024
 
 
 class OpenAICompatible(StreamingModel):
@@ -62,6 +59,13 @@ class OpenAICompatible(StreamingModel):
     server a spec names. The key is masked in every error this client raises. Failed
     requests (HTTP 429/5xx, connection errors, timeouts) are retried with exponential backoff
     until the first streamed piece has reached the caller, never after.
+
+    ``timeout_s`` bounds each wait for the server (connecting, then every read); ``deadline_s``
+    bounds a whole request, retries included, so a server that keeps the stream alive with
+    ``: ping`` comments or trickles tokens cannot hold a generation forever (None: no
+    deadline). Past it the stream ends with `ServerDeadlineError`. An answer that is not the
+    documented shape (a field of the wrong type, data that is not JSON, an HTML page) is a
+    `ServerProtocolError` naming what was wrong.
     """
 
     DIALECT_CONSTRAINTS: ClassVar[dict[str, frozenset[str]]] = {
@@ -75,10 +79,14 @@ class OpenAICompatible(StreamingModel):
 
     def __init__(self, base_url: str, model: str | None = None, *, api_key: str | None = None,
                  dialect: str = "openai", timeout_s: float = 120.0,
-                 connect_timeout_s: float = 5.0, max_retries: int = 3, backoff_s: float = 0.5):
+                 connect_timeout_s: float = 5.0, max_retries: int = 3, backoff_s: float = 0.5,
+                 deadline_s: float | None = DEFAULT_DEADLINE_S):
         if dialect not in self.DIALECT_CONSTRAINTS:
             valid = ", ".join(self.DIALECT_CONSTRAINTS)
             raise ModelSpecError(f"unknown server dialect {dialect!r}: use one of {valid}")
+        if deadline_s is not None and not deadline_s > 0:
+            raise ModelSpecError(f"deadline_s must be a positive number of seconds or None, "
+                                 f"got {deadline_s!r}")
         parts = urlsplit(base_url.rstrip("/"))
         in_url = parts.password or parts.username  # https://KEY@host and https://:KEY@host
         host = parts.hostname or ""
@@ -99,15 +107,20 @@ class OpenAICompatible(StreamingModel):
         self.timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
         self.max_retries = max(0, max_retries)
         self.backoff_s = backoff_s
+        self.deadline_s = deadline_s
         self._client: httpx.AsyncClient | None = None
 
     @classmethod
     def from_spec(cls, spec: str, **options: Any) -> OpenAICompatible:
-        """Build from ``http(s)://host:port/v1[?dialect=NAME][#model]``; ``options`` win."""
+        """Build from ``http(s)://host:port/v1[?dialect=NAME][&deadline=SECONDS][#model]``
+        (``deadline=none``: no deadline); ``options`` win."""
         parts = urlsplit(spec)
         kwargs: dict[str, Any] = {"model": parts.fragment or None}
-        if dialect := parse_qs(parts.query).get("dialect"):
+        query = parse_qs(parts.query)
+        if dialect := query.get("dialect"):
             kwargs["dialect"] = dialect[-1]
+        if deadline := query.get("deadline"):
+            kwargs["deadline_s"] = _deadline_option(deadline[-1])
         base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         return cls(base, **{**kwargs, **options})
 
@@ -141,20 +154,22 @@ class OpenAICompatible(StreamingModel):
         except httpx.TransportError as exc:
             raise _unavailable(f"cannot reach {url}", exc) from exc
         if response.status_code < 400:
-            return response
-        try:
-            text = (await response.aread()).decode("utf-8", "replace")
-        except httpx.TransportError:  # the status alone still says what went wrong
-            text = ""
-        await response.aclose()
+            if not _is_html(response):
+                return response
+            await response.aclose()  # a login page, a proxy's, a web UI's: never SSE
+            raise ServerProtocolError(f"{url} answered with an HTML page, not an API response "
+                                      "(is the URL the server's /v1 base?)")
+        text = await _error_body(response)
         error = ServerError(self.redact(f"{url} answered HTTP {response.status_code}: "
                                         f"{text[:300]}"))
         if response.status_code in RETRY_STATUSES:
             raise _Retryable(error, response.headers.get("retry-after"))
         raise error
 
-    async def _pause_or_raise(self, exc: _Retryable, attempt: int) -> None:
-        """Sleep before try ``attempt + 1``, or raise the typed error when none is left."""
+    async def _pause_or_raise(self, exc: _Retryable, attempt: int,
+                              deadline: Deadline | None = None) -> None:
+        """Sleep before try ``attempt + 1``, or raise the typed error when none is left (no
+        try left, or none that could start before the deadline)."""
         if attempt >= self.max_retries:
             raise exc.error from exc.__cause__
         delay = self.backoff_s * 2 ** attempt + random.uniform(0, self.backoff_s)
@@ -162,7 +177,12 @@ class OpenAICompatible(StreamingModel):
             delay = float(exc.retry_after) if exc.retry_after is not None else delay
         except ValueError:  # an HTTP date: rare enough to fall back to our own backoff
             pass
-        await asyncio.sleep(min(max(delay, 0.0), MAX_RETRY_AFTER_S))
+        if math.isnan(delay):  # "Retry-After: nan" parses as a float too
+            delay = self.backoff_s
+        delay = min(max(delay, 0.0), MAX_RETRY_AFTER_S)
+        if deadline is not None and deadline.left() <= delay:
+            raise exc.error from exc.__cause__  # the failure says more than the deadline
+        await asyncio.sleep(delay)
 
     async def resolve_model(self) -> str:
         """The model name to send: the given one, else the first one ``GET /models`` lists."""
@@ -170,12 +190,16 @@ class OpenAICompatible(StreamingModel):
         for attempt in range(self.max_retries + 1 if self.model is None else 0):
             try:
                 response = await self._open("GET", url, None)
-                self.model = self.name = str(json.loads(await response.aread())["data"][0]["id"])
+                try:
+                    listed = _first_model(await _read_capped(response, MAX_MODELS_BYTES))
+                finally:
+                    await response.aclose()
+                self.model = self.name = listed or "default"  # none: the server picks its own
                 break
             except _Retryable as exc:
                 await self._pause_or_raise(exc, attempt)
-            except (ServerError, httpx.TransportError, ValueError, LookupError, TypeError):
-                self.model = self.name = "default"  # no usable list: the server picks its own
+            except (ServerError, httpx.TransportError):
+                self.model = self.name = "default"
                 break
         return self.model or "default"
 
@@ -191,25 +215,31 @@ class OpenAICompatible(StreamingModel):
         body = self.request_body(messages, tools=tools, constraint=constraint,
                                  max_tokens=max_tokens, temperature=temperature,
                                  reasoning=reasoning, stop=stop)
-        body["model"] = await self.resolve_model()
         url = f"{self.base_url}/chat/completions"
+        deadline = Deadline(self.deadline_s, url)
         started = time.perf_counter()
-        for attempt in range(self.max_retries + 1):
-            acc = _Accumulator(started)
-            try:
-                response = await self._open("POST", url, body)
+        try:
+            body["model"] = await deadline.run(self.resolve_model())
+            for attempt in range(self.max_retries + 1):
+                acc = ChunkAccumulator(url, started)
                 try:
-                    async for delta in _read_sse(response, acc, url):
-                        yield delta
-                finally:
-                    await response.aclose()
-            except _Retryable as exc:
-                if acc.yielded:  # the caller has seen part of this answer: a retry would repeat it
-                    raise exc.error from exc.__cause__
-                await self._pause_or_raise(exc, attempt)
-                continue
-            yield Delta(completion=acc.completion(self.model or ""))
-            return
+                    response = await deadline.run(self._open("POST", url, body))
+                    try:
+                        async for delta in _read_sse(response, acc, url, deadline):
+                            yield delta
+                    finally:
+                        await response.aclose()
+                except _Retryable as exc:
+                    if acc.yielded:  # the caller has seen part of this answer: no repeating it
+                        raise exc.error from exc.__cause__
+                    await self._pause_or_raise(exc, attempt, deadline)
+                    continue
+                yield Delta(completion=acc.completion(self.model or ""))
+                return
+        except ServerError as exc:
+            if self.api_key and self.api_key in str(exc):  # a server may echo the request
+                raise type(exc)(self.redact(str(exc))) from None
+            raise
 
     def request_body(self, messages: Sequence[Message], *, tools: Sequence[ToolSpec] = (),
                      constraint: Constraint | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
@@ -283,127 +313,80 @@ def _wire_message(message: Message) -> dict[str, Any]:
     return out
 
 
-_SSE_FIELDS = ("data", "event", "id", "retry")
 
 
-async def _read_sse(response: httpx.Response, acc: _Accumulator, url: str
-                    ) -> AsyncIterator[Delta]:
-    """Parse the SSE body into deltas, feeding ``acc``; raise on anything that is not SSE."""
-    data: list[str] = []
+def _deadline_option(text: str) -> float | None:
+    """A spec's ``deadline=`` value: seconds, or ``none``."""
+    if text.strip().lower() in ("none", "off"):
+        return None
     try:
-        async for line in response.aiter_lines():
-            if not line:
-                if data:
-                    for delta in acc.event("\n".join(data), url):
-                        yield delta
-                    data = []
-                continue
-            if line.startswith(":"):  # a comment, e.g. a keep-alive ping
-                continue
-            field, _, value = line.partition(":")
-            if field not in _SSE_FIELDS:
-                raise ServerProtocolError(f"{url} did not send an SSE stream: {line[:200]!r}")
-            if field == "data":
-                data.append(value.removeprefix(" "))
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ModelSpecError(f"deadline={text!r} in the model spec: give a positive number of "
+                             "seconds, or none")
+    return seconds
+
+
+def _is_html(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("text/html", "application/xhtml+xml")
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body (a hostile server's body may be endless)."""
+    data = bytearray()
+    async for piece in response.aiter_bytes():
+        data += piece
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])
+
+
+async def _error_body(response: httpx.Response) -> str:
+    """The start of an error response's body as text, and the response closed."""
+    try:
+        return (await _read_capped(response, MAX_ERROR_BODY_BYTES)).decode("utf-8", "replace")
+    except httpx.TransportError:  # the status alone still says what went wrong
+        return ""
+    finally:
+        await response.aclose()
+
+
+def _first_model(body: bytes) -> str | None:
+    """The first model id a ``GET /models`` body lists, or None when it lists none readably."""
+    try:
+        listed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    data = listed.get("data") if isinstance(listed, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    name = first.get("id") if isinstance(first, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+async def _read_sse(response: httpx.Response, acc: ChunkAccumulator, url: str,
+                    deadline: Deadline) -> AsyncIterator[Delta]:
+    """The deltas of an SSE body, each read under ``deadline``, feeding ``acc``.
+
+    Raises `ServerProtocolError` on anything that is not a chat-completions stream."""
+    decoder = SseDecoder(url)
+    pieces = response.aiter_text()  # decoded with replacement characters: never raises
+    try:
+        while True:
+            try:
+                text = await deadline.run(anext(pieces), received=sum(map(len, acc.text)))
+            except StopAsyncIteration:
+                break
+            for data in decoder.feed(text):
+                for delta in acc.event(data):
+                    yield delta
     except httpx.TransportError as exc:
         raise _unavailable(f"connection to {url} broke mid-stream", exc) from exc
-    if data:  # a last event without its blank line
-        for delta in acc.event("\n".join(data), url):
+    finally:
+        await pieces.aclose()
+    for data in decoder.close():
+        for delta in acc.event(data):
             yield delta
-    if not acc.done and acc.finish_reason is None:
-        raise ServerProtocolError(
-            f"{url} ended the stream without [DONE] or a finish_reason "
-            f"(after {len(acc.text)} characters of text)")
-
-
-class _Accumulator:
-    """Collects streamed chunks into one `Completion`."""
-
-    def __init__(self, started: float):
-        self.started = started
-        self.first: float | None = None
-        self.text: list[str] = []
-        self.reasoning: list[str] = []
-        self.calls: dict[int, dict[str, Any]] = {}
-        self.finish_reason: str | None = None
-        self.usage: dict[str, Any] | None = None
-        self.model = ""
-        self.pieces = 0  # content-bearing chunks: the token count when the server sends no usage
-        self.done = False
-        self.yielded = False
-
-    def event(self, data: str, url: str) -> list[Delta]:
-        if data.strip() == "[DONE]":
-            self.done = True
-            return []
-        try:
-            chunk = json.loads(data)
-        except json.JSONDecodeError:
-            raise ServerProtocolError(f"{url} sent SSE data that is not JSON: {data[:200]!r}") \
-                from None
-        if not isinstance(chunk, dict):
-            raise ServerProtocolError(f"{url} sent SSE data that is not an object: {data[:200]!r}")
-        if "error" in chunk:  # vLLM and others report mid-stream failures this way
-            raise ServerError(f"{url} failed mid-stream: {json.dumps(chunk['error'])[:300]}")
-        self.model = chunk.get("model") or self.model
-        self.usage = chunk.get("usage") or self.usage
-        deltas = [self._choice(choice) for choice in chunk.get("choices") or []]
-        return [d for d in deltas if d is not None]
-
-    def _choice(self, choice: dict[str, Any]) -> Delta | None:
-        self.finish_reason = choice.get("finish_reason") or self.finish_reason
-        delta = choice.get("delta") or {}
-        text = delta.get("content") or ""
-        reasoning = delta.get("reasoning_content") or delta.get("reasoning") or ""
-        for fragment in delta.get("tool_calls") or []:
-            self._tool_fragment(fragment)
-        if text or reasoning or delta.get("tool_calls"):
-            self.first = self.first or time.perf_counter()
-            self.pieces += 1
-        if not (text or reasoning):
-            return None
-        self.text.append(text)
-        self.reasoning.append(reasoning)
-        self.yielded = True
-        return Delta(text=text, reasoning=reasoning)
-
-    def _tool_fragment(self, fragment: dict[str, Any]) -> None:
-        call = self.calls.setdefault(int(fragment.get("index", len(self.calls))),
-                                     {"id": None, "name": "", "arguments": ""})
-        call["id"] = fragment.get("id") or call["id"]
-        function = fragment.get("function") or {}
-        call["name"] += function.get("name") or ""
-        call["arguments"] += function.get("arguments") or ""
-
-    def completion(self, model: str) -> Completion:
-        end = time.perf_counter()
-        usage = self.usage or {}
-        prompt = int(usage.get("prompt_tokens") or 0)
-        cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
-        generated = int(usage.get("completion_tokens") or self.pieces)
-        decode_s = end - (self.first or end)
-        reasoning = "".join(self.reasoning)
-        return Completion(
-            text="".join(self.text), reasoning=reasoning or None,
-            tool_calls=[_tool_call(self.calls[i]) for i in sorted(self.calls)],
-            finish_reason=self.finish_reason or "stop",
-            usage=Usage(prompt_tokens=prompt, prompt_tokens_evaluated=max(0, prompt - cached),
-                        completion_tokens=generated),
-            timings=Timings(
-                time_to_first_token_s=(self.first or end) - self.started,
-                total_s=end - self.started,
-                tokens_per_s=(generated - 1) / decode_s if generated > 1 and decode_s > 0 else 0.0,
-            ),
-            model=self.model or model,
-        )
-
-
-def _tool_call(call: dict[str, Any]) -> ToolCall:
-    raw = call["arguments"]
-    try:
-        arguments = json.loads(raw) if raw.strip() else {}
-    except json.JSONDecodeError:
-        arguments = None
-    if not isinstance(arguments, dict):  # junk is kept for the caller to report, never raised
-        arguments = {"__raw__": raw}
-    return ToolCall(id=call["id"] or new_id(), name=call["name"], arguments=arguments)
+    acc.check_ended()

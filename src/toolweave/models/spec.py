@@ -7,7 +7,9 @@
     distilled/NAME | path/to/folder     a distilled model: base GGUF + LoRA adapter, described by
                                        the folder's distilled.json (see `models.distilled`)
 
-A dialect for server-side constraints can be given as ``?dialect=vllm`` (see `openai_compat`).
+A dialect for server-side constraints can be given as ``?dialect=vllm``, and the overall
+deadline of one request as ``&deadline=SECONDS`` (default 600; ``none`` for no deadline; see
+`openai_compat`).
 """
 
 from __future__ import annotations
