@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from toolweave.distill.worlds.names import fold, resolve, snake, unknown
+from toolweave.distill.worlds.names import articles, fold, resolve, snake, unknown
 from toolweave.distill.worlds.world import DOC_STYLES, World
 from toolweave.tools.tool import Tool
 
@@ -88,7 +88,7 @@ def _make_tool(name: str, param: str, description: str, param_doc: str,
 
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, annotation=str)])
-    call.__doc__ = f"{description}\n\nArgs:\n    {param}: {param_doc}\n"
+    call.__doc__ = articles(f"{description}\n\nArgs:\n    {param}: {param_doc}\n")
     call.__name__ = name
     return Tool.from_function(call, name=name)
 

@@ -110,3 +110,12 @@ def typo(rng: random.Random, name: str, names: Iterable[str], taken: Iterable[st
 def snake(text: str) -> str:
     """``text`` as part of an identifier: lower case, words joined by ``_``."""
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+_A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=(?:[aeio]|u(?!ni|se|su))[a-z])")
+
+
+def articles(text: str) -> str:
+    """``text`` with "a" made "an" before a lower-case vowel sound ("an enclosure", "a unit");
+    capitalized words (invented names) are left alone."""
+    return _A_BEFORE_VOWEL.sub(r"\1n ", text)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolweave.distill.worlds.names import snake, typo
+from toolweave.distill.worlds.names import articles, snake, typo
 from toolweave.distill.worlds.world import World
 from toolweave.tools.builtins.calculator import evaluate, format_number
 
@@ -112,7 +112,7 @@ class _Asker:
         return self.r.choice(list(table)) if k is None else self.r.sample(list(table), k)
 
     def phrase(self, frames: tuple[str, ...], **values: str) -> str:
-        text = self.r.choice(frames).format(**values)
+        text = articles(self.r.choice(frames).format(**values))
         return text[0].upper() + text[1:]
 
     def value(self, num: Any, v: float) -> str:
