@@ -79,8 +79,10 @@ def test_at_least_twenty_distinct_worlds_with_their_own_tools_and_docs():
 
 
 def test_every_world_asks_every_shape_and_many_kinds():
+    openings: dict[str, set[str]] = {}
     for world in generate_worlds(0, 24):
         tasks = world_tasks(world, seed=0, per_shape=4)
+        openings[world.id] = {" ".join(t.question.split()[:2]) for t in tasks}
         assert Counter(t.shape for t in tasks) == {s: 4 for s in SHAPES}
         assert len({t.question for t in tasks}) == len(tasks)
         for t in tasks:
@@ -94,6 +96,9 @@ def test_every_world_asks_every_shape_and_many_kinds():
                 assert len(t.stages) >= 2 and max(len(s) for s in t.stages) >= 2
             if t.shape == "arithmetic":
                 assert t.stages[-1][0][0] == "calculator"
+    # worlds word their questions differently, not only with other names
+    assert len(set().union(*openings.values())) >= 30
+    assert len({frozenset(o) for o in openings.values()}) == 24
 
 
 def _staged(plan) -> object:

@@ -55,7 +55,8 @@ class _Again(Exception):
 
 VALUE_Q = ("What is the {phrase} of {ref}?", "Look up the {phrase} of {ref}.",
            "Tell me the {phrase} for {ref}.", "I need to know the {phrase} of {ref}.",
-           "Could you find the {phrase} of {ref}?")
+           "Could you find the {phrase} of {ref}?", "What's the {phrase} of {ref}?",
+           "Please check the {phrase} of {ref}.", "{ref}: what is its {phrase}?")
 NO_TOOL = (
     ("What is the capital of France?", ["Paris"]),
     ("How many days are there in a week?", ["7", "seven"]),
@@ -112,6 +113,11 @@ class _Asker:
         return self.r.choice(list(table)) if k is None else self.r.sample(list(table), k)
 
     def phrase(self, frames: tuple[str, ...], **values: str) -> str:
+        """One of ``frames`` filled in. A world uses its own share of a long list of frames
+        (seeded by its id), so worlds differ in wording as well as in words."""
+        if len(frames) > 3:
+            own = random.Random(f"{self.w.id}:{frames[0]}")
+            frames = tuple(own.sample(frames, len(frames) // 2 + 1))
         text = articles(self.r.choice(frames).format(**values))
         return text[0].upper() + text[1:]
 
@@ -254,8 +260,8 @@ def _fanout_below(a: _Asker) -> Planned:
     n = sum(v < threshold for v in values)
     if not 1 <= n < len(values):
         raise _Again
-    q = a.phrase(("How many of {listed} have a {phrase} below {t} {unit}?",
-                  "Of {listed}, how many have a {phrase} under {t} {unit}?"),
+    q = a.phrase(("How many of {listed} have {phrase} below {t} {unit}?",
+                  "Of {listed}, how many have {phrase} under {t} {unit}?"),
                  listed=_listed([a.item_ref(i) for i in items]), phrase=num.phrase,
                  t=threshold, unit=num.unit)
     return Planned(a.w.id, "fanout", q, [str(n)], [[a.call("item_n2", i) for i in items]])
