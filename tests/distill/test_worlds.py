@@ -135,6 +135,7 @@ async def test_every_task_is_solved_by_its_reference_run_and_scored_correct(writ
                  for t in s.tasks}
     plans = [p for planned in written.tasks.values() for p in planned]
     lists = {w.id: w.tool_names["group_items"] for w in written.worlds}
+    recovery_errors: list[str] = []
     assert len(plans) == len(tasks) == 24 * 7 * 2
     for plan in plans:
         task = tasks[plan.id]
@@ -150,7 +151,8 @@ async def test_every_task_is_solved_by_its_reference_run_and_scored_correct(writ
         failed = [o.content for _, o in ran if not o.ok]
         if plan.shape == "recovery":  # the natural first call really fails, and says why
             assert len(failed) == 1 and not ran[0][1].ok, plan.id
-            assert "did you mean" in failed[0], failed[0]
+            assert "did you mean" in failed[0] or "first" in failed[0], failed[0]
+            recovery_errors.append(failed[0])
         else:
             assert failed == [], (plan.id, failed)
         if plan.shape == "notool":
@@ -164,6 +166,9 @@ async def test_every_task_is_solved_by_its_reference_run_and_scored_correct(writ
             if call.name == "calculator":
                 for number in re.findall(r"\d+(?:\.\d+)?", call.arguments["expression"]):
                     assert number in seen or number in ("2", "3", "4"), (plan.id, number)
+    # both ways a name is corrected: a misspelling, and the wrong kind of name (an id)
+    assert any("did you mean" in e for e in recovery_errors)
+    assert any("look it up with" in e for e in recovery_errors)
 
 
 def test_no_name_is_shared_with_the_benchmark_world():

@@ -553,6 +553,17 @@ def _recovery_chain(a: _Asker) -> Planned:
                     [a.call("group_g1", group)]])
 
 
+def _recovery_wrong_kind(a: _Asker) -> Planned:
+    """A record's id where the tool wants an item: the error says which tool reads the id."""
+    num = a.d.n1
+    rec = a.pick(a.w.records)
+    item = a.w.records[rec][a.item_key]
+    q = a.phrase(VALUE_Q, phrase=num.phrase, ref=rec)
+    return Planned(a.w.id, "recovery", q, [a.value(num, a.w.items[item][num.field])],
+                   [[a.call("item_n1", rec)], [a.call("record", rec)],
+                    [a.call("item_n1", item)]])
+
+
 KINDS: dict[str, tuple[Builder, ...]] = {
     "single": (_single_number("n1"), _single_number("n2"), _single_kind, _single_group,
                _single_g1, _single_r1, _single_state, _single_count),
@@ -566,7 +577,7 @@ KINDS: dict[str, tuple[Builder, ...]] = {
                    _arith_group_total, _arith_group_difference),
     "notool": (_notool_general, _notool_words, _notool_general, _notool_alphabet),
     "recovery": (_recovery_item("n1"), _recovery_record_number, _recovery_group,
-                 _recovery_chain, _recovery_item("n2"), _recovery_region),
+                 _recovery_chain, _recovery_item("n2"), _recovery_wrong_kind, _recovery_region),
 }
 
 
