@@ -116,7 +116,7 @@ def worlds_command(
     total = sum(len(v) for v in written.tasks.values())
     Console().print(f"{total} tasks in {len(written.worlds)} worlds ({len(written.train)} train, "
                     f"{len(written.test)} test); run one: [bold]toolweave eval suite "
-                    f"{out / 'test.yaml'} --model oracle[/]")
+                    f"{out / 'test.yaml'} --model default[/]")
 
 
 _MODEL_HELP = ("default | tiny | teacher | file.gguf | hf:owner/repo/file.gguf | "

@@ -31,6 +31,8 @@ NAME_STYLES: tuple[dict[str, str], ...] = (
     {"info": "find_{noun}", "field": "{field}_for_{noun}", "list": "find_{plural}_by_{gnoun}"},
     {"info": "describe_{noun}", "field": "read_{noun}_{field}",
      "list": "{plural}_under_{gnoun}"},
+    {"info": "query_{noun}", "field": "query_{noun}_{field}", "list": "query_{plural}_in_{gnoun}"},
+    {"info": "{noun}_record", "field": "{noun}_{field}_value", "list": "all_{plural}_of_{gnoun}"},
 )
 # Descriptions, one set per world: {noun}, {phrase}, {unit}, {kind}, {gnoun}, {plural}, {rnoun},
 # {item}, {qty}, {state}, {link}.
@@ -193,7 +195,8 @@ def _clashes(world: World, used: set[str]) -> bool:
 
 @cache
 def generate_worlds(seed: int, n: int) -> tuple[World, ...]:
-    """``n`` worlds, deterministic from ``seed``: world ``i`` is the same whatever ``n`` is.
+    """``n`` worlds (up to about 80), deterministic from ``seed``: world ``i`` is the same
+    whatever ``n`` is.
 
     Domains are taken in a seeded order, each once before any repeats; a world whose tool
     names would clash with an earlier world's (or among themselves) takes the next style."""
