@@ -268,3 +268,25 @@ def test_importing_toolweave_does_not_build_worlds():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
+def test_eval_suite_runs_a_generated_suite_and_scores_it(written, tmp_path, monkeypatch):
+    for where in ("toolweave.runtime.context", "toolweave.agents.react"):
+        monkeypatch.setattr(f"{where}.alternatives", lambda *a, **k: [])
+    from rich.console import Console
+
+    from toolweave.eval.suite.run import run_suite
+
+    plans = {p.question: p for planned in written.tasks.values() for p in planned}
+
+    def reply(messages):
+        question = next(m.content for m in messages if m.role == "user")
+        plan = plans.get(question) or next(p for q, p in plans.items() if q in question)
+        return _staged(plan)(messages)
+
+    result = run_suite(written.out / "test.yaml", Scripted([reply] * 1000), ["react"],
+                       tmp_path, limit=21, console=Console(quiet=True), show_progress=False)
+    assert len(result.outcomes) == 21 and result.pass_rate() == 1.0
+    assert {o.tags[0] for o in result.outcomes} == set(SHAPES)
+    assert (tmp_path / "report.md").exists()

@@ -50,15 +50,18 @@ def world_suite(world: World, seed: int = 0, per_shape: int = 3) -> dict[str, An
 def suite_document(name: str, worlds: Sequence[World], tasks: dict[str, list[Planned]],
                    per_world_tools: bool = True) -> dict[str, Any]:
     """A suite over several worlds: every world's tools, each task limited to its own world's
-    tools and the calculator (``per_world_tools``), tasks interleaved world by world."""
+    tools and the calculator (``per_world_tools``), tasks interleaved world by world. World
+    ``j``'s list starts ``j`` tasks in, so the first tasks (``--limit``) mix the shapes."""
     by_id = {w.id: w for w in worlds}
     domains = ", ".join(dict.fromkeys(w.domain.key for w in worlds))
     entries = []
-    longest = max((len(t) for t in tasks.values()), default=0)
-    for k in range(longest):
-        for world_id, planned in tasks.items():
+    rotated = [planned[j % len(planned):] + planned[:j % len(planned)]
+               for j, planned in enumerate(tasks.values()) if planned]
+    for k in range(max((len(t) for t in rotated), default=0)):
+        for planned in rotated:
             if k < len(planned):
                 task = planned[k]
+                world_id = task.world
                 tools = ([*by_id[world_id].tool_names.values(), "calculator"]
                          if per_world_tools else None)
                 entries.append(_task_entry(task, tools))
