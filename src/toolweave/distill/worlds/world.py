@@ -101,7 +101,7 @@ class World:
         return getattr(self.domain, table).ref.format(name=name)
 
     def tools(self) -> list:
-        """Its toolweave `Tool`s (built once per world)."""
+        """Its toolweave `Tool`s, built anew on each call (the catalog keeps one set per world)."""
         from toolweave.distill.worlds.engine import world_tools
 
         return world_tools(self)
