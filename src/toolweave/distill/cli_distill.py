@@ -80,6 +80,45 @@ def train(
     console.print(f"use it: [bold]toolweave run --model {spec} ...[/]")
 
 
+@distill_app.command("worlds")
+def worlds_command(
+    out: Annotated[Path, typer.Option(help="Folder for the suite files (train.yaml, test.yaml, "
+                                      "worlds/*.yaml, references.jsonl, worlds.json).")
+                   ] = Path("runs/distill/worlds"),
+    seed: Annotated[int, typer.Option(help="Seed of the worlds, their questions and the "
+                                      "split.")] = 0,
+    worlds: Annotated[int, typer.Option("--worlds", help="How many worlds.")] = 24,
+    per_shape: Annotated[int, typer.Option(help="Questions of each shape per world.")] = 3,
+    test_fraction: Annotated[float, typer.Option(help="Share of domains held out as test "
+                                                 "worlds.")] = 0.25,
+) -> None:
+    """Generate synthetic tool worlds and their questions of every shape as eval suites,
+    split by world into train and test."""
+    from rich.table import Table
+
+    from toolweave.distill.worlds import write_worlds
+
+    try:
+        written = write_worlds(out, seed, worlds, per_shape, test_fraction)
+    except ValueError as exc:
+        _fail(exc)
+    test_ids = {w.id for w in written.test}
+    t = Table(title=f"distill worlds -> {out} (seed {seed})")
+    for column in ("world", "domain", "split", "tools", "tasks", "min calls"):
+        t.add_column(column, justify="right" if column in ("tools", "tasks", "min calls")
+                     else "left")
+    for world in written.worlds:
+        tasks = written.tasks[world.id]
+        t.add_row(world.id, world.domain.key, "test" if world.id in test_ids else "train",
+                  str(len(world.tool_names)), str(len(tasks)),
+                  str(sum(task.min_calls for task in tasks)))
+    Console().print(t)
+    total = sum(len(v) for v in written.tasks.values())
+    Console().print(f"{total} tasks in {len(written.worlds)} worlds ({len(written.train)} train, "
+                    f"{len(written.test)} test); run one: [bold]toolweave eval suite "
+                    f"{out / 'test.yaml'} --model default[/]")
+
+
 _MODEL_HELP = ("default | tiny | teacher | file.gguf | hf:owner/repo/file.gguf | "
                "http://host:port/v1#name | distilled/NAME")
 
