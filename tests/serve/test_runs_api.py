@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-
 from serving import running_server, scripted_config
 
 

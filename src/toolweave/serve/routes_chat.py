@@ -130,7 +130,7 @@ async def _chunks(runs: RunManager, record: RunRecord, model: str, include_usage
         if event.get("event") == "step":
             step = Step.model_validate(event["step"])
             steps.append(step)
-            if text := _step_text(step):
+            if step.kind != "answer" and (text := _step_text(step)):
                 yield chunk({"reasoning_content": text})
     record = runs.get(record.id)
     if record.status == "failed":

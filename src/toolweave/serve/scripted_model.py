@@ -28,7 +28,9 @@ def calculator_script(delay_s: float = 0.0, steps: int = 1) -> Scripted:
 
     def call(step: int):
         def reply(messages: Sequence[Message]) -> str:
-            question = next((m.content for m in messages if m.role == "user"), "")
+            # the question: the last user message that is not tool results
+            question = next((m.content for m in reversed(messages) if m.role == "user"
+                             and "<tool_response>" not in m.content), "")
             found = _EXPRESSION.search(question)
             if found is None:
                 return "I can only compute arithmetic such as 12 * 7."
@@ -42,4 +44,5 @@ def calculator_script(delay_s: float = 0.0, steps: int = 1) -> Scripted:
         numbers = _NUMBER.findall(messages[-1].content) if messages else []
         return f"The answer is {numbers[-1]}." if numbers else "I could not compute it."
 
-    return Scripted([*(call(i) for i in range(steps)), answer], delay_s=delay_s, name="scripted-calculator")
+    return Scripted([*(call(i) for i in range(steps)), answer], delay_s=delay_s,
+                    name="scripted-calculator")
