@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 
 from fastapi import Depends, FastAPI, Request
@@ -19,7 +19,7 @@ from toolweave.serve.catalog import AgentCatalog
 from toolweave.serve.config import ServeConfig
 from toolweave.serve.errors import install_error_handlers
 from toolweave.serve.limits import BodySizeLimit
-from toolweave.serve.runs import RunManager
+from toolweave.serve.runs import Listener, RunManager
 from toolweave.serve.store import RunStore, SQLiteRunStore
 
 STATIC = files("toolweave.serve") / "static"
@@ -39,10 +39,13 @@ class AgentInfo(BaseModel):
     strategy: str
 
 
-def create_app(config: ServeConfig | None = None, *, store: RunStore | None = None) -> FastAPI:
+def create_app(config: ServeConfig | None = None, *, store: RunStore | None = None,
+               run_listeners: list[Callable[[], Listener]] | None = None) -> FastAPI:
     """The server app for ``config`` (the embedded default without one). ``store``: where runs
-    live (default: SQLite at the config's database path). Runs left unfinished by an earlier
-    process are marked ``interrupted`` when the app starts."""
+    live (default: SQLite at the config's database path); ``run_listeners``: what makes more
+    listeners of each run's events (e.g. `RunSpans` on a given tracer provider), besides
+    those the config turns on. Runs left unfinished by an earlier process are marked
+    ``interrupted`` when the app starts."""
     config = config or ServeConfig()
     started = time.time()
 
@@ -52,7 +55,8 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
         async with AgentCatalog(config) as catalog:
             runs = RunManager(catalog, run_store,
                               max_active_per_key=config.limits.max_active_runs_per_key,
-                              listeners=_telemetry(config))
+                              listeners=[*telemetry_listeners(config),
+                                         *(run_listeners or [])])
             runs.recover()
             app.state.runs = runs
             try:
@@ -99,7 +103,8 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
     return app
 
 
-def _telemetry(config: ServeConfig) -> list:
+def telemetry_listeners(config: ServeConfig) -> list[Callable[[], Listener]]:
+    """The span listener the config turns on (none by default)."""
     if not config.telemetry.enabled:
         return []
     from toolweave.runtime.otel import span_listener_factory
