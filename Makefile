@@ -76,6 +76,11 @@ bench-agent: $(STAMP)
 	$(PY) bench/agent.py --chart docs/results/agent/bench.png \
 	  --markdown docs/results/agent/table.md
 
+# `toolweave serve` under load: runs/s and POST /v1/runs latency at 1, 10, 100 clients
+# (the Scripted model, loopback).
+bench-serve: $(STAMP)
+	$(PY) bench/serve.py
+
 # smolagents and LangGraph live only in the bench environment, never in toolweave's own.
 $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
