@@ -17,7 +17,7 @@ import toolweave
 from toolweave.serve.auth import bearer_key
 from toolweave.serve.catalog import AgentCatalog
 from toolweave.serve.config import ServeConfig
-from toolweave.serve.errors import install_error_handlers
+from toolweave.serve.errors import API_ERRORS, install_error_handlers
 from toolweave.serve.limits import BodySizeLimit
 from toolweave.serve.runs import Listener, RunManager
 from toolweave.serve.store import RunStore, SQLiteRunStore
@@ -87,7 +87,7 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
                       uptime_s=round(time.time() - started, 3))
 
     @app.get("/v1/agents", response_model=list[AgentInfo], tags=["runs"],
-             dependencies=[Depends(bearer_key)])
+             dependencies=[Depends(bearer_key)], responses=API_ERRORS)
     async def agents() -> list[AgentInfo]:
         """The agents this server runs (the names runs and chat completions take)."""
         return [AgentInfo(name=n, model=a.model, toolset=a.toolset, strategy=a.settings.strategy)

@@ -8,7 +8,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
 from toolweave.serve.catalog import UnknownAgentError
@@ -19,6 +19,35 @@ log = logging.getLogger("toolweave.serve")
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
           405: "invalid_request_error", 413: "request_too_large", 422: "invalid_request_error",
           429: "rate_limit_error"}
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class ErrorBody(BaseModel):
+    type: str
+    code: int
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error the server answers: what went wrong, in one readable line."""
+
+    error: ErrorBody
+
+
+# the errors any API route may answer, for the OpenAPI spec (FastAPI's own 422 shape is
+# replaced: the handlers below answer in this one)
+API_ERRORS: dict[int | str, dict] = {
+    401: {"model": ErrorResponse, "description": "No valid API key (when keys are set)"},
+    404: {"model": ErrorResponse, "description": "No such run, agent, model or tool set"},
+    413: {"model": ErrorResponse, "description": "Request body over the size limit"},
+    422: {"model": ErrorResponse, "description": "The request does not validate"},
+    429: {"model": ErrorResponse, "description": "Too many runs going for this key"},
+}
 
 
 def error_response(status: int, message: str, details: list | None = None,

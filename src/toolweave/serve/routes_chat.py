@@ -18,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
 from toolweave.serve.auth import bearer_key
-from toolweave.serve.errors import error_response
+from toolweave.serve.errors import API_ERRORS, ErrorResponse, error_response
 from toolweave.serve.runs import RunManager, RunRequest
 from toolweave.serve.store import RunRecord, trace_of
 from toolweave.types import Message, Step
 
-router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(bearer_key)])
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(bearer_key)],
+                   responses={**API_ERRORS, 400: {"model": ErrorResponse, "description": (
+                       "The messages do not end with a user message that has text")}})
 
 # why a run stopped -> OpenAI's finish_reason
 _FINISH = {"answer": "stop", "max_steps": "length", "max_tokens": "length", "timeout": "length"}

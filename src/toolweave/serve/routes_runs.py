@@ -10,11 +10,13 @@ from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 
 from toolweave.serve.auth import bearer_key
+from toolweave.serve.errors import API_ERRORS
 from toolweave.serve.runs import RunManager, RunRequest
 from toolweave.serve.store import RunRecord, RunStatus, trace_of
 from toolweave.types import Trace
 
-router = APIRouter(prefix="/v1", tags=["runs"], dependencies=[Depends(bearer_key)])
+router = APIRouter(prefix="/v1", tags=["runs"], dependencies=[Depends(bearer_key)],
+                   responses=API_ERRORS)
 
 
 class RunView(RunRecord):
