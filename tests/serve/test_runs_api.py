@@ -167,3 +167,35 @@ def test_settings_overrides_reach_the_agent(client, question):
     # one step allowed: the call is made, then the budget ends the run with an answer turn
     assert run["status"] == "completed" and run["trace"]["steps"][0]["calls"]
     assert run["request"]["max_steps"] == 1
+
+
+def test_runs_in_a_session_continue_one_conversation(client, tmp_path):
+    first = client.post("/v1/runs", json={"question": "What is 6 * 7?", "session": "s-1"}
+                        ).json()["id"]
+    second = client.post("/v1/runs", json={"question": "And 2 + 2?", "session": "s-1"}
+                         ).json()["id"]
+    other = client.post("/v1/runs", json={"question": "1 + 1", "session": "s-2"}).json()["id"]
+    runs = {r: client.get(f"/v1/runs/{r}", params={"wait": 10}).json()
+            for r in (first, second, other)}
+    assert runs[second]["answer"] == "The answer is 4."
+    conversation = runs[second]["trace"]["meta"]["conversation"]
+    assert conversation["turn"] == 1 and conversation["previous"] == first
+    assert runs[other]["trace"]["meta"]["conversation"]["turn"] == 0
+    saved = (tmp_path / "sessions" / "s-1.jsonl").read_text().splitlines()
+    assert len(saved) == 3  # the session's header and its two turns
+    bad = client.post("/v1/runs", json={"question": "1+1", "session": "../etc/passwd"})
+    assert bad.status_code == 422 and "body.session" in bad.json()["error"]["message"]
+
+
+def test_a_run_whose_model_cannot_load_fails_with_the_reason(tmp_path):
+    config = scripted_config(tmp_path)
+    config["models"]["broken"] = {"spec": str(tmp_path / "missing.gguf")}
+    config["agents"]["broken"] = {"model": "broken"}
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=30) as client:
+        run_id = client.post("/v1/runs", json={"question": "1 + 1", "agent": "broken"}
+                             ).json()["id"]
+        run = client.get(f"/v1/runs/{run_id}", params={"wait": 20}).json()
+        assert run["status"] == "failed" and "missing.gguf" in run["error"]
+        # the server is unharmed: the next run answers
+        ok = client.post("/v1/runs", json={"question": "1 + 1"}).json()["id"]
+        assert client.get(f"/v1/runs/{ok}", params={"wait": 10}).json()["status"] == "completed"

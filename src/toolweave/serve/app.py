@@ -56,7 +56,8 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
             runs = RunManager(catalog, run_store,
                               max_active_per_key=config.limits.max_active_runs_per_key,
                               listeners=[*telemetry_listeners(config),
-                                         *(run_listeners or [])])
+                                         *(run_listeners or [])],
+                              sessions=config.sessions_path())
             runs.recover()
             app.state.runs = runs
             try:

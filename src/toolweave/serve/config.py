@@ -117,6 +117,7 @@ class ServeConfig(BaseModel):
     keys: list[str] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
     database: Path | None = None  # None: runs.sqlite in the cache folder
+    sessions: Path | None = None  # None: a "sessions" folder beside the database
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
 
     @model_validator(mode="before")
@@ -154,6 +155,11 @@ class ServeConfig(BaseModel):
         from toolweave.paths import cache_dir
 
         return cache_dir() / "serve" / "runs.sqlite"
+
+    def sessions_path(self) -> Path:
+        """The folder of session files (one `Conversation` file per session)."""
+        return self.sessions if self.sessions is not None else (
+            self.database_path().parent / "sessions")
 
 
 def load_config(path: str | Path | None = None, *, model: str | None = None) -> ServeConfig:

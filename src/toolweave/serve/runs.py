@@ -13,12 +13,13 @@ import hashlib
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from toolweave.agents.settings import Effort, Strategy, Verbosity
-from toolweave.serve.catalog import AgentCatalog
+from toolweave.serve.catalog import AgentCatalog, UnknownAgentError
 from toolweave.serve.store import FINISHED, RunRecord, RunStore
 from toolweave.types import Message, new_id
 
@@ -38,6 +39,9 @@ class RunRequest(BaseModel):
     agent: str | None = Field(None, description="An agent of the config (default: its default)")
     model: str | None = Field(None, description="A model name of the config, not the agent's")
     toolset: str | None = Field(None, description="A tool set of the config, not the agent's")
+    session: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", description=(
+        "A conversation to continue: the run sees the session's earlier runs (created on "
+        "first use; one run at a time per session)"))
     strategy: Strategy | None = None
     reasoning: Effort | None = None
     verbosity: Verbosity | None = None
@@ -49,7 +53,7 @@ class RunRequest(BaseModel):
     def overrides(self) -> dict[str, Any]:
         """The `RunSettings` fields this request sets."""
         return self.model_dump(exclude_none=True, exclude={"question", "agent", "model",
-                                                           "toolset"})
+                                                           "toolset", "session"})
 
 
 class TooManyRunsError(RuntimeError):
@@ -82,8 +86,10 @@ class RunManager:
     """Owns the runs of one server: starts, follows, cancels and lists them."""
 
     def __init__(self, catalog: AgentCatalog, store: RunStore, *, max_active_per_key: int = 16,
-                 listeners: list[Callable[[], Listener]] = ()):
+                 listeners: list[Callable[[], Listener]] = (), sessions: Path | None = None):
         self.catalog, self.store = catalog, store
+        self.sessions = sessions  # a folder of session files (`Conversation`); None: no sessions
+        self._session_locks: dict[str, asyncio.Lock] = {}
         self.max_active_per_key = max_active_per_key
         self.listener_factories = list(listeners)  # one more listener per run (e.g. spans)
         self._active: dict[str, ActiveRun] = {}
@@ -101,6 +107,8 @@ class RunManager:
         key over its limit `TooManyRunsError` — all before anything is stored."""
         agent, model, toolset = self.catalog.resolve(request.agent, request.model,
                                                      request.toolset)
+        if request.session is not None and self.sessions is None:
+            raise UnknownAgentError("this server keeps no sessions")
         self.catalog.settings(agent, request.overrides())  # validate now, not in the task
         owner = key_id(key)
         if sum(1 for a in self._active.values()
@@ -188,9 +196,18 @@ class RunManager:
         try:
             agent = await self.catalog.agent(active.record.agent, request.overrides(),
                                              model=model, toolset=toolset)
-            self.store.update(run_id, status="running")
-            trace = await agent.arun(request.question, listeners=listeners, run_id=run_id,
-                                     history=history, meta={"agent": active.record.agent})
+            meta = {"agent": active.record.agent}
+            if request.session is None:
+                self.store.update(run_id, status="running")
+                trace = await agent.arun(request.question, listeners=listeners, run_id=run_id,
+                                         history=history, meta=meta)
+            else:
+                # a session's runs take turns: each sees the one before it in full
+                async with self._session_locks.setdefault(request.session, asyncio.Lock()):
+                    self.store.update(run_id, status="running")
+                    conversation = agent.session(self.sessions / f"{request.session}.jsonl")
+                    trace = await conversation.aask(request.question, listeners=listeners,
+                                                    run_id=run_id, meta=meta)
             self.store.update(run_id, status="completed", answer=trace.answer,
                               stop_reason=trace.stop_reason)
         except asyncio.CancelledError:
