@@ -92,6 +92,34 @@ def test_the_viewer_asks_for_a_key_when_the_server_needs_one(browser, tmp_path):
         assert page.locator("#error").is_hidden() and page.locator("#key-form").is_hidden()
 
 
+def test_a_dag_runs_plan_shows_each_tasks_state(browser, tmp_path):
+    config = scripted_config(tmp_path)
+    config["models"]["planner"] = {"factory": "toolweave.serve.scripted_model:calculator_plan",
+                                   "options": {"delay_s": 0.3}}
+    config["agents"]["planner"] = {"model": "planner", "settings": {"strategy": "dag"}}
+    with running_server(config) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url + "/")
+        run_id = httpx.post(f"{url}/v1/runs", json={"question": "What is 2 + 3, doubled?",
+                                                    "agent": "planner"}).json()["id"]
+        page.evaluate(f"location.hash = 'run={run_id}'")
+        page.wait_for_selector("#tab-plan", state="visible", timeout=15_000)
+        page.click("#tab-plan")
+        page.wait_for_function(
+            "document.getElementById('run-status')?.textContent === 'completed'")
+        tasks = page.locator("#plan li.task")
+        assert tasks.count() == 2
+        assert [tasks.nth(i).get_attribute("data-state") for i in range(2)] == ["done", "done"]
+        assert "$1 * 2" in tasks.nth(1).inner_text() and "→ 10" in tasks.nth(1).inner_text()
+        assert page.locator("#run-answer").inner_text() == "10"
+        page.screenshot(path=str(tmp_path / "viewer-plan.png"), full_page=True)
+        # opened again after the run: the plan's states come from the stored trace
+        page.reload()
+        page.wait_for_selector("#tab-plan", state="visible")
+        page.click("#tab-plan")
+        assert page.locator("#plan li.task[data-state=done]").count() == 2
+
+
 @pytest.mark.model
 def test_a_run_on_tiny_shows_its_steps_in_the_viewer(browser, tmp_path):
     """The issue's check on a real model: run under ``flock /tmp/model.lock``."""

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from toolweave.agents.settings import Effort, Strategy, Verbosity
 from toolweave.serve.catalog import AgentCatalog, UnknownAgentError
-from toolweave.serve.store import FINISHED, RunRecord, RunStore
+from toolweave.serve.store import RunRecord, RunStore
 from toolweave.types import Message, new_id
 
 # the recorder's events that make up a trace (the rest, e.g. step_start, are live-only)
@@ -241,7 +241,3 @@ class RunManager:
     def _wake(active: ActiveRun) -> None:
         wake, active.wake = active.wake, asyncio.Event()
         wake.set()
-
-
-def is_finished(record: RunRecord) -> bool:
-    return record.status in FINISHED

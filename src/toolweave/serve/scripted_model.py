@@ -46,3 +46,22 @@ def calculator_script(delay_s: float = 0.0, steps: int = 1) -> Scripted:
 
     return Scripted([*(call(i) for i in range(steps)), answer], delay_s=delay_s,
                     name="scripted-calculator")
+
+
+def calculator_plan(delay_s: float = 0.0) -> Scripted:
+    """A fresh model for one ``dag`` run: the question as its one sub-question, a plan of two
+    dependent calculator tasks over its expression (the second doubles the first), then the
+    answer from the last result."""
+
+    def reply(messages: Sequence[Message]) -> str:
+        system, last = messages[0].content, messages[-1].content
+        if "sub-questions" in system and len(messages) == 2:  # decomposition
+            return f"1. {last}"
+        if last.startswith("Question:") and "join()" in system:  # the plan
+            found = _EXPRESSION.search(last.splitlines()[0])
+            first = json.dumps({"expression": found.group().strip() if found else "0"})
+            return f'1. calculator({first})\n2. calculator({{"expression": "$1 * 2"}})\njoin()'
+        numbers = _NUMBER.findall(last)
+        return f"Answer: {numbers[-1]}" if numbers else "Answer: unknown"
+
+    return Scripted([reply] * 4, delay_s=delay_s, name="scripted-planner")

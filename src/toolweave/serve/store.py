@@ -21,7 +21,6 @@ from toolweave.trace_file import fold_events
 from toolweave.types import Trace
 
 RunStatus = Literal["queued", "running", "completed", "failed", "cancelled", "interrupted"]
-FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled", "interrupted"})
 
 
 class RunRecord(BaseModel):

@@ -5,7 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 const state = { key: sessionStorage.getItem("toolweave-key") || "", runId: null,
-                trace: null, follow: null, view: "steps", listTimer: null };
+                trace: null, tasks: {}, follow: null, view: "steps", listTimer: null };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -145,6 +145,27 @@ function renderSteps() {
   }
   $("steps").replaceChildren(...cards);
   if (state.view === "timeline") renderTimeline();
+  renderPlan();
+}
+
+// A DAG run's plan: each task with its live state (task events), or, replayed, the state its
+// observation shows.
+function renderPlan() {
+  const lines = state.trace && state.trace.meta ? state.trace.meta.plan : null;
+  $("tab-plan").hidden = !lines;
+  if (!lines) return;
+  const acts = state.trace.steps.filter((s) => s.kind === "act");
+  const ran = acts.length ? acts[acts.length - 1].observations : [];
+  $("plan").replaceChildren(...lines.map((line, i) => {
+    const id = i + 1;
+    let task = state.tasks[id];
+    if (!task && ran[i]) task = { state: ran[i].ok ? "done" : "failed", content: ran[i].content };
+    task = task || { state: "planned", content: "" };
+    return el("li", { class: "task", "data-state": task.state },
+      el("code", { text: line.replace(/^\d+\.\s*/, "") }),
+      el("span", { class: `status task-state ${task.state}`, text: task.state }),
+      task.content ? el("span", { class: "obs", text: ` → ${task.content}` }) : null);
+  }));
 }
 
 // A Gantt chart: one lane per step, the model's turn and each tool call as bars.
@@ -180,6 +201,8 @@ async function openRun(runId) {
   state.runId = runId;
   state.trace = null;
   state.pending = null;
+  state.tasks = {};
+  if (state.view === "plan") setView("steps");  // the next run may have no plan
   $("placeholder").hidden = true;
   $("run").hidden = false;
   $("steps").replaceChildren();
@@ -193,6 +216,8 @@ async function openRun(runId) {
       if (state.runId !== runId) return;
       if (kind === "start") { state.trace = { ...event.trace, steps: [] }; record.status = "running"; }
       else if (kind === "step_start") state.pending = event.index;
+      else if (kind === "task_start") state.tasks[event.id] = { state: "running", content: "" };
+      else if (kind === "task_end") state.tasks[event.id] = { state: event.ok ? "done" : "failed", content: event.content };
       else if (kind === "step" && state.trace) { state.trace.steps.push(event.step); state.pending = null; }
       else if (kind === "meta" && state.trace) Object.assign(state.trace.meta, event.meta);
       else if (kind === "end" && state.trace) {
@@ -220,8 +245,10 @@ function setView(view) {
   state.view = view;
   $("tab-steps").classList.toggle("active", view === "steps");
   $("tab-timeline").classList.toggle("active", view === "timeline");
+  $("tab-plan").classList.toggle("active", view === "plan");
   $("steps").hidden = view !== "steps";
   $("timeline").hidden = view !== "timeline";
+  $("plan").hidden = view !== "plan";
   if (view === "timeline") renderTimeline();
 }
 
@@ -241,6 +268,7 @@ function route() {
 async function start() {
   $("tab-steps").addEventListener("click", () => setView("steps"));
   $("tab-timeline").addEventListener("click", () => setView("timeline"));
+  $("tab-plan").addEventListener("click", () => setView("plan"));
   $("status-filter").addEventListener("change", () => refreshRuns().catch((e) => showError(e.message)));
   $("cancel").addEventListener("click", () => api(`/v1/runs/${state.runId}/cancel`, { method: "POST" }).catch((e) => showError(e.message)));
   $("key-form").addEventListener("submit", (event) => {
