@@ -87,8 +87,6 @@ class Limits(BaseModel):
 
     max_body_bytes: int = Field(64 * 1024, ge=256)
     max_active_runs_per_key: int = Field(16, ge=1)
-    max_question_chars: int = Field(16_000, ge=1)
-    max_list: int = Field(500, ge=1)
 
 
 class TelemetryConfig(BaseModel):

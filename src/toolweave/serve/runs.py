@@ -93,7 +93,6 @@ class RunManager:
         self.max_active_per_key = max_active_per_key
         self.listener_factories = list(listeners)  # one more listener per run (e.g. spans)
         self._active: dict[str, ActiveRun] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def recover(self) -> list[str]:
         """At start-up: runs a previous process left unfinished are marked ``interrupted``
@@ -120,7 +119,6 @@ class RunManager:
                            key_id=owner, request={**request.model_dump(exclude_none=True),
                                                   "source": source})
         self.store.create(record)
-        self._loop = asyncio.get_running_loop()
         active = self._active[record.id] = ActiveRun(record)
         active.task = asyncio.create_task(
             self._execute(active, request, model, toolset, history or []),
@@ -150,10 +148,9 @@ class RunManager:
         record = self.get(run_id)
         active = self._active.get(run_id)
         if active is not None and active.task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(active.task), timeout_s)
-            except (TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass  # the record says how it ended (or that it is still going)
+            # asyncio.wait neither cancels the run on timeout nor raises its errors (the record
+            # says how it ended), while a cancelled caller still gets its CancelledError
+            await asyncio.wait({active.task}, timeout=timeout_s)
             record = self.get(run_id)
         return record
 
