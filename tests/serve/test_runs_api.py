@@ -199,3 +199,18 @@ def test_a_run_whose_model_cannot_load_fails_with_the_reason(tmp_path):
         # the server is unharmed: the next run answers
         ok = client.post("/v1/runs", json={"question": "1 + 1"}).json()["id"]
         assert client.get(f"/v1/runs/{ok}", params={"wait": 10}).json()["status"] == "completed"
+
+
+def test_a_server_stopping_marks_its_unfinished_runs_interrupted(tmp_path):
+    from toolweave.serve.store import SQLiteRunStore, trace_of
+
+    config = scripted_config(tmp_path)
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=20) as client:
+        run_id = client.post("/v1/runs", json={"question": "2 + 3", "agent": "slow"}
+                             ).json()["id"]
+        with client.stream("GET", f"/v1/runs/{run_id}/events") as response:
+            next(kind for kind, _ in sse_events(response) if kind == "step")
+    store = SQLiteRunStore(tmp_path / "runs.sqlite")
+    assert store.get(run_id).status == "interrupted"
+    trace = trace_of(store, run_id)
+    assert trace.steps and trace.stop_reason == "cancelled"  # the recorder ended it

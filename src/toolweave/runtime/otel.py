@@ -13,7 +13,6 @@ Needs the ``otel`` extra (``opentelemetry-api``; the SDK and an exporter to send
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace as otel_trace
@@ -125,20 +124,36 @@ class RunSpans:
         span.end(end_time=_ns(event.get("ended_at") or 0.0) or None)
 
 
+class RunSpansFactory:
+    """Makes each run's `RunSpans` on one tracer; `shutdown` flushes and closes the tracer
+    provider it made for an OTLP endpoint (spans still batched would be lost at exit)."""
+
+    def __init__(self, tracer_provider: Any = None, owned: bool = False):
+        self.tracer_provider, self.owned = tracer_provider, owned
+        self._tracer = (tracer_provider.get_tracer(INSTRUMENTATION)
+                        if tracer_provider is not None else None)
+
+    def __call__(self) -> RunSpans:
+        return RunSpans(self._tracer)  # None: the global provider's, looked up per run
+
+    def shutdown(self) -> None:
+        if self.owned:
+            self.tracer_provider.shutdown()
+
+
 def span_listener_factory(endpoint: str | None = None, service_name: str = "toolweave",
-                          tracer_provider: Any = None) -> Callable[[], RunSpans]:
+                          tracer_provider: Any = None) -> RunSpansFactory:
     """What makes each run's `RunSpans`: on ``tracer_provider``; else, with an OTLP/HTTP
-    ``endpoint``, on a provider exporting there (``opentelemetry-sdk`` and
-    ``opentelemetry-exporter-otlp-proto-http``); else on the global provider."""
+    ``endpoint`` (``http://host:4318/v1/traces``), on a provider exporting there
+    (``opentelemetry-sdk`` and ``opentelemetry-exporter-otlp-proto-http``); else on the global
+    provider."""
     if tracer_provider is None and endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-        tracer_provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-        tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-    if tracer_provider is not None:
-        tracer = tracer_provider.get_tracer(INSTRUMENTATION)
-        return lambda: RunSpans(tracer)
-    return RunSpans  # the global provider's tracer, looked up per run
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        return RunSpansFactory(provider, owned=True)
+    return RunSpansFactory(tracer_provider)

@@ -52,18 +52,20 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         run_store = store if store is not None else SQLiteRunStore(config.database_path())
+        factories = [*telemetry_listeners(config), *(run_listeners or [])]
         async with AgentCatalog(config) as catalog:
             runs = RunManager(catalog, run_store,
                               max_active_per_key=config.limits.max_active_runs_per_key,
-                              listeners=[*telemetry_listeners(config),
-                                         *(run_listeners or [])],
-                              sessions=config.sessions_path())
+                              listeners=factories, sessions=config.sessions_path())
             runs.recover()
             app.state.runs = runs
             try:
                 yield
             finally:
                 await runs.shutdown()
+                for factory in factories:  # e.g. flush spans still batched for export
+                    if hasattr(factory, "shutdown"):
+                        factory.shutdown()
                 if store is None:
                     run_store.close()
 
