@@ -8,11 +8,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from toolweave.serve.catalog import UnknownAgentError
-from toolweave.serve.runs import TooManyRunsError, UnknownRunError
+from toolweave.serve.runs import InvalidSettingsError, TooManyRunsError, UnknownRunError
 
 log = logging.getLogger("toolweave.serve")
 
@@ -72,9 +72,9 @@ def install_error_handlers(app: FastAPI) -> None:
         message, details = readable(exc.errors())
         return error_response(422, message, details)
 
-    @app.exception_handler(ValidationError)
-    async def invalid_settings(_: Request, exc: ValidationError) -> JSONResponse:
-        message, details = readable(exc.errors())
+    @app.exception_handler(InvalidSettingsError)
+    async def invalid_settings(_: Request, exc: InvalidSettingsError) -> JSONResponse:
+        message, details = readable(exc.errors)
         return error_response(422, message, details)
 
     @app.exception_handler(HTTPException)

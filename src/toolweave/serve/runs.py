@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolweave.agents.settings import Effort, Strategy, Verbosity
 from toolweave.serve.catalog import AgentCatalog, UnknownAgentError
@@ -54,6 +54,14 @@ class RunRequest(BaseModel):
         """The `RunSettings` fields this request sets."""
         return self.model_dump(exclude_none=True, exclude={"question", "agent", "model",
                                                            "toolset", "session"})
+
+
+class InvalidSettingsError(ValueError):
+    """A run's settings do not validate (pydantic's errors in ``errors``)."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("invalid run settings")
+        self.errors = errors
 
 
 class TooManyRunsError(RuntimeError):
@@ -102,13 +110,16 @@ class RunManager:
     def start(self, request: RunRequest, *, key: str | None = None,
               history: list[Message] | None = None, source: str = "runs") -> RunRecord:
         """Create run and start it in the background; returns its record (status queued).
-        Unknown names are `UnknownAgentError`, bad settings pydantic's `ValidationError`, a
+        Unknown names are `UnknownAgentError`, bad settings `InvalidSettingsError`, a
         key over its limit `TooManyRunsError` — all before anything is stored."""
         agent, model, toolset = self.catalog.resolve(request.agent, request.model,
                                                      request.toolset)
         if request.session is not None and self.sessions is None:
             raise UnknownAgentError("this server keeps no sessions")
-        self.catalog.settings(agent, request.overrides())  # validate now, not in the task
+        try:  # validated now, not in the task
+            self.catalog.settings(agent, request.overrides())
+        except ValidationError as exc:
+            raise InvalidSettingsError(exc.errors()) from exc
         owner = key_id(key)
         if sum(1 for a in self._active.values()
                if a.record.key_id == owner) >= self.max_active_per_key:

@@ -56,7 +56,8 @@ class RunStore(Protocol):
 
 def trace_of(store: RunStore, run_id: str) -> Trace | None:
     """The trace of run ``run_id`` as far as it got, from its stored events."""
-    return fold_events(store.events(run_id), run_id)
+    run = fold_events(store.events(run_id), run_id)
+    return None if run is None else run.trace
 
 
 _SCHEMA = """
