@@ -214,3 +214,28 @@ def test_a_server_stopping_marks_its_unfinished_runs_interrupted(tmp_path):
     assert store.get(run_id).status == "interrupted"
     trace = trace_of(store, run_id)
     assert trace.steps and trace.stop_reason == "cancelled"  # the recorder ended it
+
+
+def test_a_restarted_server_resumes_plain_runs_and_leaves_session_runs_interrupted(tmp_path):
+    config = scripted_config(tmp_path)
+    slow = {"question": "2 + 3", "agent": "slow"}
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=20) as client:
+        plain = client.post("/v1/runs", json=slow).json()["id"]
+        in_session = client.post("/v1/runs", json={**slow, "session": "s"}).json()["id"]
+        for run_id in (plain, in_session):
+            with client.stream("GET", f"/v1/runs/{run_id}/events") as response:
+                next(kind for kind, _ in sse_events(response) if kind == "step")
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=20) as client:
+        resumed = client.get(f"/v1/runs/{plain}", params={"wait": 10}).json()
+        assert resumed["status"] == "completed", resumed["error"]
+        assert resumed["answer"] == "The answer is 5."
+        kept = client.get(f"/v1/runs/{in_session}").json()
+        assert kept["status"] == "interrupted" and kept["trace"]["steps"]
+    config["resume_unfinished"] = False
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=20) as client:
+        going = client.post("/v1/runs", json=slow).json()["id"]
+        with client.stream("GET", f"/v1/runs/{going}/events") as response:
+            next(kind for kind, _ in sse_events(response) if kind == "step")
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=20) as client:
+        assert client.get(f"/v1/runs/{going}", params={"wait": 2}).json()["status"] == (
+            "interrupted")

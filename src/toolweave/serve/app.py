@@ -57,7 +57,7 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
             runs = RunManager(catalog, run_store,
                               max_active_per_key=config.limits.max_active_runs_per_key,
                               listeners=factories, sessions=config.sessions_path())
-            runs.recover()
+            runs.recover(resume=config.resume_unfinished)
             app.state.runs = runs
             try:
                 yield

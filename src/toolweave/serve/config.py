@@ -116,6 +116,8 @@ class ServeConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     database: Path | None = None  # None: runs.sqlite in the cache folder
     sessions: Path | None = None  # None: a "sessions" folder beside the database
+    # at start-up, continue the runs an earlier process left unfinished (`Agent.aresume`)
+    resume_unfinished: bool = True
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
 
     @model_validator(mode="before")

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from toolweave.agents.agent import Agent
 from toolweave.agents.settings import Effort, Strategy, Verbosity
+from toolweave.errors import ResumeError, RunFinished
 from toolweave.serve.catalog import AgentCatalog, UnknownAgentError
 from toolweave.serve.store import RunRecord, RunStore
-from toolweave.types import Message, new_id
+from toolweave.trace_file import event_line
+from toolweave.types import Message, Trace, new_id
 
 # the recorder's events that make up a trace (the rest, e.g. step_start, are live-only)
-PERSISTED = frozenset({"start", "step", "meta", "end"})
+PERSISTED = frozenset({"start", "step", "call_started", "meta", "resume", "end"})
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -102,10 +106,35 @@ class RunManager:
         self.listener_factories = list(listeners)  # one more listener per run (e.g. spans)
         self._active: dict[str, ActiveRun] = {}
 
-    def recover(self) -> list[str]:
+    def recover(self, resume: bool = True) -> list[str]:
         """At start-up: runs a previous process left unfinished are marked ``interrupted``
-        (their traces keep every finished step)."""
-        return self.store.mark_unfinished("interrupted")
+        (their traces keep every finished step); with ``resume``, the interrupted runs started
+        through ``POST /v1/runs`` outside a session are continued from their traces
+        (`_resume`), unless an earlier try found that they cannot be. Returns the ids of the
+        runs the previous process left going."""
+        unfinished = self.store.mark_unfinished("interrupted")
+        interrupted = self.store.list("interrupted", limit=100_000) if resume else []
+        for record in reversed(interrupted):  # oldest first
+            run_id = record.id
+            request = {k: v for k, v in record.request.items() if k != "source"}
+            if (record.error or "").startswith("cannot resume"):
+                continue
+            if record.request.get("source") != "runs" or request.get("session"):
+                continue  # a chat's caller and a session's turn order are gone with it
+            events = self.store.events(run_id)
+            if not any(e.get("event") == "start" for e in events):
+                continue  # it never started: nothing to continue
+            try:
+                parsed = RunRequest.model_validate(request)
+                _, model, toolset = self.catalog.resolve(record.agent, parsed.model,
+                                                         parsed.toolset)
+            except (ValidationError, UnknownAgentError) as exc:
+                self.store.update(run_id, error=f"cannot resume: {exc}")
+                continue
+            active = self._active[run_id] = ActiveRun(record, events=events)
+            active.task = asyncio.create_task(self._resume(active, parsed, model, toolset),
+                                              name=f"toolweave-resume-{run_id}")
+        return unfinished
 
     def start(self, request: RunRequest, *, key: str | None = None,
               history: list[Message] | None = None, source: str = "runs") -> RunRecord:
@@ -199,23 +228,50 @@ class RunManager:
 
     async def _execute(self, active: ActiveRun, request: RunRequest, model: str,
                        toolset: str, history: list[Message]) -> None:
+        async def run(agent: Agent, listeners: list[Listener]) -> Trace:
+            meta = {"agent": active.record.agent}
+            if request.session is None:
+                self.store.update(active.record.id, status="running")
+                return await agent.arun(request.question, listeners=listeners,
+                                        run_id=active.record.id, history=history, meta=meta)
+            # a session's runs take turns: each sees the one before it in full
+            async with self._session_locks.setdefault(request.session, asyncio.Lock()):
+                self.store.update(active.record.id, status="running")
+                conversation = agent.session(self.sessions / f"{request.session}.jsonl")
+                return await conversation.aask(request.question, listeners=listeners,
+                                               run_id=active.record.id, meta=meta)
+
+        await self._drive(active, request, model, toolset, run)
+
+    async def _resume(self, active: ActiveRun, request: RunRequest, model: str,
+                      toolset: str) -> None:
+        """Continue a run an earlier process left unfinished, from its stored events, with
+        `Agent.aresume`: finished steps are replayed, no finished tool call runs again."""
+        run_id = active.record.id
+
+        async def run(agent: Agent, listeners: list[Listener]) -> Trace:
+            # aresume reads (and appends to) a trace file: the stored events, written out
+            with tempfile.TemporaryDirectory(prefix="toolweave-resume-") as folder:
+                path = Path(folder) / f"{run_id}.jsonl"
+                path.write_text("".join(event_line(run_id, e) for e in active.events),
+                                encoding="utf-8")
+                self.store.update(run_id, status="running")
+                try:
+                    return await agent.aresume(path, run=run_id, listeners=listeners)
+                except RunFinished as exc:  # it had ended; the kill came before its status
+                    return exc.trace
+
+        await self._drive(active, request, model, toolset, run)
+
+    async def _drive(self, active: ActiveRun, request: RunRequest, model: str, toolset: str,
+                     run: Callable[[Agent, list[Listener]], Awaitable[Trace]]) -> None:
+        """Run ``run`` with the request's agent, keeping the run's record up to date."""
         run_id = active.record.id
         listeners = [self._recording(active)] + [make() for make in self.listener_factories]
         try:
             agent = await self.catalog.agent(active.record.agent, request.overrides(),
                                              model=model, toolset=toolset)
-            meta = {"agent": active.record.agent}
-            if request.session is None:
-                self.store.update(run_id, status="running")
-                trace = await agent.arun(request.question, listeners=listeners, run_id=run_id,
-                                         history=history, meta=meta)
-            else:
-                # a session's runs take turns: each sees the one before it in full
-                async with self._session_locks.setdefault(request.session, asyncio.Lock()):
-                    self.store.update(run_id, status="running")
-                    conversation = agent.session(self.sessions / f"{request.session}.jsonl")
-                    trace = await conversation.aask(request.question, listeners=listeners,
-                                                    run_id=run_id, meta=meta)
+            trace = await run(agent, listeners)
             self.store.update(run_id, status="completed", answer=trace.answer,
                               stop_reason=trace.stop_reason)
         except asyncio.CancelledError:
@@ -223,6 +279,8 @@ class RunManager:
             self.store.update(run_id, status=status, stop_reason="cancelled")
             if active.stopping is None:
                 raise  # cancelled from outside the manager: let the canceller see it
+        except ResumeError as exc:  # its trace cannot be continued here: it stays interrupted
+            self.store.update(run_id, status="interrupted", error=f"cannot resume: {exc}")
         except Exception as exc:  # noqa: BLE001 - a run's failure is its record, not the server's
             self.store.update(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         finally:

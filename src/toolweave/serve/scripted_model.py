@@ -24,28 +24,27 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 def calculator_script(delay_s: float = 0.0, steps: int = 1) -> Scripted:
     """A fresh model for one run: ``steps`` turns that each call ``calculator`` on the
     question's expression (each after ``delay_s`` seconds, like a model thinking), then one
-    that answers with the last result."""
+    that answers with the last result. Each reply is chosen by the turns already in the
+    messages, so a resumed run (whose finished turns are replayed, not asked) goes on where
+    it was."""
 
-    def call(step: int):
-        def reply(messages: Sequence[Message]) -> str:
-            # the question: the last user message that is not tool results
-            question = next((m.content for m in reversed(messages) if m.role == "user"
-                             and "<tool_response>" not in m.content), "")
-            found = _EXPRESSION.search(question)
-            if found is None:
-                return "I can only compute arithmetic such as 12 * 7."
-            # each step's call differs (a repeated call would be answered by the repeat guard)
-            expression = found.group().strip() + " * 1" * step
-            body = json.dumps({"name": "calculator", "arguments": {"expression": expression}})
-            return f"Step {step + 1}: I will compute it.\n<tool_call>\n{body}\n</tool_call>"
-        return reply
+    def reply(messages: Sequence[Message]) -> str:
+        # the question: the last user message that is not tool results
+        at = max((i for i, m in enumerate(messages)
+                  if m.role == "user" and "<tool_response>" not in m.content), default=-1)
+        done = sum(1 for m in messages[at + 1:] if m.role == "assistant")
+        if done >= steps:
+            numbers = _NUMBER.findall(messages[-1].content)
+            return f"The answer is {numbers[-1]}." if numbers else "I could not compute it."
+        found = _EXPRESSION.search(messages[at].content if at >= 0 else "")
+        if found is None:
+            return "I can only compute arithmetic such as 12 * 7."
+        # each step's call differs (a repeated call would be answered by the repeat guard)
+        expression = found.group().strip() + " * 1" * done
+        body = json.dumps({"name": "calculator", "arguments": {"expression": expression}})
+        return f"Step {done + 1}: I will compute it.\n<tool_call>\n{body}\n</tool_call>"
 
-    def answer(messages: Sequence[Message]) -> str:
-        numbers = _NUMBER.findall(messages[-1].content) if messages else []
-        return f"The answer is {numbers[-1]}." if numbers else "I could not compute it."
-
-    return Scripted([*(call(i) for i in range(steps)), answer], delay_s=delay_s,
-                    name="scripted-calculator")
+    return Scripted([reply] * (steps + 1), delay_s=delay_s, name="scripted-calculator")
 
 
 def calculator_plan(delay_s: float = 0.0) -> Scripted:
