@@ -126,7 +126,8 @@ def test_a_run_on_tiny_shows_its_steps_in_the_viewer(browser, tmp_path):
     pytest.importorskip("llama_cpp")
     config = scripted_config(tmp_path)
     config["models"]["tiny"] = {"spec": "tiny"}
-    config["agents"]["tiny"] = {"model": "tiny", "settings": {"max_steps": 3}}
+    config["agents"]["tiny"] = {"model": "tiny",
+                                "settings": {"max_steps": 3, "tool_choice": "first"}}
     with running_server(config) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url + "/")
@@ -139,6 +140,7 @@ def test_a_run_on_tiny_shows_its_steps_in_the_viewer(browser, tmp_path):
             timeout=180_000)
         assert page.locator("#run-status").inner_text() == "completed"
         assert "prompt sent" in page.locator("#steps").inner_text()
+        assert "calculator(" in page.locator("#steps").inner_text()  # the first turn calls
         page.click("#tab-timeline")
         page.wait_for_selector("#timeline .bar.model")
         page.screenshot(path=str(tmp_path / "viewer-tiny.png"), full_page=True)
