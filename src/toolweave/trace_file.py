@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,15 +90,30 @@ def read_run(path: str | Path, run: str | None = None) -> RunRecord:
 
 
 def _read(text: str, path: str | Path, run: str | None) -> RunRecord:
-    trace: Trace | None = None
-    started: list[tuple[int, ToolCall, dict[str, Any] | None]] = []
+    record = fold_events(_events(text), run)
+    if record is None:
+        raise ValueError(f"{path} holds no toolweave trace"
+                         + (f" of run {run!r}" if run else " (no start event)"))
+    return record
+
+
+def _events(text: str) -> Iterator[dict[str, Any]]:
     for line in text.splitlines():
         try:
             event = json.loads(line)
         except json.JSONDecodeError:
             continue  # the torn last line of a killed run
-        if not isinstance(event, dict):
-            continue
+        if isinstance(event, dict):
+            yield event
+
+
+def fold_events(events: Iterable[dict[str, Any]], run: str | None = None) -> RunRecord | None:
+    """The run that ``events`` (the recorder's events, as dicts, from a file or elsewhere: the
+    server's run store) describe: the run ``run``, by default the last one started; None when
+    no run started. Events of other runs and transient ones (``step_start``…) are skipped."""
+    trace: Trace | None = None
+    started: list[tuple[int, ToolCall, dict[str, Any] | None]] = []
+    for event in events:
         kind = event.get("event")
         if kind == "start":
             if run is None or event["trace"].get("id") == run:
@@ -120,8 +136,7 @@ def _read(text: str, path: str | Path, run: str | None) -> RunRecord:
             trace.stop_reason = event.get("stop_reason", "")
             trace.ended_at = event.get("ended_at", 0.0)
     if trace is None:
-        raise ValueError(f"{path} holds no toolweave trace"
-                         + (f" of run {run!r}" if run else " (no start event)"))
+        return None
     return _with_in_flight(trace, started)
 
 

@@ -81,19 +81,21 @@ class Agent:
 
     async def arun(self, question: str, *, trace_path: str | Path | None = None,
                    listeners: Iterable[Listener] = (), history: Sequence[Message] = (),
-                   tools: ToolRegistry | None = None, meta: dict[str, Any] | None = None
-                   ) -> Trace:
+                   tools: ToolRegistry | None = None, meta: dict[str, Any] | None = None,
+                   run_id: str | None = None) -> Trace:
         """Answer ``question``; the trace is written to ``trace_path`` step by step if given.
 
         ``history``: earlier turns of a conversation, as messages (`Conversation` keeps them);
         ``tools``: this run's tool set instead of the agent's (a session's own); ``meta``:
-        recorded in the trace's meta from its start."""
+        recorded in the trace's meta from its start; ``run_id``: the trace's id (a server
+        names a run before it starts), else a new one."""
         model = await self._loaded_model()
         tools, retrieved = self._tools_for(question, self.tools if tools is None else tools)
         # the settings go with the trace, so that a resumed run replays under the same ones
         trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
                       meta={"format": self.format_name, "tools": tools.names(),
-                            "settings": self.settings.model_dump(mode="json"), **(meta or {})})
+                            "settings": self.settings.model_dump(mode="json"), **(meta or {})},
+                      **({"id": run_id} if run_id else {}))
         recorder = TraceRecorder(trace, trace_path, list(listeners))
         if retrieved is not None:
             recorder.meta(retrieved=retrieved)

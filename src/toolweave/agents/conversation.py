@@ -138,17 +138,20 @@ class Conversation:
         return [m for turn in rendered for m in turn], {k: v for k, v in trimmed.items() if v}
 
     async def aask(self, question: str, *, trace_path: str | Path | None = None,
-                   listeners: Iterable[Listener] = ()) -> Trace:
+                   listeners: Iterable[Listener] = (), run_id: str | None = None,
+                   meta: dict[str, Any] | None = None) -> Trace:
         """Answer ``question`` with the conversation so far; the turn is kept (and saved)
-        whatever way the run ended, so the next question sees it."""
+        whatever way the run ended, so the next question sees it. ``run_id`` and ``meta`` as
+        for `Agent.arun`."""
         history, trimmed = self.history()
-        meta: dict[str, Any] = {"conversation": {
+        meta = {**(meta or {}), "conversation": {
             "id": self.id, "turn": len(self.turns),
             "previous": self.turns[-1].trace_id if self.turns else None}}
         if trimmed:
             meta["trimmed"] = trimmed
         trace = await self.agent.arun(question, trace_path=trace_path, listeners=listeners,
-                                      history=history, tools=self.tools, meta=meta)
+                                      history=history, tools=self.tools, meta=meta,
+                                      run_id=run_id)
         turn = Turn.of(trace)
         self.turns.append(turn)
         if self.path is not None:
