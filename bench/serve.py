@@ -4,6 +4,14 @@ clients on loopback.
 
     .venv/bin/python bench/serve.py                       # 300 runs per level
     .venv/bin/python bench/serve.py --runs 100 --levels 1,10
+    .venv/bin/python bench/serve.py --interleaved default # 4 real-model runs at once
+
+``--interleaved MODEL`` measures the other half of serving: several runs on one in-process model,
+interleaved by the server, should still evaluate only the prompt tokens that are new to the
+model's cache (each run's prefix state survives while the others use the model). It starts
+``--concurrent`` react runs at once (one arithmetic question each, the built-in calculator) and
+reports, per run, prompt tokens sent, evaluated and new per step — then the same runs one after
+another, for comparison.
 
 A real `toolweave serve` process is started with a config in a temporary folder (its SQLite
 store there too). Per level, ``--runs`` runs are started by that many clients at once
@@ -41,11 +49,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, port: int) -> subprocess.Popen:
+def start_server(folder: Path, port: int, model: str | None = None) -> subprocess.Popen:
     config = folder / "serve.json"
     config.write_text(json.dumps({
-        "models": {"scripted": {"factory": SCRIPTED}},
-        "agents": {"calc": {"model": "scripted"}}, "default_agent": "calc",
+        "models": {"scripted": {"factory": SCRIPTED}} if model is None else {"real": model},
+        "agents": {"calc": {"model": "scripted" if model is None else "real",
+                            "settings": {"tool_choice": "first"}}},
+        "default_agent": "calc",
         "limits": {"max_active_runs_per_key": 10_000},
         "database": str(folder / "runs.sqlite")}))
     env = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -129,13 +139,82 @@ async def level(url: str, pid: int, clients: int, runs: int, max_seconds: float)
             "checked": f"{done}/{min(5, len(ids))}"}
 
 
+INTERLEAVED_QUESTIONS = ["What is 1234 * 5678?", "What is 987 + 6543?", "What is 4096 / 16?",
+                         "What is 321 - 123?", "What is 77 * 77?", "What is 1000 - 1?"]
+
+
+async def interleaved(url: str, concurrent: int, max_seconds: float) -> list[dict]:
+    """``concurrent`` runs started at once, then waited for: each one's prompt-token use."""
+    async with httpx.AsyncClient(base_url=url, timeout=max_seconds) as http:
+        posted = [await http.post("/v1/runs", json={"question": q})
+                  for q in INTERLEAVED_QUESTIONS[:concurrent]]
+        ids = [r.json()["id"] for r in posted]
+        records = [await finished(http, i, max_seconds) for i in ids]
+    return [prompt_use(r) for r in records]
+
+
+async def finished(http: httpx.AsyncClient, run_id: str, max_seconds: float) -> dict:
+    """The run's record once it has ended (or at ``max_seconds``)."""
+    deadline = time.monotonic() + max_seconds
+    while True:
+        record = (await http.get(f"/v1/runs/{run_id}", params={"wait": 60})).json()
+        if record["status"] not in ("queued", "running") or time.monotonic() > deadline:
+            return record
+
+
+def prompt_use(record: dict) -> dict:
+    """A run record's steps' prompt tokens: sent, evaluated, new to the model's cache."""
+    usage = [s["completion"]["usage"] for s in (record.get("trace") or {}).get("steps", [])
+             if s.get("completion")]
+    return {"status": record["status"], "answer": (record.get("answer") or "")[:40],
+            "steps": len(usage), "sent": sum(u["prompt_tokens"] for u in usage),
+            "evaluated": sum(u["prompt_tokens_evaluated"] for u in usage),
+            "new": sum(u.get("prompt_tokens_new", 0) for u in usage)}
+
+
+def interleaved_main(model: str, concurrent: int, max_seconds: float, console: Console) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
+        port = free_port()
+        proc = start_server(Path(tmp), port, model)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            asyncio.run(interleaved(url, 1, max_seconds))  # load the model, warm its prefix
+            together = asyncio.run(interleaved(url, concurrent, max_seconds))
+            alone = [asyncio.run(interleaved(url, 1, max_seconds))[0]
+                     for _ in range(concurrent)]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    table = Table(title=f"toolweave serve, {model}: prompt tokens per step, {concurrent} react "
+                        f"runs at once vs one at a time")
+    for name in ("runs", "status", "steps", "sent/step", "evaluated/step", "new/step",
+                 "evaluated / new"):
+        table.add_column(name, justify="right")
+    for label, rows in ((f"{concurrent} at once", together), ("one at a time", alone)):
+        steps = sum(r["steps"] for r in rows) or 1
+        ev, new = sum(r["evaluated"] for r in rows), sum(r["new"] for r in rows)
+        table.add_row(label, ",".join(sorted({r["status"] for r in rows})), str(steps),
+                      f"{sum(r['sent'] for r in rows) / steps:.0f}", f"{ev / steps:.0f}",
+                      f"{new / steps:.0f}", f"{ev / new:.2f}" if new else "-")
+    console.print(table)
+    console.print("[dim]new: prompt tokens past the longest prefix the model had cached (in its "
+                  "live context or a saved state); evaluated / new near 1 means interleaving "
+                  "re-read nothing (target <= 1.3).[/]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--interleaved", metavar="MODEL",
+                        help="measure prompt-cache use of concurrent runs on a real model")
+    parser.add_argument("--concurrent", type=int, default=4, help="runs at once (--interleaved)")
     parser.add_argument("--runs", type=int, default=300, help="runs started per level")
     parser.add_argument("--levels", default="1,10,100", help="concurrent clients per level")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="bound per level")
     args = parser.parse_args()
     console = Console(width=120)
+    if args.interleaved:
+        interleaved_main(args.interleaved, args.concurrent, max(args.max_seconds, 900), console)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         port = free_port()
         proc = start_server(Path(tmp), port)

