@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from toolweave.identity_cache import MISSING, IdentityCache
 from toolweave.retrieval.documents import content_hash, text_hash, tokens, tool_text
 from toolweave.retrieval.embedders import Embedder, default_embedder
 from toolweave.types import ToolSpec
@@ -35,6 +36,12 @@ class Hit:
     tool: ToolSpec
     score: float
     sources: dict[str, Any] = field(default_factory=dict)
+
+
+# Embeddings of tool texts by the embedder (the very object: two embedders may share a name)
+# and the text's hash, shared by the catalogs of one process; 384 floats each for MiniLM, so
+# the bound is ~30 MB.
+_EMBEDDED: IdentityCache[np.ndarray] = IdentityCache(20_000)
 
 
 class ToolCatalog:
@@ -177,10 +184,19 @@ class ToolCatalog:
         keys = [text_hash(t) for t in texts]
         missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
         if missing:
+            # another catalog of this process may have embedded them (every tool set gets a
+            # catalog of alternatives; a suite's tasks each have their own tool set)
+            for k in missing:
+                if (vector := _EMBEDDED.get((embedder,), k)) is not MISSING:
+                    self._cache[k] = vector  # type: ignore[assignment]
+            missing = [k for k in missing if k not in self._cache]
+        if missing:
             by_key = dict(zip(keys, texts))
-            vectors = embedder.embed([by_key[k] for k in missing])
+            vectors = np.asarray(embedder.embed([by_key[k] for k in missing]), np.float32)
             self.embed_calls += len(missing)
-            self._cache.update(zip(missing, np.asarray(vectors, np.float32)))
+            self._cache.update(zip(missing, vectors))
+            for k, vector in zip(missing, vectors, strict=True):
+                _EMBEDDED.put((embedder,), k, vector)
         wanted = set(keys)
         self._cache = {k: v for k, v in self._cache.items() if k in wanted}
         return np.stack([self._cache[k] for k in keys])
