@@ -49,12 +49,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, port: int, model: str | None = None) -> subprocess.Popen:
+def start_server(folder: Path, port: int, model: str | None = None,
+                 strategy: str = "react") -> subprocess.Popen:
     config = folder / "serve.json"
     config.write_text(json.dumps({
         "models": {"scripted": {"factory": SCRIPTED}} if model is None else {"real": model},
         "agents": {"calc": {"model": "scripted" if model is None else "real",
-                            "settings": {"tool_choice": "first"}}},
+                            "settings": {"tool_choice": "first", "strategy": strategy}}},
         "default_agent": "calc",
         "limits": {"max_active_runs_per_key": 10_000},
         "database": str(folder / "runs.sqlite")}))
@@ -172,10 +173,11 @@ def prompt_use(record: dict) -> dict:
             "new": sum(u.get("prompt_tokens_new", 0) for u in usage)}
 
 
-def interleaved_main(model: str, concurrent: int, max_seconds: float, console: Console) -> None:
+def interleaved_main(model: str, concurrent: int, max_seconds: float, console: Console,
+                     strategy: str = "react") -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         port = free_port()
-        proc = start_server(Path(tmp), port, model)
+        proc = start_server(Path(tmp), port, model, strategy)
         try:
             url = f"http://127.0.0.1:{port}"
             asyncio.run(interleaved(url, 1, max_seconds))  # load the model, warm its prefix
@@ -185,8 +187,8 @@ def interleaved_main(model: str, concurrent: int, max_seconds: float, console: C
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
-    table = Table(title=f"toolweave serve, {model}: prompt tokens per step, {concurrent} react "
-                        f"runs at once vs one at a time")
+    table = Table(title=f"toolweave serve, {model}: prompt tokens per step, {concurrent} "
+                        f"{strategy} runs at once vs one at a time")
     for name in ("runs", "status", "steps", "sent/step", "evaluated/step", "new/step",
                  "evaluated / new"):
         table.add_column(name, justify="right")
@@ -207,13 +209,15 @@ def main() -> None:
     parser.add_argument("--interleaved", metavar="MODEL",
                         help="measure prompt-cache use of concurrent runs on a real model")
     parser.add_argument("--concurrent", type=int, default=4, help="runs at once (--interleaved)")
+    parser.add_argument("--strategy", default="react", help="the agent's strategy (--interleaved)")
     parser.add_argument("--runs", type=int, default=300, help="runs started per level")
     parser.add_argument("--levels", default="1,10,100", help="concurrent clients per level")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="bound per level")
     args = parser.parse_args()
     console = Console(width=120)
     if args.interleaved:
-        interleaved_main(args.interleaved, args.concurrent, max(args.max_seconds, 900), console)
+        interleaved_main(args.interleaved, args.concurrent, max(args.max_seconds, 900), console,
+                         args.strategy)
         return
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         port = free_port()
