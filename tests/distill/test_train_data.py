@@ -63,7 +63,7 @@ def test_the_cli_and_model_specs_do_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, toolweave.cli, toolweave.models.spec, toolweave.distill.cli_distill; "
+    code = ("import sys, toolweave.cli, toolweave.models.spec, toolweave.cli.distill; "
             "print([m for m in ('torch', 'transformers', 'trl', 'peft') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)

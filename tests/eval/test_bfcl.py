@@ -235,7 +235,7 @@ def test_cli_rejects_unknown_category_before_writing(tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from toolweave.eval.bfcl.cli import eval_app
+    from toolweave.cli.bfcl import eval_app
 
     app = typer.Typer()
     app.add_typer(eval_app, name="eval")

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from toolweave.models.scripted import Scripted
 from toolweave.retrieval.catalog import ToolCatalog
-from toolweave.retrieval.cli_tools import augment_command, index_command, search_command
+from toolweave.cli.tools import augment_command, index_command, search_command
 
 from .conftest import TOOLS
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from toolweave.eval.suite.cli import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
+from toolweave.cli.suite import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Benchmarks: score a model and tool format on public suites.")

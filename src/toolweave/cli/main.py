@@ -354,11 +354,11 @@ def serve(
 
 
 def _attach_subcommands() -> None:
-    """Sub-apps defined next to their layers (typer only; heavy imports stay inside commands)."""
-    from toolweave.distill.cli_distill import distill_app
-    from toolweave.eval.bfcl.cli import eval_app
-    from toolweave.eval.suite.cli import suite_command
-    from toolweave.retrieval.cli_tools import augment_command, index_command, search_command
+    """The sub-commands, one module each (typer only; heavy imports stay inside commands)."""
+    from toolweave.cli.bfcl import eval_app
+    from toolweave.cli.distill import distill_app
+    from toolweave.cli.suite import suite_command
+    from toolweave.cli.tools import augment_command, index_command, search_command
 
     eval_app.command("suite")(suite_command)
     app.add_typer(eval_app, name="eval")

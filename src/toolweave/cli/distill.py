@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from toolweave.eval.suite.cli import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
+from toolweave.cli.suite import RayAddressOpt, RayOpt, ThreadsOpt, WorkersOpt, ray_options
 
 distill_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Agent distillation: teacher trajectories -> dataset -> a trained "

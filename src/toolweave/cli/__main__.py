@@ -1,0 +1,3 @@
+from toolweave.cli.main import main
+
+main()
