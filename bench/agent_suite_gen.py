@@ -26,7 +26,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # agent_world_data, run from anywhere
 
 import yaml
-from agent_world import suggestion
 from agent_world_data import (
     CITIES,
     COMPANIES,
@@ -39,6 +38,7 @@ from agent_world_data import (
     fare_usd,
 )
 
+from toolweave.distill.worlds.names import suggestion
 from toolweave.tools.builtins.calculator import evaluate, format_number
 
 SEED = 20260611

@@ -14,12 +14,10 @@ A suite names the tools as ``python: agent_world:TOOLS``, so this folder must be
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
 import os
 import re
 import zlib
-from collections.abc import Iterable
 from typing import Any
 
 from agent_world_data import (
@@ -36,6 +34,8 @@ from agent_world_data import (
     fare_usd,
 )
 
+from toolweave.distill.worlds.names import fold as _fold
+from toolweave.distill.worlds.names import resolve, unknown
 from toolweave.tools import tool
 
 # Multiplies every simulated latency: tests set it to 0; AGENT_WORLD_LATENCY=0 does the same
@@ -52,35 +52,6 @@ def latency(tool_name: str, arguments: dict[str, Any]) -> float:
 
 async def _service(tool_name: str, **arguments: Any) -> None:
     await asyncio.sleep(latency(tool_name, arguments) * LATENCY_SCALE)
-
-
-def _fold(text: str) -> str:
-    return " ".join(str(text).split()).casefold()
-
-
-def suggestion(value: str, choices: Iterable[str]) -> str | None:
-    """The choice closest to ``value`` (difflib, case ignored), or None when none is close."""
-    folded = {_fold(c): c for c in choices}
-    close = difflib.get_close_matches(_fold(value), list(folded), n=1, cutoff=0.6)
-    return folded[close[0]] if close else None
-
-
-def unknown(kind: str, value: str, choices: Iterable[str]) -> ValueError:
-    """The error for a name the world does not have, with the nearest name or the list."""
-    choices = list(choices)
-    near = suggestion(value, choices)
-    if near is not None:
-        return ValueError(f"unknown {kind} {value!r}; did you mean {near!r}?")
-    return ValueError(f"unknown {kind} {value!r}; known: {', '.join(choices)}")
-
-
-def resolve(kind: str, value: str, choices: Iterable[str]) -> str:
-    """The entry of ``choices`` that ``value`` names, ignoring case and spacing."""
-    choices = list(choices)
-    found = {_fold(c): c for c in choices}.get(_fold(value))
-    if found is None:
-        raise unknown(kind, value, choices)
-    return found
 
 
 def _city(value: str) -> str:
