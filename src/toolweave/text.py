@@ -84,3 +84,14 @@ def as_data(text: str) -> str:
     if "<" not in text and "[" not in text:  # every marker starts with one of them
         return text
     return _CHAT_MARKUP.sub(lambda m: m[0][0] + WORD_JOINER + m[0][1:], text)
+
+
+def described_as_data(schema: Any) -> Any:
+    """A JSON Schema with `as_data` applied to its descriptions and titles, at any depth: a
+    tool's parameter docs are untrusted text shown to the model like its description."""
+    if isinstance(schema, dict):
+        return {k: as_data(v) if k in ("description", "title") and isinstance(v, str)
+                else described_as_data(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [described_as_data(v) for v in schema]
+    return schema

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from toolweave.text import as_data, clean_text, clean_value
+from toolweave.text import as_data, clean_text, clean_value, described_as_data
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -77,7 +77,7 @@ class ToolSpec(BaseModel):
 
     name: str
     description: Data = ""
-    parameters: dict[str, Any] = Field(
+    parameters: Annotated[dict[str, Any], AfterValidator(described_as_data)] = Field(
         default_factory=lambda: {"type": "object", "properties": {}}
     )
     kind: Literal["function", "custom"] = "function"
