@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent clean
+.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-injection clean
 
 setup: $(STAMP) sandbox
 
@@ -65,6 +65,10 @@ bench-parallel: $(STAMP)
 bench-agent: $(STAMP)
 	$(PY) bench/agent.py --chart docs/results/agent/bench.png \
 	  --markdown docs/results/agent/table.md
+
+# Prompt injection: utility and attack success, defence off and on; resumes runs/bench-injection.
+bench-injection: $(STAMP)
+	$(PY) bench/injection.py --markdown docs/results/injection/table.md
 
 # smolagents and LangGraph live only in the bench environment, never in toolweave's own.
 $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
