@@ -46,7 +46,7 @@ from rich.table import Table
 from toolweave import Agent
 from toolweave.agents.settings import RunSettings
 from toolweave.eval.jsonl_store import JsonlStore, check_run_config
-from toolweave.eval.suite_score import arguments_match, contains_answer
+from toolweave.eval.suite.score import arguments_match, contains_answer
 from toolweave.models.base import ChatModel
 from toolweave.runtime.policy import POLICY
 from toolweave.tools.tool import Tool, tool
