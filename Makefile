@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-fuzz bench-serve chromium clean
+.PHONY: setup sandbox demo test teacher bench bench-overhead bench-parallel bench-agent bench-fuzz \
+  bench-serve bench-injection chromium clean
 
 setup: $(STAMP) sandbox
 
@@ -80,6 +81,10 @@ bench-agent: $(STAMP)
 # (the Scripted model, loopback).
 bench-serve: $(STAMP)
 	$(PY) bench/serve.py
+
+# Prompt injection: utility and attack success, defence off and on; resumes runs/bench-injection.
+bench-injection: $(STAMP)
+	$(PY) bench/injection.py --markdown docs/results/injection/table.md
 
 # smolagents and LangGraph live only in the bench environment, never in toolweave's own.
 $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt

@@ -98,3 +98,29 @@ def test_a_session_file_of_another_version_is_a_clear_error(tmp_path):
     out = run_cli("run", "Hi", "--model", "tiny", "--session", str(session))
     assert out.returncode == 1
     assert "version 1" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_run_with_an_allow_list_naming_no_tool_is_one_clear_error():
+    out = run_cli("run", "What is 2+2?", "--allow", "calculator", "--allow", "send_money")
+    assert out.returncode == 1
+    assert "send_money" in out.stderr and "Traceback" not in out.stderr
+
+
+async def test_the_terminal_asks_before_a_tool_that_requires_confirmation(monkeypatch):
+    from toolweave import cli
+    from toolweave.types import ToolCall
+
+    assert cli.terminal_confirm(interactive=False) is None  # piped: such calls are refused
+    confirm = cli.terminal_confirm(interactive=True)
+    prompts: list[str] = []
+    for reply, expected in [("y", True), ("yes\n", True), ("", False), ("n", False)]:
+        monkeypatch.setattr(cli.console, "input",
+                            lambda prompt, r=reply: prompts.append(prompt) or r)
+        assert await confirm(ToolCall(name="send_money", arguments={"to": "bob"})) is expected
+    assert "send_money" in prompts[0] and "bob" in prompts[0]
+
+    def closed(prompt):
+        raise EOFError
+
+    monkeypatch.setattr(cli.console, "input", closed)
+    assert await confirm(ToolCall(name="send_money")) is False

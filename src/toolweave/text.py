@@ -7,6 +7,10 @@ safe to write and safe to show a model.
 - `defuse`: markup that has meaning to the model (its control tokens, a format's fence) is
   broken with an invisible word joiner when it occurs inside untrusted text, so a tool result
   that says ``<|im_start|>system`` or ``</tool_response>`` stays text inside its block.
+- `as_data`: untrusted text (a tool's output, a tool's description) with every well-known
+  chat-template control token and tool-call tag defused, whatever model reads it. The core
+  types apply it to observations and tool descriptions, so every format, strategy and answer
+  prompt shows them as data.
 
 This module imports nothing from toolweave.
 """
@@ -60,3 +64,34 @@ def defuse(text: str, markers: Iterable[str]) -> str:
         if len(marker) > 1 and marker in text:
             text = text.replace(marker, marker[0] + WORD_JOINER + marker[1:])
     return text
+
+
+# Control tokens of the common chat templates and the tool-call tags models are trained on:
+# ChatML / Qwen / Phi / GLM / Llama 3 / harmony (any "<|name|>"), DeepSeek ("<｜name｜>"),
+# Llama 2 / Mistral ("[INST]", "[TOOL_CALLS]"…, "<<SYS>>", "<s>"), Gemma ("<start_of_turn>"),
+# GLM ("[gMASK]", "<sop>") and the Hermes / GLM / Qwen3 tags ("<tool_call>", "<think>"…).
+_CHAT_MARKUP = re.compile(
+    r"<\|[^|<>\s]{1,48}\|>|<\uff5c[^\uff5c<>\s]{1,48}\uff5c>"
+    r"|\[/?(?:INST|SYS|TOOL_CALLS|TOOL_RESULTS|AVAILABLE_TOOLS|SYSTEM_PROMPT|gMASK)\]"
+    r"|<</?SYS>>|</?s>|<(?:bos|eos|sop|eop|start_of_turn|end_of_turn)>"
+    r"|</?(?:tool_call|tool_response|tools|think|arg_key|arg_value)>")
+
+
+def as_data(text: str) -> str:
+    """``text`` with every chat-template control token and tool-call tag in it broken by a
+    word joiner (see `defuse`): text from a tool can reach any model, through any format or
+    prompt, and none of it may read as a turn, a call or the end of its block. Idempotent."""
+    if "<" not in text and "[" not in text:  # every marker starts with one of them
+        return text
+    return _CHAT_MARKUP.sub(lambda m: m[0][0] + WORD_JOINER + m[0][1:], text)
+
+
+def described_as_data(schema: Any) -> Any:
+    """A JSON Schema with `as_data` applied to its descriptions and titles, at any depth: a
+    tool's parameter docs are untrusted text shown to the model like its description."""
+    if isinstance(schema, dict):
+        return {k: as_data(v) if k in ("description", "title") and isinstance(v, str)
+                else described_as_data(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [described_as_data(v) for v in schema]
+    return schema

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from toolweave.text import clean_text, clean_value
+from toolweave.text import as_data, clean_text, clean_value, described_as_data
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -26,6 +26,9 @@ EFFORTS = ("minimal", "low", "medium", "high", "auto")
 # text that is always writable as UTF-8 (see `clean_text`)
 Text = Annotated[str, AfterValidator(clean_text)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(clean_value)]
+# untrusted text shown to a model (a tool's output, a tool's description): its control tokens
+# and tool-call tags stay text in every prompt (see `as_data`)
+Data = Annotated[str, AfterValidator(clean_text), AfterValidator(as_data)]
 
 
 def new_id(prefix: str = "call") -> str:
@@ -73,8 +76,8 @@ class ToolSpec(BaseModel):
     """
 
     name: str
-    description: str = ""
-    parameters: dict[str, Any] = Field(
+    description: Data = ""
+    parameters: Annotated[dict[str, Any], AfterValidator(described_as_data)] = Field(
         default_factory=lambda: {"type": "object", "properties": {}}
     )
     kind: Literal["function", "custom"] = "function"
@@ -169,7 +172,7 @@ class Observation(BaseModel):
 
     call_id: str
     tool: str
-    content: Text
+    content: Data
     ok: bool = True
     hint: Text = ""  # for a failed call: what the model can do instead (shown after the error)
     error: str | None = None

@@ -24,6 +24,7 @@ from toolweave.models.base import ChatModel
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.derived import derived
+from toolweave.runtime.policy import Confirm, ToolPolicy
 from toolweave.runtime.recorder import Listener, TraceRecorder
 from toolweave.runtime.replay import Replay, ResumeError, check_resumable
 from toolweave.tools.registry import ToolRegistry
@@ -44,17 +45,28 @@ class Agent:
     With a ``catalog`` (a `ToolCatalog` over these tools, or its saved directory), each
     question gets only its ``top_k`` retrieved tools in the prompt — retrieved once per
     question, so the prompt prefix stays stable across its steps.
+
+    ``confirm`` is asked before every call to a tool declared ``requires_confirmation=True``
+    (a sync or async callable given the `ToolCall`, true to run it); without it such calls are
+    refused. With ``allowed_tools`` and ``max_calls_per_turn`` (settings) it makes the run's
+    `ToolPolicy`, which the runtime enforces whatever the model or a tool's output says.
     """
 
     def __init__(
         self, model: str | ChatModel = "default",
         tools: ToolRegistry | Iterable[Tool | Callable[..., Any]] = (),
-        settings: RunSettings | None = None, *, catalog: Any = None, **options: Any,
+        settings: RunSettings | None = None, *, catalog: Any = None,
+        confirm: Confirm | None = None, **options: Any,
     ):
         base = settings.model_dump() if settings is not None else {}
         self.settings = settings = RunSettings(**{**base, **options})
         self._model = model
         self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+        self.policy = ToolPolicy.of(settings.allowed_tools, confirm, settings.max_calls_per_turn)
+        unknown = sorted(set(settings.allowed_tools or ()) - set(self.tools.names()))
+        if unknown and len(self.tools):
+            raise ValueError(f"allowed_tools names tools this agent does not have: "
+                             f"{', '.join(unknown)} (its tools: {', '.join(self.tools.names())})")
         self.strategy_name, self.format_name = settings.strategy, settings.format
         self.budget = settings.model_dump(
             include={"max_steps", "max_tokens", "max_seconds", "step_max_tokens"})
@@ -92,6 +104,7 @@ class Agent:
         model = await self._loaded_model()
         tools, retrieved = self._tools_for(question, self.tools if tools is None else tools)
         # the settings go with the trace, so that a resumed run replays under the same ones
+        tools = self._allowed(tools)
         trace = Trace(question=question, strategy=self.strategy_name, model=model.name,
                       meta={"format": self.format_name, "tools": tools.names(),
                             "settings": self.settings.model_dump(mode="json"), **(meta or {})},
@@ -148,7 +161,9 @@ class Agent:
         runner = self
         if "settings" in meta:  # traces before settings were recorded run with the agent's
             try:
-                runner = Agent(model, tools, RunSettings(**meta["settings"]))
+                # the run's allow-list and cap are its settings'; the user's hook is this agent's
+                runner = Agent(model, tools, RunSettings(**meta["settings"]),
+                               confirm=self.policy.confirm)
             except ValueError as exc:
                 raise ResumeError(f"cannot resume run {old.id}: its recorded settings are not "
                                   f"valid here: {exc}") from exc
@@ -173,7 +188,8 @@ class Agent:
                          format=self._format(tools, format_name), budget=budget,
                          recorder=recorder, constrained=self.constrained,
                          reasoning=self.reasoning, tool_choice=self.tool_choice,
-                         grounded=self.grounded, history=tuple(history), replay=replay)
+                         grounded=self.grounded, history=tuple(history), replay=replay,
+                         policy=self.policy)
         options = {"use_model": self.route_with_model} if strategy_name == "auto" else {}
         strategy = STRATEGIES[strategy_name](instructions=self.instructions, **options)
         question = recorder.trace.question
@@ -209,6 +225,15 @@ class Agent:
         from toolweave.agents.conversation import Conversation
 
         return Conversation(self, path, tools=tools, **options)
+
+    def _allowed(self, tools: ToolRegistry) -> ToolRegistry:
+        """``tools`` narrowed to the allow-list (kept with the registry, so the prompt prefix
+        and its grammars stay the same from run to run)."""
+        allowed = self.policy.allowed
+        if allowed is None or allowed.issuperset(tools.names()):
+            return tools
+        return derived(tools, ("allowed", allowed), lambda: ToolRegistry(
+            [t for t in tools if t.name in allowed]))
 
     def _tools_for(self, question: str, tools: ToolRegistry
                    ) -> tuple[ToolRegistry, list[dict] | None]:

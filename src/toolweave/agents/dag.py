@@ -140,7 +140,8 @@ class DagStrategy:
                           lambda: plan_grammar(ctx.tools.specs(), max_tasks))
         for attempt in range(2):
             step = _new_step(ctx, "plan")
-            scheduler = DagScheduler(ctx.tools, ctx.recorder, ctx.guard, ctx.invoke)
+            scheduler = DagScheduler(ctx.tools, ctx.recorder, ctx.guard, ctx.invoke,
+                                     ctx.policy)
             parser = PlanParser()
             on_text = _submitter(parser, scheduler, names)
             try:

@@ -9,6 +9,10 @@ branches; its dependents are skipped with an observation saying why.
 With the run's `RepeatGuard`, a call that already succeeded (earlier in the plan, or in an
 earlier plan of the run) is not run again: the task takes the earlier result, and it is left
 out of `wait`'s results, so the joiner reads each result once.
+
+Every task passes the run's `ToolPolicy` before it runs: a plan's tasks past the per-turn cap,
+and calls the allow-list or the confirmation hook refuse, are not run (their dependents are
+skipped like any failed task's).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from toolweave.agents.dag_plan import Task, substitute
+from toolweave.runtime.policy import ToolPolicy
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard, signature
 from toolweave.tools.registry import ToolRegistry
@@ -31,11 +36,14 @@ class DagScheduler:
 
     def __init__(self, tools: ToolRegistry, recorder: TraceRecorder | None = None,
                  guard: RepeatGuard | None = None,
-                 invoke: Callable[[ToolCall], Awaitable[Observation]] | None = None):
+                 invoke: Callable[[ToolCall], Awaitable[Observation]] | None = None,
+                 policy: ToolPolicy | None = None):
         """``invoke`` runs one call (by default ``tools.invoke``; a run's `RunContext.invoke`
-        records it as it starts, and answers it from the trace in a resumed run)."""
+        records it as it starts, and answers it from the trace in a resumed run); ``policy``
+        is the run's `ToolPolicy`, which every task passes first."""
         self.tools = tools
         self.invoke = invoke or tools.invoke
+        self.policy = policy
         self.recorder = recorder
         self.guard = guard
         self.reused: set[int] = set()  # tasks answered by an earlier identical call
@@ -52,8 +60,10 @@ class DagScheduler:
         if missing:
             raise ValueError(f"task {task.id} depends on unsubmitted tasks {missing}")
         self._done[task.id] = asyncio.get_running_loop().create_future()
+        position = len(self.calls)  # the task's place in the plan, for the per-turn cap
         self.calls[task.id] = ToolCall(id=new_id(), name=task.tool, arguments=task.args)
-        self._running.append(asyncio.create_task(self._run(task), name=f"dag-task-{task.id}"))
+        self._running.append(asyncio.create_task(self._run(task, position),
+                                                 name=f"dag-task-{task.id}"))
 
     async def wait(self) -> list[tuple[ToolCall, Observation]]:
         """Wait for every submitted task; (call, observation) pairs in task-id order, the call
@@ -69,11 +79,14 @@ class DagScheduler:
             running.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
 
-    async def _run(self, task: Task) -> None:
-        deps = {d: await self._done[d] for d in task.deps}
+    async def _run(self, task: Task, position: int) -> None:
         call = self.calls[task.id]
+        capped = self.policy.over_cap(call, position) if self.policy is not None else None
+        deps = {d: await self._done[d] for d in task.deps}
         failed = [d for d, obs in deps.items() if not obs.ok]
-        if failed:
+        if capped is not None:
+            observation = capped
+        elif failed:
             observation = _skipped(call, task, failed)
         else:
             results = {d: obs.content for d, obs in deps.items()}
@@ -95,6 +108,13 @@ class DagScheduler:
             self.reused.add(task.id)
             return await asyncio.shield(self._pending[sig])
         self._pending[sig] = asyncio.get_running_loop().create_future()
+        refusal = (await self.policy.refusal(self.tools, call)
+                   if self.policy is not None else None)
+        if refusal is not None:
+            self._pending[sig].set_result(refusal)
+            if self.guard is not None:
+                self.guard.remember(call, refusal, sig)
+            return refusal
         self._event("task_start", id=task.id, tool=task.tool, arguments=call.arguments)
         try:
             observation = await self.invoke(call)

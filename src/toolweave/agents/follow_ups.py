@@ -44,7 +44,8 @@ class FollowUps:
                 self.corrected.add(signature(call))
         if fixes:
             ctx.recorder.event("corrected", calls=[c.model_dump() for c in fixes])
-            calls, observations = calls + fixes, observations + await ctx.run_calls(fixes)
+            observations = observations + await ctx.run_calls(fixes, implied=True)
+            calls = calls + fixes
         fanouts = []
         for call, obs in zip(calls, observations):
             if obs.ok and not self.ctx.tools.stateful(call.name):
@@ -57,7 +58,7 @@ class FollowUps:
         if not extra:
             return calls, observations
         ctx.recorder.event("fanout", calls=[c.model_dump() for c in extra])
-        results = iter(await ctx.run_calls(extra))
+        results = iter(await ctx.run_calls(extra, implied=True))
         for obs, siblings in fanouts:
             done = [next(results) for _ in siblings]
             self.groups.append([obs] + [o for o in done if o.ok])

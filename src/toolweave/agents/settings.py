@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from toolweave.runtime.policy import DEFAULT_MAX_CALLS_PER_TURN
+
 Strategy = Literal["react", "preact", "dag", "auto"]
 FormatName = Literal["hermes", "openai", "glm-xml", "plaintext"]
 ToolChoice = Literal["auto", "first"]
@@ -22,7 +24,10 @@ class RunSettings(BaseModel):
     ``reasoning`` is the effort asked of the model (each backend maps it: ``/think``,
     ``reasoning_effort``); ``grounded`` limits string arguments to spans of the question and
     values the results gave; ``verbosity`` adds an instruction on the answer's length; ``top_k``
-    is how many tools a catalog retrieves per question. A bad value is a `ValueError` (pydantic's
+    is how many tools a catalog retrieves per question. ``allowed_tools`` is the run's allow-list
+(None: every tool): the run sees only these tools, and the runtime refuses a call to any other;
+``max_calls_per_turn`` caps the calls one turn may run, grammar or not (`runtime.policy`).
+A bad value is a `ValueError` (pydantic's
     `ValidationError`) that names the field and the allowed values.
     """
 
@@ -42,3 +47,5 @@ class RunSettings(BaseModel):
     top_k: int = Field(5, ge=1)
     verbosity: Verbosity | None = None
     route_with_model: bool = False
+    allowed_tools: tuple[str, ...] | None = None
+    max_calls_per_turn: int | None = Field(DEFAULT_MAX_CALLS_PER_TURN, ge=1)

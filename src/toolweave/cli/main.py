@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -148,6 +149,24 @@ def _check_sandbox() -> None:
         raise SandboxUnavailableError(problem)
 
 
+def terminal_confirm(interactive: bool | None = None):
+    """The confirmation hook of a terminal run: asks the user before each call to a tool that
+    requires confirmation; None (so such calls are refused) when stdin is not a terminal."""
+    if not (sys.stdin.isatty() if interactive is None else interactive):
+        return None
+
+    async def confirm(call) -> bool:
+        args = json.dumps(call.arguments, ensure_ascii=False)
+        question = f"[bold yellow]Run {escape(call.name)}({escape(args)})?[/] [y/N] "
+        try:
+            reply = await asyncio.to_thread(console.input, question)
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return reply.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
 @app.command()
 def run(
     question: Annotated[str | None, typer.Argument(help="The question to answer (none with --resume).")] = None,  # noqa: E501
@@ -173,10 +192,13 @@ def run(
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSONL, live).")] = None,  # noqa: E501
     session: Annotated[Optional[Path], typer.Option(help="A session file: the question continues that conversation (created if missing).")] = None,  # noqa: E501
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON only.")] = False,
+    allow: Annotated[Optional[list[str]], typer.Option("--allow", help="Allow only this tool (repeat for more): the run sees no other, and a call to another is refused.")] = None,  # noqa: E501
+    max_calls_per_turn: Annotated[int, typer.Option(help="Most calls one turn may run; the rest are refused.")] = 8,  # noqa: E501
     resume: Annotated[Path | None, typer.Option(help="Continue the killed (or timed-out) run of this trace file, appending to it: its finished tool calls are not run again; a call left in flight runs again only if its tool is idempotent, else it is reported as of unknown outcome. Give the run's tools (and model); its settings (strategy, format, budgets) are the trace's.")] = None,  # noqa: E501
 ) -> None:
     """Answer a question with a model and tools, showing each step live (or, with --resume,
-    continue a run that was killed)."""
+    continue a run that was killed). A tool that requires confirmation asks on the
+    terminal before each call (refused when not interactive)."""
     from toolweave.agents.settings import RunSettings
     from toolweave.runtime.replay import RunFinished
     from toolweave.trace_view import LiveView, print_result
@@ -191,7 +213,8 @@ def run(
             strategy=strategy, format=format, tool_choice=tool_choice, reasoning=reasoning,
             constrained=constrained, grounded=grounded, max_steps=max_steps,
             max_seconds=max_seconds, top_k=top_k, verbosity=verbosity,
-            route_with_model=route_model)
+            route_with_model=route_model, allowed_tools=tuple(allow) if allow else None,
+            max_calls_per_turn=max_calls_per_turn)
         registry = _registry(tools, docs, builtins, python, python_unsandboxed)
         listeners = [] if as_json else [LiveView(console)]
         if resume is not None:
@@ -219,7 +242,7 @@ async def _run_agent(question, model, registry, mcp, settings, catalog, trace_pa
 
     async with connect_mcp(mcp) as mcp_tools:  # servers live exactly as long as the run
         registry.include(mcp_tools)
-        agent = Agent(model, registry, settings, catalog=catalog)
+        agent = Agent(model, registry, settings, catalog=catalog, confirm=terminal_confirm())
         if session is not None:
             return await agent.session(session).aask(question, trace_path=trace_path,
                                                       listeners=listeners)
@@ -232,7 +255,8 @@ async def _resume_agent(path, model, registry, mcp, settings, listeners):
 
     async with connect_mcp(mcp) as mcp_tools:
         registry.include(mcp_tools)
-        return await Agent(model, registry, settings).aresume(path, listeners=listeners)
+        agent = Agent(model, registry, settings, confirm=terminal_confirm())
+        return await agent.aresume(path, listeners=listeners)
 
 
 @app.command()
@@ -267,7 +291,8 @@ async def _chat(model, registry, mcp, settings, session, show, view):
 
     async with connect_mcp(mcp) as mcp_tools:
         registry.include(mcp_tools)
-        conversation = Agent(model, registry, settings).session(session)
+        conversation = Agent(model, registry, settings,
+                             confirm=terminal_confirm()).session(session)
         if conversation.turns:
             console.print(f"[dim]continuing: {len(conversation.turns)} earlier turns[/]")
         while True:

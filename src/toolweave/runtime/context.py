@@ -5,7 +5,7 @@ and run tool calls."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
@@ -21,6 +21,7 @@ from toolweave.runtime.grounding import (
     grounded_tools,
     run_numbers,
 )
+from toolweave.runtime.policy import ToolPolicy
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard
 from toolweave.runtime.replay import Replay
@@ -51,6 +52,8 @@ class RunContext:
     history: tuple[Message, ...] = ()
     # a resumed run: its recorded turns answer the model calls until they run out
     replay: Replay | None = None
+    # which calls may run: an allow-list, confirmations, a cap per turn (`runtime.policy`)
+    policy: ToolPolicy = field(default_factory=ToolPolicy)
 
     @cached_property
     def said(self) -> str:
@@ -212,10 +215,14 @@ class RunContext:
         self.recorder.call_started(call)
         return await self.tools.invoke(call)
 
-    async def run_calls(self, calls: Sequence[ToolCall]) -> list[Observation]:
-        """Run ``calls`` (see `run_calls`); a failed one's hint names other tools that match
-        the question (`alternatives`)."""
-        observations = await run_calls(self.tools, calls, self.guard, self.invoke)
+    async def run_calls(self, calls: Sequence[ToolCall], *,
+                        implied: bool = False) -> list[Observation]:
+        """Run ``calls`` under the run's policy (see `run_calls`); a failed one's hint names
+        other tools that match the question (`alternatives`). ``implied``: calls the runtime
+        makes (a fan-out's items), which the per-turn cap on the model's calls does not count.
+        """
+        policy = replace(self.policy, max_calls_per_turn=None) if implied else self.policy
+        observations = await run_calls(self.tools, calls, self.guard, self.invoke, policy)
         for obs in observations:
             if not obs.ok and obs.error not in NOT_RUN and not obs.hint:
                 others = alternatives(self.tools, self.recorder.trace.question, obs.tool)

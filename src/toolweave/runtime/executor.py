@@ -1,11 +1,12 @@
 """Running one step's tool calls: concurrently, each under its tool's timeout, with repeat
-detection and error hints the model can act on."""
+detection, the run's tool policy and error hints the model can act on."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
+from toolweave.runtime.policy import POLICY, ToolPolicy
 from toolweave.runtime.repeats import RepeatGuard, signature
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import Observation, ToolCall
@@ -15,33 +16,41 @@ HINTS = {
     "invalid_input": "The input must follow the tool's input format exactly.",
     "unknown_tool": "Call only the tools listed in the instructions.",
     "timeout": "The tool took too long: try a simpler request or another tool.",
+    POLICY: "Do not ask for it again: go on with the user's task, or answer with what you have.",
 }
 DEFAULT_HINT = "Try different arguments or another tool, or answer with what you know."
 
 
 async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
                     guard: RepeatGuard | None = None,
-                    invoke: Callable[[ToolCall], Awaitable[Observation]] | None = None
-                    ) -> list[Observation]:
+                    invoke: Callable[[ToolCall], Awaitable[Observation]] | None = None,
+                    policy: ToolPolicy | None = None) -> list[Observation]:
     """Observations for ``calls`` in call order; new calls run concurrently, or one after
     another in order when one of them is to a stateful tool (`Tool.stateful`). ``invoke``
     runs one call (by default ``tools.invoke``; a run's `RunContext.invoke` records it).
 
     Repeats of earlier calls (same tool, same arguments) are not run: the guard answers them.
     A call written twice in one turn runs once (small models copy a call up to the grammar's
-    cap); its copies get a ``duplicate_call`` observation.
+    cap); its copies get a ``duplicate_call`` observation. A call the ``policy`` refuses is not
+    run: its observation says why (``error="policy"``).
     """
     observations: list[Observation | None] = [None] * len(calls)
     fresh: list[int] = []
     sigs = [signature(call) for call in calls] if guard is not None else []
     first_at: dict[str, int] = {}
     for i, call in enumerate(calls):
-        if guard is not None and guard.is_repeat(call, sigs[i]):
+        if policy is not None and (capped := policy.over_cap(call, i)) is not None:
+            observations[i] = capped  # not remembered: the same call may run in a later turn
+        elif guard is not None and guard.is_repeat(call, sigs[i]):
             observations[i] = guard.nudge(call)
         elif guard is not None and sigs[i] in first_at:
             observations[i] = Observation(
                 call_id=call.id, tool=call.name, ok=False, error="duplicate_call",
                 content=f"the same call as call {first_at[sigs[i]] + 1} of this turn: run once")
+        elif policy is not None and (refusal := await policy.refusal(tools, call)) is not None:
+            observations[i] = refusal
+            if guard is not None:
+                guard.remember(call, refusal, sigs[i])  # asked again, it is a repeat
         else:
             if guard is not None:
                 first_at[sigs[i]] = i

@@ -60,6 +60,7 @@ class Tool:
         arguments_model: type[BaseModel] | None = None,
         stateful: bool = False,
         idempotent: bool | None = None,
+        requires_confirmation: bool = False,
     ) -> None:
         if not _NAME.match(spec.name):
             raise ToolDefinitionError(
@@ -76,6 +77,8 @@ class Tool:
         # whether running a call twice does no harm: a resumed run re-runs such a call whose
         # result was lost, and reports any other as of unknown outcome (`runtime.replay`)
         self.idempotent = not stateful if idempotent is None else idempotent
+        # a call runs only when the run's confirmation hook says yes (`runtime.policy`)
+        self.requires_confirmation = requires_confirmation
         self._prepare = prepare
         self._is_async = _is_async_callable(fn)
 
@@ -100,18 +103,21 @@ class Tool:
         input_format: Constraint | None = None,
         stateful: bool = False,
         idempotent: bool | None = None,
+        requires_confirmation: bool = False,
     ) -> Tool:
         """A Tool from a typed function (sync or async); see `tool` for the arguments.
         ``stateful``: its calls change state others read (a method of a stateful object), so
         a turn's calls to it run one after another, in order. ``idempotent``: whether a call
-        may safely run twice (by default, when it is not stateful)."""
+        may safely run twice (by default, when it is not stateful). ``requires_confirmation``:
+        each call runs only once the run's confirmation hook approves it."""
         name = name or getattr(fn, "__name__", "")
         doc_description, param_docs = parse_docstring(inspect.getdoc(fn))
         description = doc_description if description is None else description
         if kind == "custom":
             return cls._custom(fn, name, description, param_docs, input_format,
                                timeout_s=timeout_s, max_output_chars=max_output_chars,
-                               stateful=stateful, idempotent=idempotent)
+                               stateful=stateful, idempotent=idempotent,
+                               requires_confirmation=requires_confirmation)
         if input_format is not None:
             raise ToolDefinitionError(
                 f"tool {name!r}: input_format applies to kind='custom' tools only"
@@ -120,7 +126,8 @@ class Tool:
         spec = ToolSpec(name=name, description=description, parameters=json_schema(model))
         return cls(spec, fn, validated_arguments(model, params, spec.parameters),
                    timeout_s=timeout_s, max_output_chars=max_output_chars,
-                   arguments_model=model, stateful=stateful, idempotent=idempotent)
+                   arguments_model=model, stateful=stateful, idempotent=idempotent,
+                   requires_confirmation=requires_confirmation)
 
     @classmethod
     def _custom(cls, fn: Callable[..., Any], name: str, description: str,
@@ -148,6 +155,7 @@ class Tool:
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
         stateful: bool = False,
         idempotent: bool | None = None,
+        requires_confirmation: bool = False,
     ) -> Tool:
         """A Tool from a ready `ToolSpec` and a callable taking the arguments dict.
 
@@ -157,7 +165,8 @@ class Tool:
         """
         prepare = custom_input(spec, pass_dict=True) if spec.kind == "custom" else raw_arguments
         return cls(spec, fn, prepare, timeout_s=timeout_s, max_output_chars=max_output_chars,
-                   stateful=stateful, idempotent=idempotent)
+                   stateful=stateful, idempotent=idempotent,
+                   requires_confirmation=requires_confirmation)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly, as plain Python (no validation, no cap)."""
@@ -258,6 +267,7 @@ def tool(
     input_format: Constraint | None = None,
     stateful: bool = False,
     idempotent: bool | None = None,
+    requires_confirmation: bool = False,
 ) -> Any:
     """Turn a typed function into a `Tool`; use bare (``@tool``) or with arguments.
 
@@ -280,12 +290,15 @@ def tool(
             was lost when the run was killed; any other such call is reported as of unknown
             outcome, never repeated. Declare ``idempotent=False`` on tools that send, pay,
             delete or append.
+        requires_confirmation: a call runs only when the run's confirmation hook approves it
+            (`Agent(confirm=...)`); with no hook it is refused (`toolweave.runtime.policy`).
     """
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool.from_function(
             f, name=name, description=description, timeout_s=timeout_s,
             max_output_chars=max_output_chars, kind=kind, input_format=input_format,
             stateful=stateful, idempotent=idempotent,
+            requires_confirmation=requires_confirmation,
         )
 
     return wrap(fn) if fn is not None else wrap
