@@ -107,7 +107,7 @@ def test_run_with_an_allow_list_naming_no_tool_is_one_clear_error():
 
 
 async def test_the_terminal_asks_before_a_tool_that_requires_confirmation(monkeypatch):
-    from toolweave.cli import main as cli
+    from toolweave.cli import commands as cli
     from toolweave.types import ToolCall
 
     assert cli.terminal_confirm(interactive=False) is None  # piped: such calls are refused

@@ -1,3 +1,3 @@
-from toolweave.cli.main import main
+from toolweave.cli.commands import main
 
 main()
