@@ -313,7 +313,7 @@ async def test_ordinary_programs_work_in_the_sandbox():
     assert obs.ok, obs.content
     lines = obs.content.splitlines()
     assert lines[0] == '2432902008176640000 {"a": [1, 2]}'
-    assert lines[1] == "kept ['notes.txt'] /tmp"
+    assert lines[1] == "kept ['notes.txt'] /sandbox"
     assert lines[2:4] == ["temp", "42"]
     assert lines[4] == "['HOME', 'LANG', 'PATH', 'PWD', 'TMPDIR']"
 

@@ -3,7 +3,8 @@
 What the sandboxed program gets: its own pid, network, IPC, UTS and cgroup namespaces (so no
 network at all, and ``/proc`` shows only its own processes), read-only binds of only what the
 interpreter needs (``/usr``, ``/lib*``, the Python prefix and venv, the dynamic linker's
-cache), a private writable tmpfs at ``/tmp`` that is its working folder, a minimal ``/dev``,
+cache), a private writable tmpfs at ``/sandbox`` that is its working folder (and one at
+``/tmp``), a minimal ``/dev``,
 an environment of four variables, no controlling terminal (``--new-session``), and these
 rlimits: address space, CPU time, file size, no core dumps, and a process count
 (``RLIMIT_NPROC``). When bwrap's process dies, the sandbox's init dies, and the kernel kills
@@ -88,7 +89,9 @@ _TOP_LEVEL = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # through it.
 _ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
         "/etc/alternatives")
-WORK_DIR = "/tmp"
+# The working folder: a path no interpreter or venv lives under, so no read-only bind of one
+# shows through it (a venv of a checkout under /tmp is bound into the sandbox's /tmp).
+WORK_DIR = "/sandbox"
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,11 @@ class Sandbox:
                   self.max_file_mb * 1024 * 1024]
         return [
             self.binary(), "--info-fd", str(info_fd),
-            *_namespace_args(as_root=uid >= 0), *_filesystem_args(),
+            *_namespace_args(as_root=uid >= 0),
+            # /tmp before the binds, so an interpreter or venv under /tmp (a CI checkout) shows
+            # through it
+            "--perms", "1777", "--size", str(self.folder_mb * 1024 * 1024), "--tmpfs", "/tmp",
+            *_filesystem_args(),
             "--perms", "1777", "--size", str(self.folder_mb * 1024 * 1024),
             "--tmpfs", WORK_DIR, "--chdir", WORK_DIR,
             # -u: unbuffered, so prints and tracebacks arrive in the order they happened.
