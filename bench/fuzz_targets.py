@@ -18,10 +18,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from toolweave.agents import dag_plan, preact
+from toolweave.agents import preact
+from toolweave.agents.dag import plan as dag_plan
 from toolweave.errors import ServerError
 from toolweave.formats import FORMATS, ParsedTurn, get_format
-from toolweave.models.openai_sse import ChunkAccumulator, SseDecoder
+from toolweave.models._openai_sse import ChunkAccumulator, SseDecoder
 from toolweave.tools.arguments import ArgumentError, Prepare, custom_input, validated_arguments
 from toolweave.tools.schema import build_arguments_model, json_schema
 from toolweave.types import Completion, Constraint, ToolSpec

@@ -31,7 +31,7 @@ from rich.table import Table
 
 from toolweave.agents.agent import STRATEGIES, Agent
 from toolweave.agents.dag import DagStrategy
-from toolweave.agents.dag_plan import parse_plan, substitute
+from toolweave.agents.dag.plan import parse_plan, substitute
 from toolweave.models import Scripted
 from toolweave.tools import tool
 from toolweave.types import Completion, Message, Trace, Usage

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from toolweave.constraints import check, matches, to_gbnf
+from toolweave.constraints._ranges import integer_rule
 from toolweave.constraints.gbnf import GrammarBuilder
-from toolweave.constraints.ranges import integer_rule
 from toolweave.errors import InvalidConstraintError, UnsupportedConstraintError
 from toolweave.types import Constraint
 

@@ -1,6 +1,6 @@
 """IdentityCache: derived data found by the very same objects, never by an equal or reused one."""
 
-from toolweave.identity_cache import MISSING, IdentityCache
+from toolweave._identity_cache import MISSING, IdentityCache
 
 
 class Thing:

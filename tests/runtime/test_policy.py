@@ -8,8 +8,8 @@ import json
 import pytest
 
 from toolweave import Agent, Scripted, tool
-from toolweave.agents.dag_plan import Task
-from toolweave.agents.dag_scheduler import DagScheduler
+from toolweave.agents.dag.plan import Task
+from toolweave.agents.dag.scheduler import DagScheduler
 from toolweave.runtime.policy import ALLOW_ALL, POLICY, ToolPolicy
 from toolweave.tools.registry import ToolRegistry
 from toolweave.types import ToolCall

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from toolweave.tools.same_core import ENV_SWITCH, SameCore
-from toolweave.tools.workers import SyncWorkers
+from toolweave.tools._same_core import ENV_SWITCH, SameCore
+from toolweave.tools._workers import SyncWorkers
 
 pytestmark = pytest.mark.skipif(
     not SameCore().enabled or len(os.sched_getaffinity(0)) < 2,
@@ -69,7 +69,7 @@ def test_a_refused_affinity_switches_it_off():
 
 
 def test_the_faster_way_is_chosen_and_the_other_is_still_tried_now_and_then():
-    from toolweave.tools.same_core import EXPLORE_EVERY
+    from toolweave.tools._same_core import EXPLORE_EVERY
 
     same_core = SameCore()
     same_core.record(True, 300e-6)  # pinned hand-offs slow (a busy machine) ...

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from toolweave.tools import Tool, ToolDefinitionError, tool
-from toolweave.tools.docstrings import parse_docstring
+from toolweave.tools._docstrings import parse_docstring
 from toolweave.types import Constraint, ToolCall, ToolSpec
 
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from toolweave.tools import tool
-from toolweave.tools.workers import SyncWorkers, WorkersExhausted
+from toolweave.tools._workers import SyncWorkers, WorkersExhausted
 from toolweave.types import ToolCall
 
 REQUEST = contextvars.ContextVar("request", default="none")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from toolweave.constraints._ranges import has_bounds, numeric_rule
 from toolweave.constraints.check import check
-from toolweave.constraints.ranges import has_bounds, numeric_rule
 from toolweave.errors import InvalidConstraintError, UnsupportedConstraintError
 from toolweave.types import Constraint
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field, ValidationError
 
-from toolweave.identity_cache import MISSING, IdentityCache
+from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Message, Text, ToolCall, ToolSpec
 

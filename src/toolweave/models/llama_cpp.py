@@ -31,10 +31,10 @@ from toolweave.errors import (
     ModelLoadError,
     ModelNotFoundError,
 )
+from toolweave.models._tools_in_prompt import inline_tools, renders_tools
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
 from toolweave.models.prefix_states import PrefixStates, common_prefix
-from toolweave.models.tools_in_prompt import inline_tools, renders_tools
 from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
 
@@ -95,7 +95,7 @@ class LlamaCpp(StreamingModel):
         """The prompt text the chat template makes of ``messages`` (ends with the assistant cue).
 
         A template without a tools section gets the tools written into the system message
-        instead (`toolweave.models.tools_in_prompt`)."""
+        instead (`toolweave.models._tools_in_prompt`)."""
         loaded = self._load()
         chat = [_template_message(m, loaded.markers) for m in messages]
         schemas = [t.openai_schema() for t in tools]
@@ -222,7 +222,7 @@ class _Loaded:
         try:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-            from toolweave.models.grammar_sampler import FastGrammarLlama
+            from toolweave.models._grammar_sampler import FastGrammarLlama
         except ImportError as exc:  # pragma: no cover - the package is a core dependency
             raise ModelLoadError("llama-cpp-python is not installed: pip install toolweave") from exc
         log = io.StringIO()

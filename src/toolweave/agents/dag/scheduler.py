@@ -21,7 +21,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from toolweave.agents.dag_plan import Task, substitute
+from toolweave.agents.dag.plan import Task, substitute
 from toolweave.runtime.policy import ToolPolicy
 from toolweave.runtime.recorder import TraceRecorder
 from toolweave.runtime.repeats import RepeatGuard, signature

@@ -7,7 +7,7 @@ iterations: 60-80 µs a call on a small machine, more than everything else an ag
 
 Most tool functions return within microseconds, so the caller first waits for the worker on
 its own thread, for at most `BLOCKING_WAIT_S`, through a plain lock hand-off. For that wait
-the caller and the worker share the caller's core (tools/same_core.py): a hand-off across
+the caller and the worker share the caller's core (tools/_same_core.py): a hand-off across
 cores costs two cross-core wake-ups, ~65 µs on a VM, against ~20 µs on one core. Only a call
 still running after the wait is awaited asynchronously, as `to_thread` would, and from then on
 the loop is free, the caller's timeout can fire, and the worker may use any core again.
@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from toolweave.tools.same_core import SameCore
+from toolweave.tools._same_core import SameCore
 
 BLOCKING_WAIT_S = 0.001
 MAX_WORKERS = min(32, (os.cpu_count() or 1) + 4)  # as asyncio's default executor
@@ -161,7 +161,7 @@ class SyncWorkers:
 
         The wait is skipped while another call is awaited asynchronously, so that the calls of
         one step (each started after the previous one's wait) still overlap. During the wait,
-        caller and worker share the caller's core (tools/same_core.py). Raises
+        caller and worker share the caller's core (tools/_same_core.py). Raises
         `WorkersExhausted` when the call would have to queue while ``max_abandoned`` timed-out
         calls still run."""
         job = Job(functools.partial(contextvars.copy_context().run, fn, *args, **(kwargs or {})))

@@ -9,7 +9,7 @@ the blocked caller to the worker and back).
 `SameCore` pins the calling thread to the core it is on for the length of one short blocking
 hand-off, and restores its affinity right after; the worker is pinned to the same core
 before it is woken. Workers are unpinned again before they run anything long or concurrent
-(see tools/workers.py), so only calls that finish within the hand-off wait share a core.
+(see tools/_workers.py), so only calls that finish within the hand-off wait share a core.
 
 On a machine whose other processes keep the cores busy the trade reverses: changing affinity
 can hand the core to another process for a time slice (measured here under a load of 3 on 2

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolweave.retrieval.blas import single_thread
+from toolweave.retrieval._blas import single_thread
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length
