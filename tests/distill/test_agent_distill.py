@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from toolweave.distill.agent_build import build_agent_dataset, rationale_instructions
-from toolweave.distill.agent_collect import PROMPTS_KEY, collect_agent
+from toolweave.distill.agent.build import build_agent_dataset, rationale_instructions
+from toolweave.distill.agent.collect import PROMPTS_KEY, collect_agent
 from toolweave.distill.train_data import load_rows
 from toolweave.distill.worlds import write_worlds
 from toolweave.errors import TrainingDataError

@@ -159,7 +159,7 @@ def test_distill_collect_on_ray_matches_serial(local_ray, tmp_path, monkeypatch)
 def test_distill_collect_agent_on_ray_records_the_same_prompts(local_ray, tmp_path):
     from pathlib import Path
 
-    from toolweave.distill.agent_collect import PROMPTS_KEY, collect_agent
+    from toolweave.distill.agent.collect import PROMPTS_KEY, collect_agent
     from toolweave.types import Trace
 
     example = Path(__file__).parents[2] / "examples" / "suites" / "basic.yaml"

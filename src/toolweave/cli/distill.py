@@ -232,7 +232,7 @@ def collect_agent_command(
     """Run a teacher through the agent (react) over a suite's tasks, keeping each turn's
     prompt and the suite scorer's verdict. With --ray or --ray-address, tasks run on Ray
     workers that each load the teacher."""
-    from toolweave.distill.agent_collect import collect_agent
+    from toolweave.distill.agent.collect import collect_agent
     from toolweave.errors import ToolweaveError
 
     try:
@@ -268,7 +268,7 @@ def build_agent_command(
     one SFT row per model turn (its prompt as the agent sent it), split by world."""
     from rich.table import Table
 
-    from toolweave.distill.agent_build import build_agent_dataset
+    from toolweave.distill.agent.build import build_agent_dataset
     from toolweave.errors import ToolweaveError
 
     try:

@@ -9,8 +9,8 @@ task whose question or tools changed since is run again) and re-scores everythin
 
 from __future__ import annotations
 
-__all__ = ["CONFIG_KEYS", "SUITE_SETTINGS", "RunSettings", "SuiteResult", "TaskOutcome",
-           "run_suite", "select_tasks"]
+__all__ = ["CONFIG_KEYS", "SUITE_SETTINGS", "RunSettings", "SuiteJob", "SuiteResult",
+           "TaskOutcome", "run_suite", "select_tasks", "toolbox_for"]
 
 import asyncio
 import re
@@ -58,7 +58,7 @@ def toolbox_for(suite: Suite) -> SuiteToolbox:
 class SuiteJob:
     """One task under one strategy, as a picklable job (see `toolweave.eval.ray_pool`).
 
-    A subclass may record more of each run into its trace (`toolweave.distill.agent_collect`
+    A subclass may record more of each run into its trace (`toolweave.distill.agent.collect`
     records the prompts); it names what in ``records``, which goes into the out dir's config so
     that runs with and without it never share an out dir."""
 

@@ -1,7 +1,7 @@
 """`toolweave distill build-agent`: the teacher's kept agent trajectories → one SFT row per
 model turn, split by world.
 
-Each row is the turn's prompt exactly as the agent sent it (recorded by `collect-agent`) and
+Each row is the turn's prompt exactly as the agent sent it (recorded by `agent.collect`) and
 the turn the agent would parse as the target, in `train_data`'s row format, so `distill
 train` consumes it unchanged:
 
@@ -39,8 +39,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from toolweave.distill.agent_trajectories import Prompt, Trajectory, judge, load_trajectories
-from toolweave.distill.agent_usage import made_calls, mentions, result_values
+from toolweave.distill.agent.trajectories import Prompt, Trajectory, judge, load_trajectories
+from toolweave.distill.agent.usage import made_calls, mentions, result_values
 from toolweave.distill.build import FilterRules, TargetStyle, unit_hash
 from toolweave.distill.prompting import Style
 from toolweave.distill.train_data import check_row

@@ -8,7 +8,7 @@ without prompts, a task the suite no longer has — is a `TrainingDataError` nam
 
 `judge` keeps a trajectory only when the suite's scorer passes it and it is clean: no run
 error, no unreadable or cut-off turn, no turn that answered by naming a tool, no repeated
-call, no wasted step (`agent_usage`), no over-long turn. The first failing check is its
+call, no wasted step (`agent.usage`), no over-long turn. The first failing check is its
 reason; `build-agent` counts them.
 """
 
@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolweave.distill.agent_collect import PROMPTS_KEY, SOURCE_FILE
-from toolweave.distill.agent_usage import wasted_steps
+from toolweave.distill.agent.collect import PROMPTS_KEY, SOURCE_FILE
+from toolweave.distill.agent.usage import wasted_steps
 from toolweave.distill.build import FilterRules, Verdict
 from toolweave.errors import TrainingDataError
 from toolweave.eval.jsonl_store import JsonlStore
