@@ -114,8 +114,15 @@ class ReactPrompts:
 
     def __init__(self, toolbox: SuiteToolbox):
         self.toolbox = toolbox
+        self._rendered: dict[tuple[str, str], str] = {}
 
     def system(self, trajectory: Trajectory, instructions: str) -> str:
+        key = (trajectory.task.id, instructions)
+        if key not in self._rendered:
+            self._rendered[key] = self._render(trajectory, instructions)
+        return self._rendered[key]
+
+    def _render(self, trajectory: Trajectory, instructions: str) -> str:
         from toolweave.agents.react import ReactStrategy
         from toolweave.runtime.budget import Budget
         from toolweave.runtime.context import RunContext

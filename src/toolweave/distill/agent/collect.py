@@ -26,7 +26,14 @@ from rich.console import Console
 from toolweave.eval.jsonl_store import check_run_config
 from toolweave.eval.ray_pool import ModelSource, RayOptions
 from toolweave.eval.suite.format import load_suite
-from toolweave.eval.suite.run import SUITE_SETTINGS, RunSettings, SuiteJob, SuiteResult, run_suite
+from toolweave.eval.suite.run import (
+    SUITE_SETTINGS,
+    RunSettings,
+    SuiteJob,
+    SuiteResult,
+    run_suite,
+    toolbox_for,
+)
 from toolweave.models.base import ChatModel
 from toolweave.types import Completion, Delta, Message, Trace
 
@@ -92,6 +99,7 @@ def collect_agent(suite: str | Path, teacher: ModelSource, out_dir: str | Path, 
                          "collect-agent needs a text format such as hermes")
     path = Path(suite).expanduser().resolve()
     loaded = load_suite(path)  # a suite that does not parse fails here, before any write
+    toolbox_for(loaded)  # and one whose tools do not import
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     check_run_config(out / SOURCE_FILE, {"suite": str(path)})

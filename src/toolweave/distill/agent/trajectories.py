@@ -8,8 +8,8 @@ without prompts, a task the suite no longer has — is a `TrainingDataError` nam
 
 `judge` keeps a trajectory only when the suite's scorer passes it and it is clean: no run
 error, no unreadable or cut-off turn, no turn that answered by naming a tool, no repeated
-call, no wasted step (`agent.usage`), no over-long turn. The first failing check is its
-reason; `build-agent` counts them.
+call, no wasted step (`agent.usage`), no rambling thought before a call. The first failing
+check is its reason; `build-agent` counts them.
 """
 
 from __future__ import annotations
@@ -133,9 +133,8 @@ def judge(trajectory: Trajectory, rules: FilterRules | None = None) -> Verdict:
         return Verdict(False, "repeated_call")
     if wasted_steps(trace):
         return Verdict(False, "wasted_step")
-    if any(s.completion.usage.completion_tokens > rules.max_completion_tokens
-           for s, _ in trajectory.turns if s.completion is not None):
-        return Verdict(False, "too_long")
+    if any(s.calls and len(s.thought) > rules.max_rationale_chars for s in trace.steps):
+        return Verdict(False, "too_long")  # a rambling thought stays in every later prompt
     return Verdict(True)
 
 
