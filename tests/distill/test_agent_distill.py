@@ -26,6 +26,7 @@ from toolweave.models import Scripted
 from toolweave.types import ToolCall, Trace
 
 HERMES = get_format("hermes")
+THOUGHT = "The tool for this is the one that reads that record."
 QUIET = {"console": Console(quiet=True), "show_progress": False}
 
 
@@ -84,7 +85,8 @@ def player(worlds, flaws: dict[str, str] | None = None, asked: list[str] | None 
         left = [turn for turn in ([c for c in t if c not in made] for t in turns) if turn]
         if left:
             return HERMES.assistant_message(
-                "", [ToolCall(name=n, arguments=a) for n, a in left[0]]).content
+                THOUGHT if flaw == "thought" else "",
+                [ToolCall(name=n, arguments=a) for n, a in left[0]]).content
         return answer
 
     return Scripted([reply] * 10_000, name="teacher")
@@ -159,6 +161,24 @@ def test_mixed_rows_ask_for_the_rationale_through_the_agents_instructions(worlds
             assert turn.text.startswith("Call ") and "\n" not in turn.text
         else:
             assert instructions not in system and not turn.text
+
+
+def test_the_teachers_own_thought_is_the_rationale_when_it_wrote_one(worlds, tmp_path):
+    suite = load_suite(worlds.out / "train.yaml")
+    thinking = {t.id: "thought" for t in suite.tasks[:7]}
+    collect_agent(worlds.out / "train.yaml", player(worlds, thinking), tmp_path / "collect",
+                  limit=14, **QUIET)
+    summary = build_agent_dataset([tmp_path / "collect"], tmp_path / "data", "rationale")
+    acts = [json.loads(line) for line in (tmp_path / "data" / "train.jsonl").open()]
+    acts = [r for r in acts if r["kind"] == "act"]
+    own = [r for r in acts if r["task_id"] in thinking]
+    derived = [r for r in acts if r["task_id"] not in thinking]
+    assert own and derived and summary.derived_rationales == len(derived)
+    for row in own:
+        assert HERMES.parse(row["completion"][0]["content"]).text == THOUGHT
+    for row in derived:  # where each argument came from, read off the trace
+        text = HERMES.parse(row["completion"][0]["content"]).text
+        assert text.startswith("Call ") and "from the" in text, text
 
 
 def test_a_wrong_answer_a_repeated_call_and_a_wasted_step_each_drop_the_run(worlds, tmp_path):
