@@ -217,8 +217,9 @@ def test_no_test_world_reaches_the_training_rows(worlds, tmp_path):
     for split in ("train", "test"):
         collect_agent(worlds.out / f"{split}.yaml", player(worlds), tmp_path / split, limit=10,
                       **QUIET)
-    summary = build_agent_dataset([tmp_path / "train", tmp_path / "test"], tmp_path / "data",
-                                  "mixed")
+    summary = build_agent_dataset([tmp_path / "train", tmp_path / "test", tmp_path / "train"],
+                                  tmp_path / "data", "mixed")
+    assert summary.dropped == {"duplicate": 10} and summary.collected == 20
     test_worlds = {w.id for w in worlds.test}
     train = [json.loads(line) for line in (tmp_path / "data" / "train.jsonl").open()]
     test = [json.loads(line) for line in (tmp_path / "data" / "test.jsonl").open()]

@@ -229,6 +229,7 @@ def build_agent_dataset(sources: Iterable[str | Path], out_dir: str | Path,
     test_tasks: list[str] = []
     collected = kept = derived = 0
     seen_worlds: dict[str, set[str]] = {"train": set(), "test": set()}
+    seen_tasks: set[str] = set()
     for source in sources:
         suite_path, loaded, trajectories, stale = load_trajectories(source, suite)
         reasons["stale"] += stale
@@ -236,6 +237,10 @@ def build_agent_dataset(sources: Iterable[str | Path], out_dir: str | Path,
                             else suite_path.parent / "worlds.json")
         prompts = ReactPrompts(toolbox_for(loaded))
         for trajectory in trajectories:
+            if trajectory.task.id in seen_tasks:
+                reasons["duplicate"] += 1  # collected into two folders: the first one counts
+                continue
+            seen_tasks.add(trajectory.task.id)
             collected += 1
             world = world_of(trajectory, split)
             side = split[world]
