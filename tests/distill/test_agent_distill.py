@@ -60,6 +60,7 @@ def player(worlds, flaws: dict[str, str] | None = None, asked: list[str] | None 
     first call written again once), ``wasted`` (a needless lookup first); ``asked`` collects
     the ids of the tasks it was asked about."""
     plans, flaws = _plans(worlds), flaws or {}
+    prosed: set[str] = set()
 
     def reply(messages):
         plan = _plan_of(plans, messages)
@@ -74,6 +75,9 @@ def player(worlds, flaws: dict[str, str] | None = None, asked: list[str] | None 
         made = [(c.name, c.arguments) for m in messages if m.role == "assistant"
                 for c in HERMES.parse(m.content).calls]
         turns = plan.stages[:1] + [[call] for stage in plan.stages[1:] for call in stage]
+        if flaw == "prose" and plan.id not in prosed and plan.stages:
+            prosed.add(plan.id)  # once: then the call, as the agent asks again
+            return f"I will call {plan.stages[0][0][0]} to look this up."
         if flaw == "wasted":
             turns = [[("calculator", {"expression": "1234 * 5678"})], *turns]
         if flaw == "repeat" and turns:
@@ -179,6 +183,22 @@ def test_the_teachers_own_thought_is_the_rationale_when_it_wrote_one(worlds, tmp
     for row in derived:  # where each argument came from, read off the trace
         text = HERMES.parse(row["completion"][0]["content"]).text
         assert text.startswith("Call ") and "from the" in text, text
+
+
+def test_a_turn_the_agent_set_aside_gives_no_row_and_the_run_is_kept(worlds, tmp_path):
+    suite = load_suite(worlds.out / "train.yaml")
+    chain = next(t.id for t in suite.tasks if t.tags[0] == "chain")
+    model = player(worlds, {chain: "prose"})
+    collect_agent(worlds.out / "train.yaml", model, tmp_path / "collect", tags=["chain"],
+                  limit=1, **QUIET)
+    summary = build_agent_dataset([tmp_path / "collect"], tmp_path / "data", "action")
+    assert summary.kept == 1 and summary.set_aside_turns == 1
+    rows = [json.loads(line) for line in (tmp_path / "data" / "train.jsonl").open()]
+    assert len(rows) == len(model.calls) - 1  # every model turn but the prose one
+    assert all("I will call" not in r["completion"][0]["content"] for r in rows)
+    # the prose turn is in no prompt: the first row's prompt is the question alone
+    assert [m["role"] for m in rows[0]["prompt"]] == ["system", "user"]
+    assert HERMES.parse(rows[0]["completion"][0]["content"]).calls
 
 
 def test_a_wrong_answer_a_repeated_call_and_a_wasted_step_each_drop_the_run(worlds, tmp_path):

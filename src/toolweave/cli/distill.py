@@ -287,6 +287,7 @@ def build_agent_command(
                         ("test tasks / rows", f"{len(summary.test_tasks)} / {summary.test_rows}"),
                         ("train / test worlds", f"{len(summary.train_worlds)} / "
                                                 f"{len(summary.test_worlds)}"),
+                        ("turns set aside (no row)", summary.set_aside_turns),
                         ("derived rationales", summary.derived_rationales)]:
         t.add_row(what, str(count))
     Console().print(t)

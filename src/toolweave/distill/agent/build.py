@@ -8,7 +8,10 @@ train` consumes it unchanged:
 - an act turn's target is ``format.assistant_message(rationale, calls)``: the calls the
   model wrote that ran (not those the runtime added itself — a fan-out's other items, a
   correction — nor those it dropped), after a one-line rationale in rationale style;
-- the calculation and answer turns' target is the model's text as it wrote it.
+- the calculation and answer turns' target is the model's text as it wrote it;
+- a turn the agent set aside (a call written as prose, which it asks again for; a
+  calculation that does not evaluate) gives no row; the run's other turns do, as that turn
+  is in none of their prompts.
 
 Rationale mixed as `distill build` does: each training trajectory draws its style from a
 seeded coin (``rationale_share``). Rationale-style act turns are asked for the rationale by
@@ -39,7 +42,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from toolweave.distill.agent.trajectories import Prompt, Trajectory, judge, load_trajectories
+from toolweave.distill.agent.trajectories import (
+    Prompt,
+    Trajectory,
+    judge,
+    load_trajectories,
+    unusable,
+)
 from toolweave.distill.agent.usage import made_calls, mentions, result_values
 from toolweave.distill.build import FilterRules, TargetStyle, unit_hash
 from toolweave.distill.prompting import Style
@@ -153,9 +162,11 @@ def turn_prompt(trajectory: Trajectory, step: Step, prompt: Prompt, style: Style
 
 def trajectory_rows(trajectory: Trajectory, style: Style, world: str,
                     prompts: ReactPrompts) -> list[dict]:
-    """One row per model turn of a kept trajectory."""
+    """One row per model turn of a kept trajectory, but the turns the agent set aside."""
     rows = []
     for step, prompt in trajectory.turns:
+        if unusable(step):
+            continue
         row = {"prompt": turn_prompt(trajectory, step, prompt, style, prompts),
                "completion": [{"role": "assistant",
                                "content": turn_target(trajectory, step, style)}],
@@ -186,6 +197,7 @@ class AgentBuildSummary:
     train_worlds: list[str]
     test_worlds: list[str]
     derived_rationales: int = 0  # rationale rows whose rationale the trace gave
+    set_aside_turns: int = 0  # turns of kept runs that the agent set aside: no row
     sources: list[str] = field(default_factory=list)
 
 
@@ -227,7 +239,7 @@ def build_agent_dataset(sources: Iterable[str | Path], out_dir: str | Path,
     reasons: Counter[str] = Counter()
     train_tasks: list[str] = []
     test_tasks: list[str] = []
-    collected = kept = derived = 0
+    collected = kept = derived = set_aside = 0
     seen_worlds: dict[str, set[str]] = {"train": set(), "test": set()}
     seen_tasks: set[str] = set()
     for source in sources:
@@ -254,6 +266,7 @@ def build_agent_dataset(sources: Iterable[str | Path], out_dir: str | Path,
             chosen = _style_of(trajectory, style, rationale_share, seed) if side == "train" \
                 else "action"
             rows = trajectory_rows(trajectory, chosen, world, prompts)
+            set_aside += sum(unusable(s) for s, _ in trajectory.turns)
             if chosen == "rationale":
                 derived += sum(1 for s, _ in trajectory.turns
                                if s.calls and not teacher_thought(s))
@@ -267,7 +280,7 @@ def build_agent_dataset(sources: Iterable[str | Path], out_dir: str | Path,
         dropped={k: v for k, v in reasons.items() if v}, train_tasks=train_tasks,
         test_tasks=test_tasks, train_rows=len(train_rows), test_rows=len(test_rows),
         train_worlds=sorted(seen_worlds["train"]), test_worlds=sorted(seen_worlds["test"]),
-        derived_rationales=derived, sources=[str(s) for s in sources])
+        derived_rationales=derived, set_aside_turns=set_aside, sources=[str(s) for s in sources])
     (out / "dataset.json").write_text(json.dumps(summary.__dict__, indent=2) + "\n",
                                       encoding="utf-8")
     return summary

@@ -7,9 +7,10 @@ task it answered, and its model turns paired with the prompts they were sent
 without prompts, a task the suite no longer has — is a `TrainingDataError` naming the file.
 
 `judge` keeps a trajectory only when the suite's scorer passes it and it is clean: no run
-error, no unreadable or cut-off turn, no turn that answered by naming a tool, no repeated
-call, no wasted step (`agent.usage`), no rambling thought before a call. The first failing
-check is its reason; `build-agent` counts them.
+error, no unreadable or cut-off turn (the repair stays in the history), no repeated call, no
+wasted step (`agent.usage`), no rambling thought before a call. The first failing check is
+its reason; `build-agent` counts them. A turn the agent set aside (`unusable`) does not drop
+the run: it gives no row.
 """
 
 from __future__ import annotations
@@ -119,6 +120,13 @@ def paired_turns(trace: Trace, path: Path) -> list[tuple[Step, Prompt]]:
     return list(zip(steps, prompts, strict=True))
 
 
+def unusable(step: Step) -> bool:
+    """Whether the agent set this model turn aside (a call written as prose, a calculation
+    that does not evaluate): no training target, though the run went on without it — the
+    turn is not in any later prompt, so the run's other turns stay good rows."""
+    return bool(step.error) and step.kind not in ("error", "truncated")
+
+
 def judge(trajectory: Trajectory, rules: FilterRules | None = None) -> Verdict:
     """Keep ``trajectory`` only if the suite scorer passes it and it is clean."""
     rules = rules or FilterRules()
@@ -127,7 +135,8 @@ def judge(trajectory: Trajectory, rules: FilterRules | None = None) -> Verdict:
         return Verdict(False, "run_error")
     if not score_task(trajectory.task, outcome.answer, outcome.calls).passed:
         return Verdict(False, "wrong")
-    if any(s.kind in ("error", "truncated") or s.error for s in trace.steps):
+    if any(s.kind in ("error", "truncated") for s in trace.steps):
+        # its repair prompt and the broken turn stay in every later prompt's history
         return Verdict(False, "unclean_turn")
     if repeated_call(trajectory):
         return Verdict(False, "repeated_call")
