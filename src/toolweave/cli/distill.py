@@ -224,6 +224,10 @@ def collect_agent_command(
     limit: Annotated[int, typer.Option(help="Only the first N tasks (0 = all).")] = 0,
     tag: Annotated[list[str] | None, typer.Option(help="Only tasks with this tag (a shape or "
                                                   "a world; repeatable).")] = None,
+    max_steps: Annotated[int, typer.Option(help="Most model turns per task.")] = 6,
+    max_seconds: Annotated[float, typer.Option(help="Wall-clock budget per task (a slow "
+                                               "teacher on a busy machine needs more).")
+                           ] = 120.0,
     use_ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     workers: WorkersOpt = None,
@@ -234,9 +238,13 @@ def collect_agent_command(
     workers that each load the teacher."""
     from toolweave.distill.agent.collect import collect_agent
     from toolweave.errors import ToolweaveError
+    from toolweave.eval.suite.run import SUITE_SETTINGS
 
     try:
+        settings = SUITE_SETTINGS.model_validate({  # validated: a bad value is a clear error
+            **SUITE_SETTINGS.model_dump(), "max_steps": max_steps, "max_seconds": max_seconds})
         result = collect_agent(suite, model, out, limit=limit or None, tags=tag or (),
+                               settings=settings,
                                console=Console(),
                                ray=ray_options(use_ray, ray_address, workers, threads_per_worker))
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
