@@ -21,6 +21,7 @@ from toolweave.distill.train_data import load_rows
 from toolweave.distill.worlds import write_worlds
 from toolweave.errors import TrainingDataError
 from toolweave.eval.suite.format import SuiteError, load_suite
+from toolweave.eval.suite.run import SUITE_SETTINGS
 from toolweave.formats import get_format
 from toolweave.models import Scripted
 from toolweave.types import ToolCall, Trace
@@ -199,6 +200,19 @@ def test_a_turn_the_agent_set_aside_gives_no_row_and_the_run_is_kept(worlds, tmp
     # the prose turn is in no prompt: the first row's prompt is the question alone
     assert [m["role"] for m in rows[0]["prompt"]] == ["system", "user"]
     assert HERMES.parse(rows[0]["completion"][0]["content"]).calls
+
+
+def test_a_run_out_of_time_is_read_with_its_turn_in_flight_and_dropped(worlds, tmp_path):
+    slow = player(worlds)
+    slow.delay_s = 0.4  # the second turn is still being written when the time is up
+    settings = SUITE_SETTINGS.model_copy(update={"max_seconds": 0.6})
+    result = collect_agent(worlds.out / "train.yaml", slow, tmp_path / "collect",
+                           tags=["chain"], limit=1, settings=settings, **QUIET)
+    assert result.outcomes[0].stop_reason == "timeout"
+    trace = Trace.load(tmp_path / "collect" / result.outcomes[0].trace)
+    assert len(trace.meta[PROMPTS_KEY]) == len(trace.steps) + 1
+    summary = build_agent_dataset([tmp_path / "collect"], tmp_path / "data")
+    assert summary.dropped == {"wrong": 1} and summary.train_rows == 0
 
 
 def test_a_wrong_answer_a_repeated_call_and_a_wasted_step_each_drop_the_run(worlds, tmp_path):

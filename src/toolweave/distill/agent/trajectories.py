@@ -29,7 +29,7 @@ from toolweave.eval.suite.score import TaskOutcome, score_task
 from toolweave.formats import get_format
 from toolweave.runtime.executor import NOT_RUN
 from toolweave.runtime.repeats import signature
-from toolweave.trace_file import ends_torn, read_trace
+from toolweave.trace_file import INTERRUPTED, ends_torn, read_trace
 from toolweave.types import Step, Trace
 
 Prompt = list[dict[str, str]]
@@ -114,10 +114,12 @@ def paired_turns(trace: Trace, path: Path) -> list[tuple[Step, Prompt]]:
         raise TrainingDataError(f"{path} has no recorded prompts: it was not collected by "
                                 "`toolweave distill collect-agent`")
     steps = [s for s in trace.steps if s.completion is not None]
-    if len(steps) != len(prompts):
+    # a run cut short (its time ran out) sent the prompt of a turn that never came back
+    in_flight = trace.stop_reason in INTERRUPTED and len(prompts) > len(steps)
+    if len(steps) != len(prompts) and not in_flight:
         raise TrainingDataError(f"{path}: {len(steps)} model turns but {len(prompts)} "
                                 "recorded prompts")
-    return list(zip(steps, prompts, strict=True))
+    return list(zip(steps, prompts[:len(steps)], strict=True))
 
 
 def unusable(step: Step) -> bool:

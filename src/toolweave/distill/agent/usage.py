@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from toolweave.agents.answer import tools_named
 from toolweave.eval.suite.score import contains_answer
 from toolweave.formats.base import INVALID, loads
+from toolweave.runtime.executor import NOT_RUN
 from toolweave.runtime.grounding import leaves, numbers_in, quoted_values, text_spans
 from toolweave.types import Observation, ToolCall, Trace
 
@@ -48,11 +49,13 @@ class MadeCall:
 
 
 def made_calls(trace: Trace) -> list[MadeCall]:
-    """Every call of ``trace`` with its observation, in order."""
+    """Every call of ``trace`` that ran, with its observation, in order (a repeat the guard
+    answered from memory ran nothing, and consumes nothing)."""
     out: list[MadeCall] = []
     for step in trace.steps:
         for call, obs in zip(step.calls, step.observations, strict=False):
-            out.append(MadeCall(len(out), step.index, call, obs))
+            if obs.error not in NOT_RUN:
+                out.append(MadeCall(len(out), step.index, call, obs))
     return out
 
 
