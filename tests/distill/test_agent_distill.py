@@ -79,8 +79,12 @@ def player(worlds, flaws: dict[str, str] | None = None, asked: list[str] | None 
         if flaw == "prose" and plan.id not in prosed and plan.stages:
             prosed.add(plan.id)  # once: then the call, as the agent asks again
             return f"I will call {plan.stages[0][0][0]} to look this up."
+        if flaw == "guess":
+            return answer
         if flaw == "wasted":
             turns = [[("calculator", {"expression": "1234 * 5678"})], *turns]
+        if flaw == "extra":
+            turns = [[*turns[0], ("calculator", {"expression": "1234 * 5678"})], *turns[1:]]
         if flaw == "repeat" and turns:
             first = turns[0][:1]
             turns = [turns[0], first, *turns[1:]]
@@ -215,19 +219,21 @@ def test_a_run_out_of_time_is_read_with_its_turn_in_flight_and_dropped(worlds, t
     assert summary.dropped == {"wrong": 1} and summary.train_rows == 0
 
 
-def test_a_wrong_answer_a_repeated_call_and_a_wasted_step_each_drop_the_run(worlds, tmp_path):
+def test_a_wrong_answer_a_guess_a_repeat_and_a_wasted_step_each_drop_the_run(worlds, tmp_path):
     suite = load_suite(worlds.out / "train.yaml")
     by_shape = {t.tags[0]: t.id for t in reversed(suite.tasks)}
     flaws = {by_shape["chain"]: "repeat", by_shape["single"]: "wasted",
-             by_shape["diamond"]: "wrong"}
+             by_shape["diamond"]: "wrong", by_shape["fanout"]: "guess",
+             by_shape["recovery"]: "extra"}
     result = collect_agent(worlds.out / "train.yaml", player(worlds, flaws),
                            tmp_path / "collect", **QUIET)
     passed = {o.id for o in result.outcomes if o.score.passed}
-    assert by_shape["chain"] in passed and by_shape["single"] in passed  # right, but flawed
+    # right by the scorer, but flawed
+    assert {by_shape[s] for s in ("chain", "single", "fanout", "recovery")} <= passed
     assert by_shape["diamond"] not in passed
     summary = build_agent_dataset([tmp_path / "collect"], tmp_path / "data", "action")
-    assert summary.dropped == {"repeated_call": 1, "wasted_step": 1, "wrong": 1}
-    assert summary.kept == summary.collected - 3
+    assert summary.dropped == {"repeated_call": 1, "wasted_step": 2, "wrong": 1, "guessed": 1}
+    assert summary.kept == summary.collected - 5
     kept_ids = {json.loads(line)["task_id"] for line in (tmp_path / "data" / "train.jsonl").open()}
     assert not kept_ids & set(flaws)
 

@@ -7,8 +7,9 @@ task it answered, and its model turns paired with the prompts they were sent
 without prompts, a task the suite no longer has — is a `TrainingDataError` naming the file.
 
 `judge` keeps a trajectory only when the suite's scorer passes it and it is clean: no run
-error, no unreadable or cut-off turn (the repair stays in the history), no repeated call, no
-wasted step (`agent.usage`), no rambling thought before a call. The first failing check is
+error, no answer to a task that needs tools without a successful lookup (a lucky guess), no
+unreadable or cut-off turn (the repair stays in the history), no repeated call, no wasted step
+(`agent.usage`), no rambling thought before a call nor rambling answer. The first failing check is
 its reason; `build-agent` counts them. A turn the agent set aside (`unusable`) does not drop
 the run: it gives no row.
 """
@@ -137,6 +138,12 @@ def judge(trajectory: Trajectory, rules: FilterRules | None = None) -> Verdict:
         return Verdict(False, "run_error")
     if not score_task(trajectory.task, outcome.answer, outcome.calls).passed:
         return Verdict(False, "wrong")
+    if trajectory.task.min_calls and not any(
+            o.ok and c.name != "calculator" for s in trace.steps
+            for c, o in zip(s.calls, s.observations, strict=False)):
+        # right by the scorer's containment, but nothing was looked up: a guess that lists
+        # candidates ("1. Taeshosh Ridge: 1447 m, 2. …") teaches guessing
+        return Verdict(False, "guessed")
     if any(s.kind in ("error", "truncated") for s in trace.steps):
         # its repair prompt and the broken turn stay in every later prompt's history
         return Verdict(False, "unclean_turn")
@@ -146,6 +153,8 @@ def judge(trajectory: Trajectory, rules: FilterRules | None = None) -> Verdict:
         return Verdict(False, "wasted_step")
     if any(s.calls and len(s.thought) > rules.max_rationale_chars for s in trace.steps):
         return Verdict(False, "too_long")  # a rambling thought stays in every later prompt
+    if len(trace.answer or "") > rules.max_rationale_chars:
+        return Verdict(False, "too_long")  # an answer that rambles passes by containment
     return Verdict(True)
 
 

@@ -21,7 +21,8 @@ A call made at position ``i`` of the run is **used** when
    size was compared). A comparison, a count or an average reads every item
    of its list although the answer cites one item ("Class Brindlaer") or none ("3").
 
-A step that made calls is **wasted** when none of its calls is used.
+A step is **wasted** when the result of one of its calls is not used: a turn that looks up
+what the question needs and one thing more teaches the one thing more.
 """
 
 from __future__ import annotations
@@ -162,9 +163,6 @@ def _named_by_answer(made: list[MadeCall], values: dict[int, list[str]], answer:
 
 
 def wasted_steps(trace: Trace) -> list[int]:
-    """The indices of the steps that made calls of which none was used."""
+    """The indices of the steps that made a call whose result was not used."""
     used = used_positions(trace)
-    by_step: dict[int, list[int]] = {}
-    for m in made_calls(trace):
-        by_step.setdefault(m.step, []).append(m.position)
-    return [step for step, positions in by_step.items() if not used & set(positions)]
+    return sorted({m.step for m in made_calls(trace) if m.position not in used})
