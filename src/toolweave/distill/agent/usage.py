@@ -88,8 +88,10 @@ def used_positions(trace: Trace) -> set[int]:
     """The positions (`MadeCall.position`) of the calls whose result was used."""
     made = made_calls(trace)
     question = trace.question
-    # text of the steps that made no call, by step index (count line, expression, answer)
-    derived = [(s.index, s.thought) for s in trace.steps if not s.calls and s.thought]
+    # text of the steps that made no call, by step index (count line, expression, answer),
+    # but a turn the agent set aside (a call written as prose): nothing came of it
+    derived = [(s.index, s.thought) for s in trace.steps
+               if not s.calls and s.thought and not s.error]
     answer = trace.answer or ""
 
     def consumers(m: MadeCall) -> Iterable[str]:
