@@ -241,7 +241,7 @@ def test_a_wrong_answer_a_guess_a_repeat_and_a_wasted_step_each_drop_the_run(wor
 def test_a_killed_collect_resumes_without_running_a_finished_task_again(worlds, tmp_path):
     out = tmp_path / "collect"
     first: list[str] = []
-    collect_agent(worlds.out / "train.yaml", player(worlds, asked=first), out, limit=4, **QUIET)
+    collect_agent(worlds.out, player(worlds, asked=first), out, limit=4, **QUIET)  # its train
     assert len(first) == 4
     # killed while writing the fifth result: a torn last line
     with (out / "results.jsonl").open("a") as f:

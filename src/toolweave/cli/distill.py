@@ -215,8 +215,8 @@ def report(
 
 @distill_app.command("collect-agent")
 def collect_agent_command(
-    suite: Annotated[Path, typer.Option(help="An `eval suite` file: the train split of `distill "
-                                        "worlds` (DIR/train.yaml), or any suite.")],
+    suite: Annotated[Path, typer.Option(help="A `distill worlds` folder (its train.yaml, the "
+                                        "train split) or any `eval suite` file.")],
     out: Annotated[Path, typer.Option(help="Folder for the trajectories (an eval-suite out "
                                       "dir with each turn's prompt); re-running into it "
                                       "resumes.")] = Path("runs/distill/agent-teacher"),

@@ -90,7 +90,8 @@ def collect_agent(suite: str | Path, teacher: ModelSource, out_dir: str | Path, 
                   settings: RunSettings = SUITE_SETTINGS, console: Console | None = None,
                   show_progress: bool = True, ray: RayOptions | None = None) -> SuiteResult:
     """Run ``teacher`` (a model spec, an OpenAI-compatible URL spec, or a model) over the
-    first ``limit`` tasks of ``suite`` (those tagged ``tags``) under react, recording each
+    first ``limit`` tasks of ``suite`` (a suite file, or a `distill worlds` folder for its
+    ``train.yaml``; those tagged ``tags``) under react, recording each
     turn's prompt; resumes into ``out_dir``. With ``ray``, tasks run on Ray workers."""
     from toolweave.formats import get_format
 
@@ -98,6 +99,8 @@ def collect_agent(suite: str | Path, teacher: ModelSource, out_dir: str | Path, 
         raise ValueError(f"format {settings.format!r} is native (tools outside the text): "
                          "collect-agent needs a text format such as hermes")
     path = Path(suite).expanduser().resolve()
+    if path.is_dir():  # a `distill worlds` folder: its train split
+        path = path / "train.yaml"
     loaded = load_suite(path)  # a suite that does not parse fails here, before any write
     toolbox_for(loaded)  # and one whose tools do not import
     out = Path(out_dir)
