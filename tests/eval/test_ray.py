@@ -154,3 +154,20 @@ def test_distill_collect_on_ray_matches_serial(local_ray, tmp_path, monkeypatch)
               PredictionStore(tmp_path / run / "predictions.jsonl").load().items()}
              for run in ("serial", "ray")]
     assert found[0] == found[1]
+
+
+def test_distill_collect_agent_on_ray_records_the_same_prompts(local_ray, tmp_path):
+    from pathlib import Path
+
+    from toolweave.distill.agent.collect import PROMPTS_KEY, collect_agent
+    from toolweave.types import Trace
+
+    example = Path(__file__).parents[2] / "examples" / "suites" / "basic.yaml"
+    serial = collect_agent(example, "oracle", tmp_path / "serial", limit=6, console=QUIET,
+                           show_progress=False)
+    on_ray = collect_agent(example, "oracle", tmp_path / "ray", limit=6, console=QUIET,
+                           show_progress=False, ray=RayOptions(workers=2))
+    assert on_ray.new_runs == 6 and on_ray.pass_rate() == serial.pass_rate() == 1.0
+    for o in on_ray.outcomes:  # prompts recorded on the workers come back in the traces
+        a, b = (Trace.load(tmp_path / d / o.trace).meta[PROMPTS_KEY] for d in ("serial", "ray"))
+        assert a == b and a

@@ -211,3 +211,91 @@ def report(
                    teacher_spec=teacher, console=Console())
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
         _fail(exc)
+
+
+@distill_app.command("collect-agent")
+def collect_agent_command(
+    suite: Annotated[Path, typer.Option(help="A `distill worlds` folder (its train.yaml, the "
+                                        "train split) or any `eval suite` file.")],
+    out: Annotated[Path, typer.Option(help="Folder for the trajectories (an eval-suite out "
+                                      "dir with each turn's prompt); re-running into it "
+                                      "resumes.")] = Path("runs/distill/agent-teacher"),
+    model: Annotated[str, typer.Option("--model", help=_MODEL_HELP)] = "teacher",
+    limit: Annotated[int, typer.Option(help="Only the first N tasks (0 = all).")] = 0,
+    tag: Annotated[list[str] | None, typer.Option(help="Only tasks with this tag (a shape or "
+                                                  "a world; repeatable).")] = None,
+    max_steps: Annotated[int, typer.Option(help="Most model turns per task.")] = 6,
+    max_seconds: Annotated[float, typer.Option(help="Wall-clock budget per task (a slow "
+                                               "teacher on a busy machine needs more).")
+                           ] = 120.0,
+    use_ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    workers: WorkersOpt = None,
+    threads_per_worker: ThreadsOpt = 1,
+) -> None:
+    """Run a teacher through the agent (react) over a suite's tasks, keeping each turn's
+    prompt and the suite scorer's verdict. With --ray or --ray-address, tasks run on Ray
+    workers that each load the teacher."""
+    from toolweave.distill.agent.collect import collect_agent
+    from toolweave.errors import ToolweaveError
+    from toolweave.eval.suite.run import SUITE_SETTINGS
+
+    try:
+        settings = SUITE_SETTINGS.model_validate({  # validated: a bad value is a clear error
+            **SUITE_SETTINGS.model_dump(), "max_steps": max_steps, "max_seconds": max_seconds})
+        result = collect_agent(suite, model, out, limit=limit or None, tags=tag or (),
+                               settings=settings,
+                               console=Console(),
+                               ray=ray_options(use_ray, ray_address, workers, threads_per_worker))
+    except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
+        _fail(exc)
+    solved = sum(o.score.passed for o in result.outcomes)
+    Console().print(f"{solved}/{len(result.outcomes)} solved ({result.new_runs} run now) -> "
+                    f"{out}; next: [bold]toolweave distill build-agent {out}[/]")
+
+
+@distill_app.command("build-agent")
+def build_agent_command(
+    sources: Annotated[list[Path], typer.Argument(help="`distill collect-agent` folders.")],
+    out: Annotated[Path, typer.Option(help="Dataset folder (train.jsonl, test.jsonl, "
+                                      "dataset.json).")] = Path("runs/distill/agent-data"),
+    style: Annotated[str, typer.Option(help="Targets of act turns: rationale | action | mixed "
+                                       "(both; the inference prompt asks for the action).")
+                     ] = "mixed",
+    worlds: Annotated[Path | None, typer.Option(help="The `distill worlds` folder (its "
+                                                "worlds.json splits by world); default: the "
+                                                "suite's folder.")] = None,
+    suite: Annotated[Path | None, typer.Option(help="The suite the folders ran, if it moved "
+                                               "since (default: their collect.json).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the rationale/action draw.")] = 0,
+    rationale_share: Annotated[float, typer.Option(help="With mixed: the share of training "
+                                                   "trajectories with rationale targets.")
+                               ] = 0.5,
+) -> None:
+    """Keep the teacher's correct agent runs with no repeated call and no wasted step; write
+    one SFT row per model turn (its prompt as the agent sent it), split by world."""
+    from rich.table import Table
+
+    from toolweave.distill.agent.build import build_agent_dataset
+    from toolweave.errors import ToolweaveError
+
+    try:
+        summary = build_agent_dataset(sources, out, style,  # type: ignore[arg-type]
+                                      worlds=worlds, suite=suite, seed=seed,
+                                      rationale_share=rationale_share)
+    except (ToolweaveError, ValueError, FileNotFoundError) as exc:
+        _fail(exc)
+    t = Table(title=f"distill build-agent -> {out}")
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    for what, count in [("trajectories", summary.collected), ("kept", summary.kept),
+                        *((f"dropped: {k}", v) for k, v in sorted(summary.dropped.items())),
+                        ("train tasks / rows", f"{len(summary.train_tasks)} / "
+                                               f"{summary.train_rows}"),
+                        ("test tasks / rows", f"{len(summary.test_tasks)} / {summary.test_rows}"),
+                        ("train / test worlds", f"{len(summary.train_worlds)} / "
+                                                f"{len(summary.test_worlds)}"),
+                        ("turns set aside (no row)", summary.set_aside_turns),
+                        ("derived rationales", summary.derived_rationales)]:
+        t.add_row(what, str(count))
+    Console().print(t)

@@ -104,7 +104,7 @@ def split_by_tool(tasks: Sequence[BfclTask], test_fraction: float,
     for name in parent:
         groups.setdefault(find(name), []).append(name)
     test_roots = {root for root, names in groups.items()
-                  if _unit_hash(seed, sorted(names)) < test_fraction}
+                  if unit_hash(seed, sorted(names)) < test_fraction}
     train = [t for t in tasks if find(tool_names(t)[0]) not in test_roots]
     test = [t for t in tasks if find(tool_names(t)[0]) in test_roots]
     return train, test
@@ -115,7 +115,8 @@ def tool_names(task: BfclTask) -> list[str]:
     return [f["name"] for f in task.functions] or [f"<none:{task.id}>"]
 
 
-def _unit_hash(seed: int, names: Sequence[str]) -> float:
+def unit_hash(seed: int, names: Sequence[str]) -> float:
+    """A number in [0, 1) fixed by ``seed`` and ``names``: a seeded coin."""
     digest = hashlib.sha256(f"{seed}:{'|'.join(names)}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
@@ -194,7 +195,7 @@ def build_dataset(sources: Iterable[str | Path], out_dir: str | Path,
 def _style_of(task: BfclTask, style: TargetStyle, rationale_share: float, seed: int) -> Style:
     if style != "mixed":
         return style
-    return "rationale" if _unit_hash(seed, [task.id]) < rationale_share else "action"
+    return "rationale" if unit_hash(seed, [task.id]) < rationale_share else "action"
 
 
 def _tasks_for(predictions: Iterable[Prediction]) -> list[BfclTask]:

@@ -9,8 +9,8 @@ task whose question or tools changed since is run again) and re-scores everythin
 
 from __future__ import annotations
 
-__all__ = ["CONFIG_KEYS", "SUITE_SETTINGS", "RunSettings", "SuiteResult", "TaskOutcome",
-           "run_suite", "select_tasks"]
+__all__ = ["CONFIG_KEYS", "SUITE_SETTINGS", "RunSettings", "SuiteJob", "SuiteResult",
+           "TaskOutcome", "run_suite", "select_tasks", "toolbox_for"]
 
 import asyncio
 import re
@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Console
 
@@ -55,7 +56,13 @@ def toolbox_for(suite: Suite) -> SuiteToolbox:
 
 @dataclass(frozen=True)
 class SuiteJob:
-    """One task under one strategy, as a picklable job (see `toolweave.eval.ray_pool`)."""
+    """One task under one strategy, as a picklable job (see `toolweave.eval.ray_pool`).
+
+    A subclass may record more of each run into its trace (`toolweave.distill.agent.collect`
+    records the prompts); it names what in ``records``, which goes into the out dir's config so
+    that runs with and without it never share an out dir."""
+
+    records: ClassVar[str] = ""
 
     suite: Suite
     task: SuiteTask
@@ -114,11 +121,13 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
               strategies: Sequence[str] = ("react",), out_dir: str | Path = "suite-out", *,
               settings: RunSettings = SUITE_SETTINGS, tags: Sequence[str] = (),
               limit: int | None = None, console: Console | None = None,
-              show_progress: bool = True, ray: RayOptions | None = None) -> SuiteResult:
+              show_progress: bool = True, ray: RayOptions | None = None,
+              job: type[SuiteJob] = SuiteJob) -> SuiteResult:
     """Run every selected task of ``suite`` under each strategy with ``model`` (a spec string
     or a model; ``"oracle"`` is the suite's own perfect model, see `suite.oracle`), score the
     runs, write the out dir and print the report. With ``ray``, tasks run on Ray workers that
-    each load the model; the results are the same."""
+    each load the model; the results are the same. ``job``: the `SuiteJob` class that runs
+    each task (a subclass that records more into the traces)."""
     from toolweave.agents.agent import STRATEGIES
 
     console = console or Console()
@@ -137,7 +146,8 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
         model = SuiteOracle(suite, settings.format)
     out = Path(out_dir)
     config = {"suite": suite.name, "model": model_name(model),
-              **settings.model_dump(include=CONFIG_KEYS)}
+              **settings.model_dump(include=CONFIG_KEYS),
+              **({"records": job.records} if job.records else {})}
     if ray is None:  # on Ray the workers load the model; the driver never needs it
         model = load_source(model)
     out.mkdir(parents=True, exist_ok=True)
@@ -146,7 +156,7 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
                                                 key=lambda o: o.key)
     strategies = list(dict.fromkeys(strategies))
     done, new = asyncio.run(_run_all(suite, tasks, strategies, model, settings, store, out,
-                                     console, show_progress, ray))
+                                     console, show_progress, ray, job))
     outcomes = [done[(t.id, s)] for s in strategies for t in tasks]
     by_id = {t.id: t for t in tasks}
     for o in outcomes:  # scoring is derived data: re-scored with today's rules on every run
@@ -158,13 +168,14 @@ def run_suite(suite: str | Path | Suite, model: ModelSource = "default",
 async def _run_all(suite: Suite, tasks: list[SuiteTask], strategies: list[str],
                    model: ModelSource, settings: RunSettings, store: JsonlStore[TaskOutcome],
                    out: Path, console: Console, show_progress: bool,
-                   ray: RayOptions | None) -> tuple[dict[tuple[str, str], TaskOutcome], int]:
+                   ray: RayOptions | None, job: type[SuiteJob] = SuiteJob
+                   ) -> tuple[dict[tuple[str, str], TaskOutcome], int]:
     """Run what is not done yet, appending each result as it comes; all results by key, and
     how many were run now."""
     current = {t.id: suite.fingerprint(t) for t in tasks}
     done = {k: o for k, o in store.load().items() if current.get(o.id) == o.fingerprint}
     # strategy-major: consecutive runs share the strategy's system prompt (a cached prefix)
-    todo = [SuiteJob(suite, t, s, settings) for s in strategies for t in tasks
+    todo = [job(suite, t, s, settings) for s in strategies for t in tasks
             if (t.id, s) not in done]
     by_id = {t.id: t for t in tasks}
     wanted = [(t.id, s) for s in strategies for t in tasks]
