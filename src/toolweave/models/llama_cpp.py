@@ -124,7 +124,8 @@ class LlamaCpp(StreamingModel):
         prompt = self.render_prompt(messages, tools)
         cancelled = threading.Event()
         work = loaded.executor.submit(loaded.generate, prompt, gbnf, max_tokens, temperature,
-                                      [*loaded.stops, *stop], None, cancelled)
+                                      [*loaded.stops, *stop], None, cancelled,
+                                      time.perf_counter())
         try:
             completion = await asyncio.shield(asyncio.wrap_future(work))
         except asyncio.CancelledError:
@@ -154,12 +155,14 @@ class LlamaCpp(StreamingModel):
         def work() -> None:
             try:
                 completion = loaded.generate(prompt, gbnf, max_tokens, temperature, stops,
-                                             lambda piece: emit("text", piece), cancelled)
+                                             lambda piece: emit("text", piece), cancelled,
+                                             submitted)
                 completion.model = self.name
                 emit("done", completion)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the event loop below
                 emit("error", exc)
 
+        submitted = time.perf_counter()
         worker = loop.run_in_executor(loaded.executor, work)
         try:
             while True:
@@ -293,8 +296,10 @@ class _Loaded:
         return self.grammars[gbnf]
 
     def generate(self, prompt: str, gbnf: str | None, max_tokens: int, temperature: float,
-                 stops: list[str], on_text, cancelled: threading.Event) -> Completion:
+                 stops: list[str], on_text, cancelled: threading.Event,
+                 submitted: float) -> Completion:
         with self.lock:
+            queued = time.perf_counter() - submitted
             grammar = self.grammar(gbnf) if gbnf else None
             llm = self.llm
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
@@ -336,6 +341,7 @@ class _Loaded:
             timings=Timings(
                 time_to_first_token_s=(first or end) - start, total_s=end - start,
                 tokens_per_s=(generated - 1) / decode_s if generated > 1 and decode_s > 0 else 0.0,
+                queued_s=queued,
             ),
         )
 
