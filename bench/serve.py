@@ -11,7 +11,9 @@ interleaved by the server, should still evaluate only the prompt tokens that are
 model's cache (each run's prefix state survives while the others use the model). It starts
 ``--concurrent`` react runs at once (one arithmetic question each, the built-in calculator) and
 reports, per run, prompt tokens sent, evaluated and new per step — then the same runs one after
-another, for comparison.
+another, for comparison — and each concurrent run's wait for the model's turns (the model
+layer's `ModelTurns` serves them first-come, first-served: the runs' waits per turn should
+be alike, none served again and again while the others wait).
 
 A real `toolweave serve` process is started with a config in a temporary folder (its SQLite
 store there too). Per level, ``--runs`` runs are started by that many clients at once

@@ -81,3 +81,28 @@ def test_mcp_servers_that_cannot_start_leave_the_server_up_for_other_toolsets(tm
         assert ok.status_code == 202
         run = http.get(f"/v1/runs/{ok.json()['id']}", params={"wait": 20}).json()
         assert run["status"] == "completed" and "42" in run["answer"]
+
+
+def test_a_run_left_unfinished_on_an_unavailable_toolset_waits_for_a_later_restart(tmp_path):
+    """At start-up, an interrupted run whose tool set did not come up is not resumed now, but
+    is not written off either: a restart with its MCP server working resumes it."""
+    from toolweave.serve.store import RunRecord, SQLiteRunStore
+
+    store = SQLiteRunStore(tmp_path / "runs.sqlite")
+    store.create(RunRecord(id="run_left", agent="broken", question="What is 2 * 3?",
+                           status="running", request={"question": "What is 2 * 3?",
+                                                      "source": "runs"}))
+    store.append_event("run_left", {"event": "start", "run": "run_left", "trace": {
+        "id": "run_left", "question": "What is 2 * 3?"}})
+    store.close()
+    config = scripted_config(
+        tmp_path, toolsets={"default": {"builtins": True}, "missing": {"mcp": [MISSING]}},
+        agents={"calc": {"model": "scripted"},
+                "broken": {"model": "scripted", "toolset": "missing"}},
+        default_agent="calc")
+    with running_server(config) as url, httpx.Client(base_url=url, timeout=30) as http:
+        run = http.get("/v1/runs/run_left").json()
+        assert http.get("/healthz").json()["status"] == "ok"
+    assert run["status"] == "interrupted"
+    assert run["error"].startswith("not resumed: tool set 'missing' is unavailable")
+    assert not run["error"].startswith("cannot resume")  # what `recover` would skip for good
