@@ -11,7 +11,9 @@ interleaved by the server, should still evaluate only the prompt tokens that are
 model's cache (each run's prefix state survives while the others use the model). It starts
 ``--concurrent`` react runs at once (one arithmetic question each, the built-in calculator) and
 reports, per run, prompt tokens sent, evaluated and new per step — then the same runs one after
-another, for comparison.
+another, for comparison — and each concurrent run's wait for the model's turns (the model
+layer's `ModelTurns` serves them first-come, first-served: the runs' waits per turn should
+be alike, none served again and again while the others wait).
 
 A real `toolweave serve` process is started with a config in a temporary folder (its SQLite
 store there too). Per level, ``--runs`` runs are started by that many clients at once
@@ -164,13 +166,44 @@ async def finished(http: httpx.AsyncClient, run_id: str, max_seconds: float) -> 
 
 
 def prompt_use(record: dict) -> dict:
-    """A run record's steps' prompt tokens: sent, evaluated, new to the model's cache."""
-    usage = [s["completion"]["usage"] for s in (record.get("trace") or {}).get("steps", [])
-             if s.get("completion")]
+    """A run record's steps' prompt tokens (sent, evaluated, new to the model's cache) and
+    each model turn's time: waiting for the model (``queued_s``) and on it (``total_s``)."""
+    trace = record.get("trace") or {}
+    completions = [s["completion"] for s in trace.get("steps", []) if s.get("completion")]
+    usage = [c["usage"] for c in completions]
     return {"status": record["status"], "answer": (record.get("answer") or "")[:40],
+            "question": trace.get("question", ""),
             "steps": len(usage), "sent": sum(u["prompt_tokens"] for u in usage),
             "evaluated": sum(u["prompt_tokens_evaluated"] for u in usage),
-            "new": sum(u.get("prompt_tokens_new", 0) for u in usage)}
+            "new": sum(u.get("prompt_tokens_new", 0) for u in usage),
+            "waits": [c["timings"].get("queued_s", 0.0) for c in completions],
+            "model_s": sum(c["timings"]["total_s"] for c in completions),
+            "wall_s": max(0.0, trace.get("ended_at", 0.0) - trace.get("started_at", 0.0))}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def wait_table(rows: list[dict], title: str) -> Table:
+    """Each run's wait for the model's turns: fair queueing keeps the runs' mean waits
+    per turn close to one another (no run served again and again while others wait)."""
+    table = Table(title=title)
+    for name in ("run", "question", "turns", "on model s", "waited s", "wait/turn s",
+                 "max wait s", "run wall s"):
+        table.add_column(name, justify="right")
+    for i, r in enumerate(rows, 1):
+        waits = r["waits"] or [0.0]
+        table.add_row(str(i), r["question"][:22], str(r["steps"]), f"{r['model_s']:.1f}",
+                      f"{sum(waits):.1f}", f"{sum(waits) / len(waits):.2f}",
+                      f"{max(waits):.2f}", f"{r['wall_s']:.1f}")
+    every = [w for r in rows for w in r["waits"]]
+    means = [sum(r["waits"]) / len(r["waits"]) for r in rows if r["waits"]]
+    table.caption = (f"all turns: wait p50 {percentile(every, 0.5):.2f} s, "
+                     f"p99 {percentile(every, 0.99):.2f} s; spread of wait/turn between runs "
+                     f"(max - min) {max(means) - min(means):.2f} s" if means else "")
+    return table
 
 
 def interleaved_main(model: str, concurrent: int, max_seconds: float, console: Console,
@@ -199,6 +232,8 @@ def interleaved_main(model: str, concurrent: int, max_seconds: float, console: C
                       f"{sum(r['sent'] for r in rows) / steps:.0f}", f"{ev / steps:.0f}",
                       f"{new / steps:.0f}", f"{ev / new:.2f}" if new else "-")
     console.print(table)
+    console.print(wait_table(together, f"{concurrent} runs at once: each run's wait for the "
+                                       f"model's turns"))
     console.print("[dim]new: prompt tokens past the longest prefix the model had cached (in its "
                   "live context or a saved state); evaluated / new near 1 means interleaving "
                   "re-read nothing (target <= 1.3).[/]")

@@ -139,6 +139,9 @@ class Timings(BaseModel):
     time_to_first_token_s: float = 0.0
     total_s: float = 0.0
     tokens_per_s: float = 0.0
+    # waiting for the model before the turn began: other runs' turns on a shared in-process
+    # model (not part of ``total_s``)
+    queued_s: float = 0.0
 
 
 class Completion(BaseModel):

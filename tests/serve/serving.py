@@ -56,3 +56,22 @@ def running_server(config: dict[str, Any]) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def mcp_adder_script() -> Any:
+    """A fresh model for one run: it calls the MCP demo server's ``add`` tool on the first two
+    numbers of the question, then answers with the number the tool sent back."""
+    import json
+    import re
+
+    from toolweave.models.scripted import Scripted
+
+    def reply(messages) -> str:
+        if messages[-1].role == "user" and "<tool_response>" not in messages[-1].content:
+            a, b = (int(n) for n in re.findall(r"\d+", messages[-1].content)[:2])
+            body = json.dumps({"name": "add", "arguments": {"a": a, "b": b}})
+            return f"I will add them.\n<tool_call>\n{body}\n</tool_call>"
+        numbers = re.findall(r"-?\d+", messages[-1].content)
+        return f"The sum is {numbers[-1]}." if numbers else "The tool sent no number."
+
+    return Scripted([reply, reply], name="scripted-mcp-adder")

@@ -1,7 +1,8 @@
 """`LlamaCpp`: a GGUF model run in-process by llama-cpp-python, with grammar-constrained sampling.
 
-llama.cpp runs in a worker thread so the event loop stays free; one lock per loaded model
-serialises access to its single context. Prompts are rendered with the model's own chat template
+llama.cpp runs in a worker thread so the event loop stays free; callers take turns on a loaded
+model's single context first-come, first-served (`toolweave.models._turns`), so runs sharing
+it are served fairly. Prompts are rendered with the model's own chat template
 (read from the GGUF) and tokenised here, so every Completion can report how many prompt tokens
 were actually evaluated: llama-cpp-python keeps the KV cache of the previous call and only
 evaluates the tokens after the longest common prefix, which is what makes step N of an agent run
@@ -19,10 +20,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from toolweave.constraints import to_gbnf
 from toolweave.errors import (
@@ -32,6 +33,7 @@ from toolweave.errors import (
     ModelNotFoundError,
 )
 from toolweave.models._tools_in_prompt import inline_tools, renders_tools
+from toolweave.models._turns import ModelTurns
 from toolweave.models.base import DEFAULT_MAX_TOKENS, StreamingModel
 from toolweave.models.files import check_gguf
 from toolweave.models.prefix_states import PrefixStates, common_prefix
@@ -39,6 +41,7 @@ from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Delta, Message, Timings, ToolSpec, Usage
 
 GRAMMARS_KEPT = 64
+T = TypeVar("T")
 
 _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 
@@ -47,8 +50,8 @@ class LlamaCpp(StreamingModel):
     """A GGUF model in this process.
 
     Loaded models are shared: two `LlamaCpp` objects for the same file, context size and LoRA
-    adapter use one llama.cpp instance (and its lock), so tests and parallel agents do not load
-    weights twice.
+    adapter use one llama.cpp instance (and its queue of turns), so tests and parallel agents
+    do not load weights twice.
 
     ``lora_path`` applies a GGUF LoRA adapter (e.g. a distilled student) on top of the base
     weights at ``lora_scale``; a refused adapter raises `AdapterLoadError`.
@@ -123,14 +126,16 @@ class LlamaCpp(StreamingModel):
         loaded = await asyncio.to_thread(self._load)
         prompt = self.render_prompt(messages, tools)
         cancelled = threading.Event()
-        work = loaded.executor.submit(loaded.generate, prompt, gbnf, max_tokens, temperature,
-                                      [*loaded.stops, *stop], None, cancelled)
+        waited = await loaded.turns.aacquire()  # cancelled here: it leaves the queue, no cost
+        work = loaded.run_turn(loaded.generate, prompt, gbnf, max_tokens, temperature,
+                               [*loaded.stops, *stop], None, cancelled)
         try:
             completion = await asyncio.shield(asyncio.wrap_future(work))
         except asyncio.CancelledError:
             cancelled.set()  # the worker stops at its next token
             raise
         completion.model = self.name
+        completion.timings.queued_s = waited
         return completion
 
     async def stream(
@@ -156,11 +161,13 @@ class LlamaCpp(StreamingModel):
                 completion = loaded.generate(prompt, gbnf, max_tokens, temperature, stops,
                                              lambda piece: emit("text", piece), cancelled)
                 completion.model = self.name
+                completion.timings.queued_s = waited
                 emit("done", completion)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the event loop below
                 emit("error", exc)
 
-        worker = loop.run_in_executor(loaded.executor, work)
+        waited = await loaded.turns.aacquire()
+        worker = asyncio.wrap_future(loaded.run_turn(work))
         try:
             while True:
                 kind, payload = await queue.get()
@@ -215,7 +222,7 @@ def _template_message(message: Message, markers: tuple[str, ...] = ()) -> dict[s
 
 
 class _Loaded:
-    """One llama.cpp instance, its chat template and the lock that guards its context."""
+    """One llama.cpp instance, its chat template and the queue of turns on its context."""
 
     def __init__(self, path: str, n_ctx: int, n_threads: int, seed: int,
                  lora_path: str | None = None, lora_scale: float = 1.0):
@@ -246,7 +253,7 @@ class _Loaded:
             self.llm._lora_adapter = None
             self.llm.close()
             raise _adapter_error(lora_path, path, log)
-        self.lock = threading.Lock()
+        self.turns = ModelTurns()
         # Every call runs on this one thread: llama.cpp's OpenMP thread team belongs to the
         # calling thread, and a call from a new thread starts a second team that fights the
         # first one's spinning workers for the cores (measured: 40 % slower decoding).
@@ -292,38 +299,50 @@ class _Loaded:
         self.grammars.move_to_end(gbnf)
         return self.grammars[gbnf]
 
+    def run_turn(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``fn(*args)`` on the model's thread as the turn the caller holds (from
+        ``turns.acquire``/``aacquire``); the turn ends when ``fn`` returns or raises, even
+        if the caller has stopped waiting for it."""
+        try:
+            work = self.executor.submit(fn, *args)
+        except BaseException:
+            self.turns.release()
+            raise
+        work.add_done_callback(lambda _: self.turns.release())
+        return work
+
     def generate(self, prompt: str, gbnf: str | None, max_tokens: int, temperature: float,
                  stops: list[str], on_text, cancelled: threading.Event) -> Completion:
-        with self.lock:
-            grammar = self.grammar(gbnf) if gbnf else None
-            llm = self.llm
-            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
-            if len(tokens) + max_tokens > llm.n_ctx():
-                max_tokens = max(1, llm.n_ctx() - len(tokens))
-            new = len(tokens) - self.prefix_states.restore(llm, tokens)
-            reused = min(common_prefix(llm.input_ids[:llm.n_tokens], tokens), len(tokens) - 1)
-            start = time.perf_counter()
-            first = None
-            pieces: list[str] = []
-            finish = "stop"
-            for chunk in llm.create_completion(
-                tokens, max_tokens=max_tokens, temperature=temperature, stop=stops,
-                grammar=grammar, stream=True,
-            ):
-                choice = chunk["choices"][0]
-                if choice["text"]:
-                    first = first or time.perf_counter()
-                    pieces.append(choice["text"])
-                    if on_text is not None:
-                        on_text(choice["text"])
-                if choice.get("finish_reason"):
-                    finish = choice["finish_reason"]
-                if cancelled.is_set():
-                    finish = "cancelled"
-                    break
-            end = time.perf_counter()
-            generated = max(0, llm.n_tokens - len(tokens))
-            self.prefix_states.save(llm)
+        """One turn on the context; the caller holds the turn (`run_turn`)."""
+        grammar = self.grammar(gbnf) if gbnf else None
+        llm = self.llm
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        if len(tokens) + max_tokens > llm.n_ctx():
+            max_tokens = max(1, llm.n_ctx() - len(tokens))
+        new = len(tokens) - self.prefix_states.restore(llm, tokens)
+        reused = min(common_prefix(llm.input_ids[:llm.n_tokens], tokens), len(tokens) - 1)
+        start = time.perf_counter()
+        first = None
+        pieces: list[str] = []
+        finish = "stop"
+        for chunk in llm.create_completion(
+            tokens, max_tokens=max_tokens, temperature=temperature, stop=stops,
+            grammar=grammar, stream=True,
+        ):
+            choice = chunk["choices"][0]
+            if choice["text"]:
+                first = first or time.perf_counter()
+                pieces.append(choice["text"])
+                if on_text is not None:
+                    on_text(choice["text"])
+            if choice.get("finish_reason"):
+                finish = choice["finish_reason"]
+            if cancelled.is_set():
+                finish = "cancelled"
+                break
+        end = time.perf_counter()
+        generated = max(0, llm.n_tokens - len(tokens))
+        self.prefix_states.save(llm)
         text = "".join(pieces)
         reasoning = None
         if match := _THINK.match(text):

@@ -30,6 +30,8 @@ class Health(BaseModel):
     version: str
     runs_active: int
     uptime_s: float
+    # tool sets left out at start-up (their MCP servers did not start), and why
+    unavailable_toolsets: dict[str, str] = {}
 
 
 class AgentInfo(BaseModel):
@@ -85,9 +87,11 @@ def create_app(config: ServeConfig | None = None, *, store: RunStore | None = No
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz(request: Request) -> Health:
         """Liveness; never needs a key."""
+        runs = request.app.state.runs
         return Health(status="ok", version=toolweave.__version__,
-                      runs_active=request.app.state.runs.active_count(),
-                      uptime_s=round(time.time() - started, 3))
+                      runs_active=runs.active_count(),
+                      uptime_s=round(time.time() - started, 3),
+                      unavailable_toolsets=runs.catalog.unavailable)
 
     @app.get("/v1/agents", response_model=list[AgentInfo], tags=["runs"],
              dependencies=[Depends(bearer_key)], responses=API_ERRORS)

@@ -1,21 +1,35 @@
 """`AgentCatalog`: the config's named agents made real — models loaded once (or made per run
-by their factory), tool sets built once (MCP servers connected for the server's lifetime)."""
+by their factory), tool sets built once (MCP servers connected for the server's lifetime).
+
+An MCP server is another program, outside the config's control: one that cannot start (a
+missing command, a crash at start-up, a URL nobody answers) does not stop the whole server.
+Its tool set is left out and says why — in the log at start-up, and as a 503 to every
+request that names it — while the other tool sets serve runs as usual.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from toolweave.agents.agent import Agent
 from toolweave.agents.settings import RunSettings
 from toolweave.models.base import ChatModel
 from toolweave.serve.config import ModelConfig, ServeConfig, ToolSetConfig
+from toolweave.tools.mcp import McpError, connect_mcp
 from toolweave.tools.registry import ToolRegistry, load_tools
+
+log = logging.getLogger("toolweave.serve")
 
 
 class UnknownAgentError(LookupError):
     """A request named an agent the config does not have."""
+
+
+class UnavailableToolSetError(LookupError):
+    """A request needs a tool set whose MCP servers could not be started with the server."""
 
 
 class AgentCatalog:
@@ -27,6 +41,7 @@ class AgentCatalog:
         self._models: dict[str, ChatModel] = {}
         self._model_locks: dict[str, asyncio.Lock] = {}
         self._toolsets: dict[str, ToolRegistry] = {}
+        self.unavailable: dict[str, str] = {}  # tool set -> why it could not be built
         self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> AgentCatalog:
@@ -34,7 +49,12 @@ class AgentCatalog:
             if entry.factory is not None:
                 _factory(entry.factory)  # a typo fails at start-up, not at the first run
         for name, toolset in self.config.toolsets.items():
-            self._toolsets[name] = await self._build_toolset(toolset)
+            try:
+                self._toolsets[name] = await self._build_toolset(toolset)
+            except McpError as exc:
+                self.unavailable[name] = str(exc)
+                log.error("tool set %r is unavailable: %s (its runs are refused with 503; "
+                          "the other tool sets are served)", name, exc)
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -46,7 +66,8 @@ class AgentCatalog:
     def resolve(self, name: str | None, model: str | None = None, toolset: str | None = None
                 ) -> tuple[str, str, str]:
         """The agent, model and tool set names a request means (the agent's own model and tool
-        set unless it names others); an unknown name is an `UnknownAgentError`."""
+        set unless it names others); an unknown name is an `UnknownAgentError`, a tool set
+        whose MCP servers did not start an `UnavailableToolSetError`."""
         name = name or self.config.default_agent
         chosen = self.config.agents.get(name)
         if chosen is None:
@@ -56,6 +77,10 @@ class AgentCatalog:
         if model not in self.config.models:
             raise UnknownAgentError(
                 f"no model {model!r}; this server has: {', '.join(self.config.models)}")
+        if toolset in self.unavailable:
+            raise UnavailableToolSetError(
+                f"tool set {toolset!r} is unavailable: {self.unavailable[toolset]}; it could "
+                "not be started with the server (fix it and restart the server)")
         if toolset not in self._toolsets:
             raise UnknownAgentError(
                 f"no tool set {toolset!r}; this server has: {', '.join(self._toolsets)}")
@@ -100,8 +125,6 @@ class AgentCatalog:
         for spec in toolset.tools:
             registry.include(load_tools(spec))
         if toolset.mcp:
-            from toolweave.tools.mcp import connect_mcp
-
             registry.include(await self._stack.enter_async_context(connect_mcp(toolset.mcp)))
         return registry
 

@@ -11,14 +11,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from toolweave.serve.catalog import UnknownAgentError
+from toolweave.serve.catalog import UnavailableToolSetError, UnknownAgentError
 from toolweave.serve.runs import InvalidSettingsError, TooManyRunsError, UnknownRunError
 
 log = logging.getLogger("toolweave.serve")
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
           405: "invalid_request_error", 413: "request_too_large", 422: "invalid_request_error",
-          429: "rate_limit_error"}
+          429: "rate_limit_error", 503: "service_unavailable_error"}
 
 
 class ErrorDetail(BaseModel):
@@ -47,6 +47,8 @@ API_ERRORS: dict[int | str, dict] = {
     413: {"model": ErrorResponse, "description": "Request body over the size limit"},
     422: {"model": ErrorResponse, "description": "The request does not validate"},
     429: {"model": ErrorResponse, "description": "Too many runs going for this key"},
+    503: {"model": ErrorResponse,
+          "description": "The tool set's MCP servers could not be started with the server"},
 }
 
 
@@ -84,6 +86,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownAgentError)
     async def unknown_name(_: Request, exc: UnknownAgentError) -> JSONResponse:
         return error_response(404, str(exc.args[0]))
+
+    @app.exception_handler(UnavailableToolSetError)
+    async def unavailable_toolset(_: Request, exc: UnavailableToolSetError) -> JSONResponse:
+        return error_response(503, str(exc.args[0]))
 
     @app.exception_handler(UnknownRunError)
     async def unknown_run(_: Request, exc: UnknownRunError) -> JSONResponse:

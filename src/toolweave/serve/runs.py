@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from toolweave.agents.agent import Agent
 from toolweave.agents.settings import Effort, Strategy, Verbosity
 from toolweave.errors import ResumeError, RunFinished
-from toolweave.serve.catalog import AgentCatalog, UnknownAgentError
+from toolweave.serve.catalog import AgentCatalog, UnavailableToolSetError, UnknownAgentError
 from toolweave.serve.store import RunRecord, RunStore
 from toolweave.trace_file import event_line
 from toolweave.types import Message, Trace, new_id
@@ -130,6 +130,9 @@ class RunManager:
                                                          parsed.toolset)
             except (ValidationError, UnknownAgentError) as exc:
                 self.store.update(run_id, error=f"cannot resume: {exc}")
+                continue
+            except UnavailableToolSetError as exc:  # not for good: a restart may resume it
+                self.store.update(run_id, error=f"not resumed: {exc}")
                 continue
             active = self._active[run_id] = ActiveRun(record, events=events)
             active.task = asyncio.create_task(self._resume(active, parsed, model, toolset),

@@ -113,7 +113,10 @@ function renderStep(step) {
   const head = el("div", { class: "step-head" }, el("b", { text: `Step ${step.index + 1}` }),
     el("span", { text: step.kind }),
     step.ended_at ? el("span", { text: fmt(step.ended_at - step.started_at) }) : null,
-    timing ? el("span", { text: `model ${fmt(timing.total_s)}` }) : null);
+    timing ? el("span", { text: `model ${fmt(timing.total_s)}` }) : null,
+    // other runs' turns on the same model came first
+    timing && timing.queued_s >= 0.05
+      ? el("span", { text: `waited for the model ${fmt(timing.queued_s)}` }) : null);
   const card = el("li", { class: "step", "data-index": String(step.index) }, head);
   if (step.thought) card.append(el("div", { class: "thought", text: step.thought }));
   step.calls.forEach((call, i) => {
