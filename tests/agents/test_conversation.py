@@ -8,7 +8,6 @@ import json
 import pytest
 
 from toolweave.agents import Agent
-from toolweave.agents.answer import ANSWER_GRAMMAR
 from toolweave.agents.conversation import (
     TRIMMED_RESULT,
     Conversation,
@@ -219,7 +218,7 @@ async def test_a_stateful_call_asked_again_after_the_state_changed_runs_again():
     assert (await run_calls(tools, more[1:], guard))[0].error == "repeated_call"
 
 
-async def test_a_turn_whose_stateful_calls_all_failed_ends_with_the_answer():
+async def test_a_turn_whose_stateful_calls_all_failed_ends_with_their_report():
     class Files:
         def __init__(self):
             self.names = ["a.txt"]
@@ -250,6 +249,61 @@ async def test_a_turn_whose_stateful_calls_all_failed_ends_with_the_answer():
                       call("touch", name="tmp directory")])  # what it would try next
     trace = await Agent(model, tools_from_object(files)).arun("Move b.txt to tmp.")
     assert trace.steps[0].observations[0].error == "reported_error"
-    # the next turn was the answer turn: nothing the model guessed next changed the files
-    assert [s.kind for s in trace.steps] == ["act", "answer"]
-    assert files.names == ["a.txt"] and model.kwargs[1]["constraint"].value == ANSWER_GRAMMAR
+    # the run ended there, its answer the failed call's report: no model turn to retell it,
+    # and nothing the model guessed next changed the files
+    assert [s.kind for s in trace.steps] == ["act"] and len(model.kwargs) == 1
+    assert files.names == ["a.txt"] and trace.stop_reason == "stuck"
+    assert trace.answer.startswith("- mv(source='b.txt', destination='tmp') failed:")
+    assert "No such file or directory" in trace.answer
+
+
+class Shell:
+    """Folders with files, and a current folder that later calls act in."""
+
+    def __init__(self):
+        self.tree = {"": ["docs"], "docs": ["a.txt"]}
+        self.here = ""
+
+    def cd(self, folder: str) -> str:
+        """Change the current directory to a folder.
+
+        Args:
+            folder: The folder to change to.
+        """
+        if folder not in self.tree.get(self.here, []):
+            raise FileNotFoundError(f"cd: '{folder}': No such file or directory")
+        self.here = folder
+        return f"now in {folder}"
+
+    def cat(self, file_name: str) -> str:
+        """Show a file of the current directory.
+
+        Args:
+            file_name: The file's name.
+        """
+        if file_name not in self.tree.get(self.here, []):
+            raise FileNotFoundError(f"cat: {file_name}: No such file or directory")
+        return f"contents of {file_name}"
+
+
+async def test_the_runtime_moves_into_the_place_the_question_names_before_the_model_acts():
+    shell = Shell()
+    model = Scripted([call("cat", file_name="a.txt"), call("cat", file_name="a.txt")])
+    chat = Agent(model, tools_from_object(shell)).session()
+    trace = await chat.aask("Show me 'a.txt' in the 'docs' folder.")
+    # the move is the runtime's (no model turn); the model's cat then reads the folder
+    assert [[c.name for c in s.calls] for s in trace.steps] == [["cd"], ["cat"], ["cat"]]
+    assert trace.steps[0].completion is None and trace.steps[0].implied_calls == 1
+    assert shell.here == "docs" and trace.steps[1].observations[0].ok
+    # the turn after the move offers no move (a small model copies the one it was shown)
+    first, second = (model.kwargs[i]["constraint"].value for i in (0, 1))
+    assert '\\"cd\\"' not in first and '\\"cat\\"' in first and '\\"cd\\"' in second
+    # a request that only acted is answered by its calls' report, with no answer turn
+    assert len(model.kwargs) == 2 and trace.stop_reason == "answer"
+    assert "cat(file_name='a.txt') -> contents of a.txt" in trace.answer
+    # asked again about the same folder, the move fails (there already): the model is not
+    # shown it, and acts where it is
+    model.replies += [call("cat", file_name="a.txt"), "Here it is."]
+    again = await chat.aask("Show 'a.txt' in the 'docs' folder once more.")
+    assert not again.steps[0].observations[0].ok and again.steps[1].calls[0].name == "cat"
+    assert "No such file" not in " ".join(m.content for m in model.calls[-2])

@@ -22,7 +22,8 @@ from toolweave.types import Message
 
 
 def answer_key_model(tasks) -> Scripted:
-    """Writes each user turn's answer-key calls in one turn, then "Done."."""
+    """Writes each user turn's answer-key calls in one turn, then "Done.". A turn answers the
+    latest question, also when the runtime made a call after it (the move into a place)."""
     turns: dict[str, list[dict]] = {}
     for task in tasks:
         env = environment(task)
@@ -30,8 +31,9 @@ def answer_key_model(tasks) -> Scripted:
             turns[messages[-1].content] = [_as_call(c, env) for c in calls]
 
     def reply(messages: list[Message]) -> str:
-        last = messages[-1]
-        if last.role == "user" and last.content in turns:
+        last = next((m for m in reversed(messages) if m.role == "user"
+                     and not m.content.startswith("<tool_response>")), messages[-1])
+        if last.content in turns:
             calls = turns.pop(last.content)
             return "\n".join(f"<tool_call>\n{json.dumps(c)}\n</tool_call>" for c in calls) \
                 or "Nothing to do."
@@ -54,9 +56,11 @@ async def test_a_conversation_that_makes_the_answer_keys_calls_is_solved():
     task = load_multi_turn("multi_turn_base", limit=1)[0]
     episode = await converse(task, answer_key_model([task]), RunSettings())
     assert episode.error is None
-    # "cd, mkdir, mv" in one turn ran in that order, each on the state the one before left
-    assert episode.decoded[0] == [["cd(folder='document')", "mkdir(dir_name='temp')",
-                                   "mv(source='final_report.pdf',destination='temp')"]]
+    # the runtime moved into the folder the question names ("within document directory");
+    # the model's "cd, mkdir, mv" then ran in that order, each on the state the one before
+    # left, but for the move already made
+    assert episode.decoded[0] == [["cd(folder='document')"], [
+        "mkdir(dir_name='temp')", "mv(source='final_report.pdf',destination='temp')"]]
     assert len(episode.decoded) == len(task.turns) and episode.steps >= 2 * len(task.turns)
     assert all(a == "Done." for a in episode.answers)
 
@@ -113,3 +117,16 @@ async def test_an_environment_that_cannot_be_set_up_fails_its_task_only(monkeypa
     assert "cannot set up GorillaFileSystem" in episode.error and episode.decoded == []
     verdict = _verdict(task, episode)
     assert verdict["error_type"] == "toolweave:crashed" and verdict["turns_right"] == 0
+
+
+async def test_with_retrieval_each_turn_sees_the_top_k_tools_and_the_move_its_question_needs(
+        tmp_path):
+    from toolweave.types import Trace
+
+    task = load_multi_turn("multi_turn_base", limit=1)[0]  # its first turn names a folder
+    episode = await converse(task, answer_key_model([task]), RunSettings(top_k=3), tmp_path,
+                             retrieve=True)
+    assert episode.error is None
+    first = Trace.load(tmp_path / f"{task.id}.0.jsonl")
+    assert len(first.meta["retrieved"]) == 3 and "cd" in first.meta["tools"]
+    assert len(first.meta["tools"]) <= 4 < len(task.tools)

@@ -288,3 +288,46 @@ def test_a_tool_set_leaves_out_the_values_each_tool_was_already_called_with():
     assert kept[0].parameters["properties"]["city"]["enum"] == ["Rome"]
     assert grounded_tools(tools, values, called={"weather": [{"city": "Paris"},
                                                              {"city": "Rome"}]}) == []
+
+
+def test_words_the_docs_give_as_a_defaults_meaning_are_offered_as_the_default():
+    from toolweave.runtime.grounding import default_stand_ins
+
+    path = {"type": "string", "default": ".",
+            "description": "The directory path to start the search. Defaults to the current "
+                           "directory ('.')."}
+    # "current directory" is what the default means: a tool takes it as a folder's name
+    assert default_stand_ins(["current directory", "photos", "."], path) == [".", "photos"]
+    # other words, a parameter without a default, or docs that say nothing of it: unchanged
+    assert default_stand_ins(["current folder"], path) == ["current folder"]
+    assert default_stand_ins(["current directory"], {**path, "default": None}) == [
+        "current directory"]
+    assert default_stand_ins(["current directory"], {**path, "description": "Where."}) == [
+        "current directory"]
+
+
+def test_a_grounded_parameter_with_a_default_is_offered_it_for_words_that_mean_it():
+    spec = ToolSpec(name="find", description="Find files.", parameters={
+        "type": "object", "properties": {
+            "path": {"type": "string", "default": ".",
+                     "description": "Where to start. Defaults to the current directory."},
+            "name": {"type": "string", "description": "The name to look for."}}})
+    narrowed = grounded(spec, ["current directory", "test"])
+    assert narrowed.parameters["properties"]["path"]["enum"] == [".", "test"]
+    assert narrowed.parameters["properties"]["name"]["enum"] == ["current directory", "test"]
+
+
+def test_options_a_parameters_docs_list_in_quotes_with_its_default_are_its_only_values():
+    from toolweave.runtime.grounding import documented_options
+
+    mode = {"type": "string", "default": "l",
+            "description": "Mode of operation ('l' for lines, 'w' for words, 'c' for characters)."}
+    assert documented_options(mode) == ["l", "w", "c"]
+    spec = ToolSpec(name="wc", description="Count.", parameters={
+        "type": "object", "properties": {"mode": mode}})
+    assert grounded(spec, ["words", "summary.txt"]).parameters["properties"]["mode"]["enum"] == [
+        "l", "w", "c"]
+    # quotes that are no option list (no default among them, or just one) enumerate nothing
+    assert documented_options({**mode, "default": "x"}) == []
+    assert documented_options({"type": "string", "default": ".",
+                               "description": "Defaults to the current directory ('.')."}) == []

@@ -24,6 +24,7 @@ from toolweave.models.base import ChatModel
 from toolweave.runtime.budget import Budget
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.derived import derived
+from toolweave.runtime.places import place_move
 from toolweave.runtime.policy import Confirm, ToolPolicy
 from toolweave.runtime.recorder import Listener, TraceRecorder
 from toolweave.runtime.replay import Replay, ResumeError, check_resumable
@@ -245,7 +246,12 @@ class Agent:
 
             self.catalog = ToolCatalog.load(str(self.catalog))
         hits = [h for h in self.catalog.search(question, self.top_k) if h.tool.name in tools]
-        chosen = ToolRegistry([tools.get(h.tool.name) for h in hits])
+        names = [h.tool.name for h in hits]
+        # the move into a place the question names is made by the runtime: its tool stays
+        move = place_move(tools, question)
+        if move is not None and move not in names:
+            names.append(move)
+        chosen = ToolRegistry([tools.get(n) for n in names])
         return chosen, [{"tool": h.tool.name, "score": round(h.score, 4)} for h in hits]
 
     def run(self, question: str, **kwargs: Any) -> Trace:

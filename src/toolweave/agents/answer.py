@@ -95,6 +95,24 @@ def evidence_lines(ctx: RunContext, *, by_use: bool = False) -> str:
             + "\n\nResults that answer the question:\n" + "\n".join(lines))
 
 
+def calls_report(ctx: RunContext, stop_reason: str) -> Trace:
+    """End the run with its calls and what each returned as the answer, with no model turn:
+    for a run that acted on a stateful tool set, what the calls did is what there is to say
+    (the model's retelling costs a turn and, from a small model, is often wrong). The stop
+    reason is "stuck" when none succeeded and the model had nothing else to try."""
+    made = ctx.guard.made()
+    if not any(o.ok for _, o in made) and stop_reason == "answer":
+        stop_reason = "stuck"
+    lines = []
+    for call, obs in made:
+        text = " ".join(obs.content.split())
+        if len(text) > RESULT_MAX_CHARS:
+            text = text[:RESULT_MAX_CHARS] + "…"
+        args = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
+        lines.append(f"- {call.name}({args}) {'->' if obs.ok else 'failed:'} {text}")
+    return ctx.recorder.end("\n".join(lines) or None, stop_reason)
+
+
 async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str, *,
                                unaided: bool = False) -> Trace:
     """End the run with an answer turn over the results of its successful calls (when none

@@ -32,6 +32,7 @@ import time
 
 from toolweave.agents.answer import (
     answer_from_evidence,
+    calls_report,
     has_evidence,
     names_a_tool,
     tools_named,
@@ -43,7 +44,7 @@ from toolweave.agents.follow_ups import FollowUps
 from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
-from toolweave.formats.base import MAX_CALLS
+from toolweave.formats.base import MAX_CALLS, ParsedTurn
 from toolweave.runtime.alternatives import alternatives
 from toolweave.runtime.budget import BudgetExceeded
 from toolweave.runtime.context import RunContext
@@ -52,6 +53,7 @@ from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
+from toolweave.runtime.places import named_places, tools_move
 from toolweave.runtime.relations import (
     about_tools,
     asked_of,
@@ -64,6 +66,8 @@ from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
 MAX_REDIRECTS = 2
+# the most calls one turn over a stateful tool set may write
+MAX_STATEFUL_CALLS = 2
 # turns in a row whose calls all failed, after some call succeeded, that end the lookups: a
 # small model that has its answer goes on trying tools with the values in hand
 MAX_FAILED_AFTER_RESULTS = 2
@@ -116,22 +120,70 @@ class _Loop:
         self.redirects = 0  # turns offered other tools after all calls failed (`_redirect`)
         self.failed_in_a_row = 0  # turns whose calls all failed, since the last result
         self.remeasured = False  # a turn offered the tools that measure the comparison
+        self.moving = False  # this turn may only move into the place the question names
+        self.move_call: ToolCall | None = None  # that move, when the question names one place
+        self.only_once: tuple[str, ...] = ()  # the tool that moves: not offered right after
+        self.moved = False  # the last turn was that move: the next one is the model's first
+        self._enter_named_place()
 
     async def answer_now(self, stop: str, *, unaided: bool = False) -> Trace:
+        if self._only_acted():
+            # a request to act on a stateful tool set (make the folder, move the file): what
+            # its calls returned is the answer, without a turn in which the model retells it
+            return calls_report(self.ctx, stop)
         return await answer_from_evidence(self.ctx, stop, self.question, unaided=unaided)
+
+    def _on_state(self) -> bool:
+        """Whether the run's tools are all stateful: every call may change what the next sees."""
+        tools = self.ctx.tools
+        return derived(tools, "all_stateful",
+                       lambda: bool(tools.names()) and all(map(tools.stateful, tools.names())))
+
+    def _only_acted(self) -> bool:
+        """Whether the run made calls and every one was to a stateful tool."""
+        made = self.ctx.guard.made()
+        return bool(made) and all(self.ctx.tools.stateful(c.name) for c, _ in made)
+
+    def _enter_named_place(self) -> None:
+        """When the question names a place to work in ("in the 'Documentation' folder") and a
+        stateful tool moves into places (`places.move_tool`), the first turn may only make
+        that move, to one of the places named: a small model skips it, and every call after it
+        fails for want of the place. A move that fails (already there) is not shown back; the
+        model's next turn is its first either way."""
+        move = tools_move(self.ctx.tools)
+        places = named_places(self.question) if move is not None else []
+        if move is None or not places:
+            return
+        self.moving, self.only, self.require_call = True, (move[0],), True
+        self.only_once = (move[0],)
+        self.values = RunValues(loose=tuple(places))
+        if len(places) == 1:
+            self.move_call = ToolCall(name=move[0], arguments={move[1]: places[0]})
 
     async def turn(self, follow_up_calls: int) -> Trace | None:
         """One model turn and its calls; the trace when the run ends."""
         ctx = self.ctx
         step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
         ctx.recorder.event("step_start", index=step.index)
-        follow_up = bool(ctx.guard.seen)  # results (or errors) are in
-        max_calls = 1 if self.only else follow_up_calls if follow_up else MAX_CALLS
-        completion, turn = await ctx.act_turn(self.messages, max_calls=max_calls,
-                                              require_call=self.require_call, only=self.only,
-                                              values=self.values)
+        moving, self.moving, after_move, self.moved = self.moving, False, self.moved, False
+        # results (or errors) are in; the move into the named place is not the model's turn
+        follow_up = bool(ctx.guard.seen) and not after_move
+        if moving and self.move_call is not None:
+            # the turn's grammar admits this one call: the runtime writes it, not the model
+            completion, turn = None, ParsedTurn(calls=[self.move_call])
+        else:
+            max_calls = 1 if self.only else follow_up_calls if follow_up else MAX_CALLS
+            if self._on_state():
+                # each call changes what the next one sees: a small model writes calls past
+                # what was asked ("mkdir x", then "touch x", "mv x …"), and each one runs
+                max_calls = min(max_calls, MAX_STATEFUL_CALLS)
+            completion, turn = await ctx.act_turn(
+                self.messages, max_calls=max_calls, require_call=self.require_call,
+                only=self.only, values=self.values,
+                # a small model copies the move it was just shown
+                without=self.only_once if after_move else ())
         step.completion, step.thought = completion, turn.text.strip()
-        if mark_unreadable(step, completion, turn):
+        if completion is not None and mark_unreadable(step, completion, turn):
             ctx.recorder.step(step)
             self.repairs += 1
             if self.repairs > MAX_REPAIRS:
@@ -146,7 +198,7 @@ class _Loop:
             # a follow-up turn runs its first new call only (or its first, when all repeat)
             calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
         step.calls, step.observations = await self.follow_ups.run(calls)
-        step.implied_calls = len(step.calls) - len(calls)
+        step.implied_calls = len(step.calls) - len(calls) + (completion is None)
         calls = step.calls
         step.ended_at = time.time()
         ctx.recorder.step(step)
@@ -155,7 +207,8 @@ class _Loop:
             # a failed call that a correction answered is no failure to nudge about
             failed = [(c, o) for c, o in failed_repeats(ctx, calls, step.observations)
                       if signature(c) not in self.follow_ups.corrected]
-            if not failed or self.nudged:
+            # a stateful tool set is not nudged: the failed command is reported
+            if not failed or self.nudged or self._only_acted():
                 values = collect_values(ctx.guard.made(), self.question, results_only=True)
                 retry = () if self.retried else untried_tools(ctx, unresolved_tools(ctx), values)
                 if not retry:
@@ -169,6 +222,11 @@ class _Loop:
                 return None
             # a failed call asked again: once, it is told so, with the error
             self.nudged, ran = True, failed
+        elif moving:
+            # the move into the named place: the model acts next, as on its first turn
+            self.moved = self.require_call = True
+            if not any(o.ok for _, o in ran):
+                return None  # not there (or there already): the model works where it is
         elif any(o.ok for _, o in ran):
             self.failed_in_a_row = 0
             if self._list_done():

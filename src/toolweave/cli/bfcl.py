@@ -43,6 +43,12 @@ def bfcl(
              "| dag | auto).")] = "react",
     turn_steps: Annotated[int, typer.Option(
         help="Multi-turn categories: most model steps per user turn.")] = 8,
+    retrieve: Annotated[bool, typer.Option(
+        "--retrieve/--all-tools",
+        help="Multi-turn categories: each user turn sees the --top-k tools that best match it "
+             "(hybrid BM25 and embedding search), or every tool of the task.")] = False,
+    top_k: Annotated[int, typer.Option(
+        help="Multi-turn categories with --retrieve: tools each user turn sees.")] = 5,
     use_ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     workers: WorkersOpt = None,
@@ -75,10 +81,11 @@ def bfcl(
             from toolweave.eval.bfcl.multi_turn_run import multi_turn_settings, run_multi_turn
 
             settings = multi_turn_settings(strategy=strategy, format=fmt,
-                                           constrained=constrained, max_steps=turn_steps)
+                                           constrained=constrained, max_steps=turn_steps,
+                                           top_k=top_k)
             for category in multi:
                 run_multi_turn(model, category, limit or None, settings, out / category,
-                               console=console, ray=ray)
+                               console=console, ray=ray, retrieve=retrieve)
     except (ToolweaveError, ValueError, FileNotFoundError, RuntimeError) as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from exc

@@ -72,14 +72,15 @@ class RunContext:
 
     def turn_constraint(self, require_call: bool = False, answer_only: bool = False,
                         max_calls: int = MAX_CALLS, only: tuple[str, ...] = (),
-                        values: RunValues | tuple[str, ...] | None = None
-                        ) -> Constraint | None:
+                        values: RunValues | tuple[str, ...] | None = None, *,
+                        without: tuple[str, ...] = ()) -> Constraint | None:
         """The grammar for one assistant turn, when this backend can honour it.
 
         ``answer_only`` offers no tools at all: the turn must be the final answer.
         ``max_calls`` caps the calls in the turn; ``only`` offers just these tools. String
         arguments are grounded (`grounding`): one of ``values``, by default the question's
         spans and what the run's calls gave so far, typed by field (when ``grounded``).
+        ``without`` leaves these tools out.
         """
         if not self.constrained or self.format.native:
             return None
@@ -87,7 +88,8 @@ class RunContext:
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
             values = collect_values(self.guard.made(), self.said)
         if values and not answer_only:
-            specs = [s for s in self.tools.specs() if not only or s.name in only]
+            specs = [s for s in self.tools.specs()
+                     if (not only or s.name in only) and s.name not in without]
             numbers = self.numbers()
             # an expression needs two numbers to combine: until then a calculator is not
             # offered (a small model "computes" the answer it has not looked up yet)
@@ -110,10 +112,12 @@ class RunContext:
             # per step (the format's own cache is keyed by content, for new registries).
             grammar = derived(
                 self.tools,
-                ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only),
+                ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only,
+                 without),
                 lambda: self.format.grammar(
                     [] if answer_only else
-                    [s for s in self.tools.specs() if not only or s.name in only],
+                    [s for s in self.tools.specs()
+                     if (not only or s.name in only) and s.name not in without],
                     require_call=require_call, max_calls=max_calls))
         return self.usable(grammar)
 
@@ -191,16 +195,17 @@ class RunContext:
 
     async def act_turn(self, messages: Sequence[Message], *, max_calls: int = MAX_CALLS,
                        require_call: bool = False, only: tuple[str, ...] = (),
-                       values: tuple[str, ...] | None = None
-                       ) -> tuple[Completion, ParsedTurn]:
+                       values: tuple[str, ...] | None = None,
+                       without: tuple[str, ...] = ()) -> tuple[Completion, ParsedTurn]:
         """A turn in the tool format: constrained when possible, parsed, never raising on junk.
 
         ``max_calls`` caps its calls where the grammar applies; ``require_call`` (or
         ``tool_choice="first"`` before any call) leaves out the answer path; ``only`` and
-        ``values`` as in `turn_constraint`.
+        ``values`` and ``without`` as in `turn_constraint`.
         """
         constraint = self.turn_constraint(require_call or self.must_call(),
-                                          max_calls=max_calls, only=only, values=values)
+                                          max_calls=max_calls, only=only, values=values,
+                                          without=without)
         completion = await self.model_turn(messages, constraint=constraint)
         return completion, self.format.parse_completion(completion)
 

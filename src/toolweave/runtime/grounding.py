@@ -437,7 +437,9 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
     done = {str(a.get(required[0])) for a in called} if len(required) == 1 else set()
 
     def offered(name: str, about: str) -> tuple[str, ...]:
-        found = values.for_parameter(name, about)
+        schema = props.get(name, {})
+        found = documented_options(schema) or default_stand_ins(
+            values.for_parameter(name, about), schema)
         if done and name in required:
             found = [v for v in found if v not in done]
         return tuple(found)
@@ -471,6 +473,46 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
         result = spec if all(narrowed.get(n) is props[n] for n in props) else spec.model_copy(
             update={"parameters": {**spec.parameters, "properties": narrowed}})
     return _GROUNDED.put((spec,), key, result)
+
+
+# "Defaults to the current directory ('.')": the clause that says what the default means
+_DEFAULT_CLAUSE = re.compile(
+    r"\bdefaults?\b(?:\s+(?:to|is|value))?\s*:?\s*([^.;]*(?:\.[^\s][^.;]*)*)", re.IGNORECASE)
+
+
+# a quoted option in a parameter's docs: "Mode of operation ('l' for lines, 'w' for words)"
+_OPTION = re.compile(r"""(?<![\w'"])['"]([^'"\s]{1,20})['"](?![\w'"])""")
+
+
+def documented_options(schema: Mapping[str, Any]) -> list[str]:
+    """The values a string parameter's docs list in quotes, when its default is one of them
+    ("Mode of operation ('l' for lines, 'w' for words, 'c' for characters)", default "l"):
+    an enum written as prose, whose options are the only values it takes. Else none."""
+    default = schema.get("default")
+    if not isinstance(default, str):
+        return []
+    options = list(dict.fromkeys(_OPTION.findall(schema.get("description", ""))))
+    return options if len(options) >= 2 and default in options else []
+
+
+def default_stand_ins(found: Sequence[str], schema: Mapping[str, Any]) -> list[str]:
+    """``found`` with each value that the parameter's docs say its default stands for
+    ("current directory" for a path that "defaults to the current directory ('.')") replaced by
+    the default itself: a small model writes the words, and the tool takes them as a name."""
+    default = schema.get("default")
+    if not isinstance(default, str) or not found:
+        return list(found)
+    clause = _DEFAULT_CLAUSE.search(schema.get("description", ""))
+    if clause is None:
+        return list(found)
+    meaning = " ".join(clause.group(1).casefold().split())
+    out = []
+    for value in found:
+        words = " ".join(value.casefold().split())
+        stands_in = (words not in STOPWORDS and words != default.casefold()
+                     and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", meaning) is not None)
+        out.append(default if stands_in else value)
+    return list(dict.fromkeys(out))
 
 
 def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],

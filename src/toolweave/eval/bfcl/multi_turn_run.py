@@ -77,15 +77,19 @@ class MultiTurnJob:
     task: MultiTurnTask
     settings: RunSettings
     trace_dir: str | None = None
+    retrieve: bool = False
 
     async def __call__(self, model: ChatModel) -> Episode:
-        return await converse(self.task, model, self.settings, self.trace_dir)
+        return await converse(self.task, model, self.settings, self.trace_dir,
+                              retrieve=self.retrieve)
 
 
 async def converse(task: MultiTurnTask, model: ChatModel, settings: RunSettings,
-                   trace_dir: str | Path | None = None) -> Episode:
+                   trace_dir: str | Path | None = None, *, retrieve: bool = False) -> Episode:
     """Run ``task``'s user turns as one conversation on fresh environments; with
-    ``trace_dir``, each turn's trace is written there (``<task id>.<turn>.jsonl``)."""
+    ``trace_dir``, each turn's trace is written there (``<task id>.<turn>.jsonl``).
+    ``retrieve``: each turn sees the ``settings.top_k`` tools that best match it (a
+    `ToolCatalog` over the task's tools) instead of all of them."""
     from toolweave.agents.agent import Agent
     from toolweave.tools.registry import ToolRegistry
 
@@ -97,10 +101,18 @@ async def converse(task: MultiTurnTask, model: ChatModel, settings: RunSettings,
     except (RuntimeError, ValueError) as exc:  # an environment that cannot be set up
         episode.error = f"setup: {exc}"
         return episode
-    chat = Agent(model, tools, settings).session()
+    catalog = None
+    if retrieve:
+        from toolweave.retrieval import ToolCatalog
+
+        catalog = ToolCatalog(tools.specs())
+    chat = Agent(model, tools, settings, catalog=catalog).session()
     for i, messages in enumerate(task.turns):
         if i in task.added_functions:  # miss_func: functions join the session at this turn
-            tools.include(environment_tools(task, env, task.added_functions[i]))
+            added = environment_tools(task, env, task.added_functions[i])
+            tools.include(added)
+            if catalog is not None:
+                catalog.add(t.spec for t in added)
         question = "\n".join(m.content for m in messages if m.role == "user")
         path = Path(trace_dir) / f"{task.id}.{i}.jsonl" if trace_dir is not None else None
         try:
@@ -154,10 +166,11 @@ class MultiTurnResult:
 def run_multi_turn(model_spec: ModelSource, category: str = "multi_turn_base",
                    limit: int | None = None, settings: RunSettings | None = None,
                    out_dir: str | Path = "bfcl-multi-turn", *, console: Console | None = None,
-                   show_progress: bool = True, ray: RayOptions | None = None
-                   ) -> MultiTurnResult:
+                   show_progress: bool = True, ray: RayOptions | None = None,
+                   retrieve: bool = False) -> MultiTurnResult:
     """Run the first ``limit`` tasks of a multi-turn ``category`` as conversations, resuming
-    from ``out_dir``; score them with BFCL's checker; print and write the report."""
+    from ``out_dir``; score them with BFCL's checker; print and write the report.
+    ``retrieve``: each user turn sees the ``settings.top_k`` tools that best match it."""
     import asyncio
 
     console = console or Console()
@@ -167,10 +180,11 @@ def run_multi_turn(model_spec: ModelSource, category: str = "multi_turn_base",
     out.mkdir(parents=True, exist_ok=True)
     check_run_config(out / "run.json", {
         "model": model_name(model_spec), "category": category,
-        "settings": settings.model_dump(mode="json")})
+        "settings": settings.model_dump(mode="json"),
+        **({"retrieve": True} if retrieve else {})})
     store = EpisodeStore(out / "episodes.jsonl")
     episodes, verdicts = asyncio.run(_run_all(tasks, model_spec, settings, store, console,
-                                              show_progress, ray))
+                                              show_progress, ray, retrieve))
     result = MultiTurnResult([episodes[t.id] for t in tasks], [verdicts[t.id] for t in tasks],
                              out)
     write_report(out, [MultiTurnRow.of(category, result)], f"BFCL {category}",
@@ -181,7 +195,7 @@ def run_multi_turn(model_spec: ModelSource, category: str = "multi_turn_base",
 
 async def _run_all(tasks: Sequence[MultiTurnTask], model: ModelSource, settings: RunSettings,
                    store: EpisodeStore, console: Console, show_progress: bool,
-                   ray: RayOptions | None
+                   ray: RayOptions | None, retrieve: bool = False
                    ) -> tuple[dict[str, Episode], dict[str, dict[str, Any]]]:
     """Every task's episode (run now, or read back) and the checker's verdict on it, each
     judged once."""
@@ -194,7 +208,8 @@ async def _run_all(tasks: Sequence[MultiTurnTask], model: ModelSource, settings:
     with eval_progress(console, show_progress) as progress:
         bar = progress.add_task(f"BFCL multi-turn {model_name(model)}", total=len(tasks),
                                 completed=seen, stat=percent("solved", right, seen))
-        jobs = [MultiTurnJob(t, settings, str(store.path.parent / "traces")) for t in todo]
+        jobs = [MultiTurnJob(t, settings, str(store.path.parent / "traces"), retrieve)
+                for t in todo]
         async for episode in run_jobs(jobs, model, ray):
             store.append(episode)
             done[episode.id] = episode
