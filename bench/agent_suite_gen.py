@@ -19,7 +19,6 @@ import argparse
 import random
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,42 +37,12 @@ from agent_world_data import (
     fare_usd,
 )
 
+from toolweave.distill.worlds.asker import either, listed
 from toolweave.distill.worlds.names import suggestion
-from toolweave.tools.builtins.calculator import evaluate, format_number
+from toolweave.distill.worlds.planned import SHAPES, Call, Planned, calc, money_answers
 
 SEED = 20260611
 PATH = Path(__file__).resolve().parent / "agent_suite.yaml"
-SHAPES = ("single", "fanout", "chain", "diamond", "arithmetic", "notool", "recovery")
-Call = tuple[str, dict[str, Any]]
-
-
-@dataclass
-class Planned:
-    """A question, its acceptable answers and its ideal run: stages of calls, each stage
-    needing only earlier stages' results (the calls of one stage can run together)."""
-
-    shape: str
-    question: str
-    answers: list[str]
-    stages: list[list[Call]] = field(default_factory=list)
-    id: str = ""
-
-    @property
-    def min_calls(self) -> int:
-        """The fewest calls a right run makes: a recovery's failing first call included,
-        since only its error reveals the right name."""
-        return sum(len(stage) for stage in self.stages)
-
-
-def calc(expression: str) -> tuple[Call, str]:
-    """A calculator call and its result exactly as the built-in calculator prints it."""
-    return ("calculator", {"expression": expression}), format_number(evaluate(expression))
-
-
-def money_answers(result: str) -> list[str]:
-    """The calculator's output and the usual two-decimal form, when they differ."""
-    natural = f"{float(result):.2f}"
-    return [result] if natural == result else [result, natural]
 
 
 def _c(tool_name: str, /, **arguments: Any) -> Call:
@@ -99,14 +68,6 @@ def _managed(levels: int) -> list[str]:
     return out
 
 
-def _listed(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _either(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " or " + names[-1]
-
-
 # -- single: one lookup -----------------------------------------------------------------------
 
 def single(r: random.Random) -> list[Planned]:
@@ -117,28 +78,32 @@ def single(r: random.Random) -> list[Planned]:
     a, b = _pick(r, CITIES, 2)
     temp = CITIES[city][2]
     return [
-        Planned("single", f"What is the temperature in {city} right now?", [str(temp)],
-                [[_c("get_weather", city=city)]]),
+        Planned(shape="single", question=f"What is the temperature in {city} right now?",
+                answers=[str(temp)], stages=[[_c("get_weather", city=city)]]),
         # either half of the tool's answer ("14 °C, cloudy") describes the weather
-        Planned("single", f"What is the weather like in {city2} at the moment?",
-                [CITIES[city2][3], str(CITIES[city2][2])], [[_c("get_weather", city=city2)]]),
-        Planned("single", f"Which timezone is {a} in?", [f"UTC+{CITIES[a][1]}"],
-                [[_c("get_timezone", city=a)]]),
-        Planned("single", f"What is the stock ticker of {company}?", [COMPANIES[company][0]],
-                [[_c("lookup_ticker", company=company)]]),
-        Planned("single", f"What is the current share price of {ticker}?",
-                [next(f"{p:.2f}" for t, p in COMPANIES.values() if t == ticker)],
-                [[_c("get_stock_price", ticker=ticker)]]),
-        Planned("single", f"What is the price of the {product}?", [f"{PRODUCTS[product][0]:.2f}"],
-                [[_c("get_product_price", product=product)]]),
-        Planned("single", f"How many units of the {product2} are in stock?",
-                [str(PRODUCTS[product2][1])], [[_c("get_product_stock", product=product2)]]),
-        Planned("single", f"Which department does {person} work in?", [EMPLOYEES[person][0]],
-                [[_c("get_employee", name=person)]]),
-        Planned("single", f"What is the status of order {order}?", [ORDERS[order][2]],
-                [[_c("get_order", order_id=order)]]),
-        Planned("single", f"How far is it from {a} to {b}?", [str(distance_km(a, b))],
-                [[_c("get_distance", from_city=a, to_city=b)]]),
+        Planned(shape="single", question=f"What is the weather like in {city2} at the moment?",
+                answers=[CITIES[city2][3], str(CITIES[city2][2])],
+                stages=[[_c("get_weather", city=city2)]]),
+        Planned(shape="single", question=f"Which timezone is {a} in?",
+                answers=[f"UTC+{CITIES[a][1]}"], stages=[[_c("get_timezone", city=a)]]),
+        Planned(shape="single", question=f"What is the stock ticker of {company}?",
+                answers=[COMPANIES[company][0]], stages=[[_c("lookup_ticker", company=company)]]),
+        Planned(shape="single", question=f"What is the current share price of {ticker}?",
+                answers=[next(f"{p:.2f}" for t, p in COMPANIES.values() if t == ticker)],
+                stages=[[_c("get_stock_price", ticker=ticker)]]),
+        Planned(shape="single", question=f"What is the price of the {product}?",
+                answers=[f"{PRODUCTS[product][0]:.2f}"],
+                stages=[[_c("get_product_price", product=product)]]),
+        Planned(shape="single", question=f"How many units of the {product2} are in stock?",
+                answers=[str(PRODUCTS[product2][1])],
+                stages=[[_c("get_product_stock", product=product2)]]),
+        Planned(shape="single", question=f"Which department does {person} work in?",
+                answers=[EMPLOYEES[person][0]], stages=[[_c("get_employee", name=person)]]),
+        Planned(shape="single", question=f"What is the status of order {order}?",
+                answers=[ORDERS[order][2]], stages=[[_c("get_order", order_id=order)]]),
+        Planned(shape="single", question=f"How far is it from {a} to {b}?",
+                answers=[str(distance_km(a, b))],
+                stages=[[_c("get_distance", from_city=a, to_city=b)]]),
     ]
 
 
@@ -148,27 +113,31 @@ def fanout(r: random.Random) -> list[Planned]:
     out = []
     cities = _pick(r, CITIES, 3)
     warmest = max(cities, key=lambda c: CITIES[c][2])
-    out.append(Planned("fanout", f"Which is warmest right now: {_either(cities)}?", [warmest],
-                       [[_c("get_weather", city=c) for c in cities]]))
+    out.append(Planned(shape="fanout", question=f"Which is warmest right now: {either(cities)}?",
+                       answers=[warmest], stages=[[_c("get_weather", city=c) for c in cities]]))
     while True:
         orders = sorted(_pick(r, ORDERS, 6))
         n = sum(ORDERS[o][2] == "delivered" for o in orders)
         if 1 <= n <= 5:
             break
-    out.append(Planned("fanout", f"How many of the orders {_listed(orders)} have been delivered?",
-                       [str(n)], [[_c("get_order", order_id=o) for o in orders]]))
+    out.append(Planned(shape="fanout",
+                       question=f"How many of the orders {listed(orders)} have been delivered?",
+                       answers=[str(n)], stages=[[_c("get_order", order_id=o) for o in orders]]))
     products = _pick(r, PRODUCTS, 4)
     cheapest = min(products, key=lambda p: PRODUCTS[p][0])
-    out.append(Planned("fanout", f"Which is the cheapest of these products: {_listed(products)}?",
-                       [cheapest], [[_c("get_product_price", product=p) for p in products]]))
+    out.append(Planned(shape="fanout",
+                       question=f"Which is the cheapest of these products: {listed(products)}?",
+                       answers=[cheapest],
+                       stages=[[_c("get_product_price", product=p) for p in products]]))
     while True:
         eight = _pick(r, CITIES, 8)
         country = _pick(r, COUNTRIES)
         n = sum(CITIES[c][0] == country for c in eight)
         if 2 <= n <= 5:
             break
-    out.append(Planned("fanout", f"How many of these cities are in {country}: {_listed(eight)}?",
-                       [str(n)], [[_c("get_country", city=c) for c in eight]]))
+    out.append(Planned(shape="fanout",
+                       question=f"How many of these cities are in {country}: {listed(eight)}?",
+                       answers=[str(n)], stages=[[_c("get_country", city=c) for c in eight]]))
     while True:
         people = _pick(r, EMPLOYEES, 3)
         departments = [EMPLOYEES[p][0] for p in people]
@@ -177,43 +146,50 @@ def fanout(r: random.Random) -> list[Planned]:
             break
     department = r.choice(unique)
     who = people[departments.index(department)]
-    out.append(Planned("fanout", f"Which of {_either(people)} works in the {department} "
-                       "department?", [who], [[_c("get_employee", name=p) for p in people]]))
+    out.append(Planned(shape="fanout",
+                       question=f"Which of {either(people)} works in the {department} "
+                                "department?", answers=[who],
+                       stages=[[_c("get_employee", name=p) for p in people]]))
     while True:
         ref, x, y = _pick(r, CITIES, 3)
         if distance_km(ref, x) != distance_km(ref, y):
             break
     closer = min((x, y), key=lambda c: distance_km(ref, c))
-    out.append(Planned("fanout", f"Which is closer to {ref}: {x} or {y}?", [closer],
-                       [[_c("get_distance", from_city=ref, to_city=x),
-                         _c("get_distance", from_city=ref, to_city=y)]]))
+    out.append(Planned(shape="fanout", question=f"Which is closer to {ref}: {x} or {y}?",
+                       answers=[closer], stages=[[_c("get_distance", from_city=ref, to_city=x),
+                                                  _c("get_distance", from_city=ref, to_city=y)]]))
     while True:
         origin, x, y = _pick(r, CITIES, 3)
         if fare_usd(origin, x) != fare_usd(origin, y):
             break
     cheaper = min((x, y), key=lambda c: fare_usd(origin, c))
-    out.append(Planned("fanout", f"Flying one way from {origin}, which is cheaper: a flight to "
-                       f"{x} or a flight to {y}?", [cheaper],
-                       [[_c("get_flight_price", origin=origin, destination=x),
-                         _c("get_flight_price", origin=origin, destination=y)]]))
+    out.append(Planned(shape="fanout",
+                       question=f"Flying one way from {origin}, which is cheaper: a flight to "
+                                f"{x} or a flight to {y}?", answers=[cheaper],
+                       stages=[[_c("get_flight_price", origin=origin, destination=x),
+                                _c("get_flight_price", origin=origin, destination=y)]]))
     product, company = _pick(r, PRODUCTS), _pick(r, COMPANIES)
     ticker, share = COMPANIES[company]
     dearer = product if PRODUCTS[product][0] > share else ticker
-    out.append(Planned("fanout", f"Which costs more: one {product} or one share of {ticker}?",
-                       [dearer], [[_c("get_product_price", product=product),
-                                   _c("get_stock_price", ticker=ticker)]]))
+    out.append(Planned(shape="fanout",
+                       question=f"Which costs more: one {product} or one share of {ticker}?",
+                       answers=[dearer], stages=[[_c("get_product_price", product=product),
+                                                  _c("get_stock_price", ticker=ticker)]]))
     while True:
         four = _pick(r, PRODUCTS, 4)
         n = sum(PRODUCTS[p][1] < 20 for p in four)
         if 1 <= n <= 3:
             break
-    out.append(Planned("fanout", f"How many of these products have fewer than 20 units in "
-                       f"stock: {_listed(four)}?", [str(n)],
-                       [[_c("get_product_stock", product=p) for p in four]]))
+    out.append(Planned(shape="fanout",
+                       question=f"How many of these products have fewer than 20 units in "
+                                f"stock: {listed(four)}?", answers=[str(n)],
+                       stages=[[_c("get_product_stock", product=p) for p in four]]))
     tickers = [COMPANIES[c][0] for c in _pick(r, COMPANIES, 3)]
     top = max(tickers, key=lambda t: next(p for tt, p in COMPANIES.values() if tt == t))
-    out.append(Planned("fanout", f"Which of the stocks {_listed(tickers)} has the highest share "
-                       "price?", [top], [[_c("get_stock_price", ticker=t) for t in tickers]]))
+    out.append(Planned(shape="fanout",
+                       question=f"Which of the stocks {listed(tickers)} has the highest share "
+                                "price?", answers=[top],
+                       stages=[[_c("get_stock_price", ticker=t) for t in tickers]]))
     return out
 
 
@@ -223,68 +199,82 @@ def chain(r: random.Random) -> list[Planned]:
     out = []
     company = _pick(r, COMPANIES)
     ticker, price = COMPANIES[company]
-    out.append(Planned("chain", f"What is the share price of {company}?", [f"{price:.2f}"],
-                       [[_c("lookup_ticker", company=company)],
-                        [_c("get_stock_price", ticker=ticker)]]))
+    out.append(Planned(shape="chain", question=f"What is the share price of {company}?",
+                       answers=[f"{price:.2f}"], stages=[[_c("lookup_ticker", company=company)],
+                                                         [_c("get_stock_price", ticker=ticker)]]))
     person = _pick(r, EMPLOYEES)
     office = EMPLOYEES[person][2]
-    out.append(Planned("chain", f"What is the temperature right now in the city where {person} "
-                       "works?", [str(CITIES[office][2])],
-                       [[_c("get_employee", name=person)], [_c("get_weather", city=office)]]))
+    out.append(Planned(shape="chain",
+                       question=f"What is the temperature right now in the city where {person} "
+                                "works?", answers=[str(CITIES[office][2])],
+                       stages=[[_c("get_employee", name=person)],
+                               [_c("get_weather", city=office)]]))
     person = r.choice(_managed(1))
     boss = EMPLOYEES[person][1]
     boss_office = EMPLOYEES[boss][2]
-    out.append(Planned("chain", f"In which timezone is the office of {person}'s manager?",
-                       [f"UTC+{CITIES[boss_office][1]}"],
-                       [[_c("get_employee", name=person)], [_c("get_employee", name=boss)],
-                        [_c("get_timezone", city=boss_office)]]))
+    out.append(Planned(shape="chain",
+                       question=f"In which timezone is the office of {person}'s manager?",
+                       answers=[f"UTC+{CITIES[boss_office][1]}"],
+                       stages=[[_c("get_employee", name=person)], [_c("get_employee", name=boss)],
+                               [_c("get_timezone", city=boss_office)]]))
     city = _pick(r, CITIES)
     country = CITIES[city][0]
     code, name, _ = COUNTRIES[country]
-    out.append(Planned("chain", f"What currency is used in {city}?", [code, name],
-                       [[_c("get_country", city=city)], [_c("get_currency", country=country)]]))
+    out.append(Planned(shape="chain", question=f"What currency is used in {city}?",
+                       answers=[code, name],
+                       stages=[[_c("get_country", city=city)],
+                               [_c("get_currency", country=country)]]))
     order = _pick(r, ORDERS)
     product = ORDERS[order][0]
-    out.append(Planned("chain", f"What is the unit price of the product in order {order}?",
-                       [f"{PRODUCTS[product][0]:.2f}"],
-                       [[_c("get_order", order_id=order)],
-                        [_c("get_product_price", product=product)]]))
+    out.append(Planned(shape="chain",
+                       question=f"What is the unit price of the product in order {order}?",
+                       answers=[f"{PRODUCTS[product][0]:.2f}"],
+                       stages=[[_c("get_order", order_id=order)],
+                               [_c("get_product_price", product=product)]]))
     order = r.choice([o for o in ORDERS if ORDERS[o][0] != product])
     product = ORDERS[order][0]
-    out.append(Planned("chain", f"How many units of the product ordered in {order} are still in "
-                       "stock?", [str(PRODUCTS[product][1])],
-                       [[_c("get_order", order_id=order)],
-                        [_c("get_product_stock", product=product)]]))
+    out.append(Planned(shape="chain",
+                       question=f"How many units of the product ordered in {order} are still in "
+                                "stock?", answers=[str(PRODUCTS[product][1])],
+                       stages=[[_c("get_order", order_id=order)],
+                               [_c("get_product_stock", product=product)]]))
     person = _pick(r, EMPLOYEES)
     office = EMPLOYEES[person][2]
     country = CITIES[office][0]
     code, name, _ = COUNTRIES[country]
-    out.append(Planned("chain", f"Which currency is used in the city where {person}'s office "
-                       "is?", [code, name],
-                       [[_c("get_employee", name=person)], [_c("get_country", city=office)],
-                        [_c("get_currency", country=country)]]))
+    out.append(Planned(shape="chain",
+                       question=f"Which currency is used in the city where {person}'s office "
+                                "is?", answers=[code, name],
+                       stages=[[_c("get_employee", name=person)], [_c("get_country", city=office)],
+                               [_c("get_currency", country=country)]]))
     person = r.choice(_managed(2))
     boss = EMPLOYEES[person][1]
     top = EMPLOYEES[boss][1]
-    out.append(Planned("chain", f"Which department does the manager of {person}'s manager work "
-                       "in?", [EMPLOYEES[top][0]],
-                       [[_c("get_employee", name=person)], [_c("get_employee", name=boss)],
-                        [_c("get_employee", name=top)]]))
+    out.append(Planned(shape="chain",
+                       question=f"Which department does the manager of {person}'s manager work "
+                                "in?", answers=[EMPLOYEES[top][0]],
+                       stages=[[_c("get_employee", name=person)], [_c("get_employee", name=boss)],
+                               [_c("get_employee", name=top)]]))
     person = r.choice([p for p in _managed(2) if p != person] or _managed(2))
     boss = EMPLOYEES[person][1]
     top = EMPLOYEES[boss][1]
     top_office = EMPLOYEES[top][2]
-    out.append(Planned("chain", f"How much does a hotel night cost in the city where the manager "
-                       f"of {person}'s manager works?", [str(CITIES[top_office][4])],
-                       [[_c("get_employee", name=person)], [_c("get_employee", name=boss)],
-                        [_c("get_employee", name=top)], [_c("get_hotel_price", city=top_office)]]))
+    out.append(Planned(shape="chain",
+                       question=f"How much does a hotel night cost in the city where the manager "
+                                f"of {person}'s manager works?",
+                       answers=[str(CITIES[top_office][4])],
+                       stages=[[_c("get_employee", name=person)], [_c("get_employee", name=boss)],
+                               [_c("get_employee", name=top)],
+                               [_c("get_hotel_price", city=top_office)]]))
     city = r.choice([c for c in CITIES if c != city])
     country = CITIES[city][0]
     code = COUNTRIES[country][0]
-    out.append(Planned("chain", f"How many US dollars does one unit of the currency used in "
-                       f"{city} buy?", [f"{exchange_rate(code, 'USD'):g}"],
-                       [[_c("get_country", city=city)], [_c("get_currency", country=country)],
-                        [_c("get_exchange_rate", from_currency=code, to_currency="USD")]]))
+    out.append(Planned(shape="chain",
+                       question=f"How many US dollars does one unit of the currency used in "
+                                f"{city} buy?", answers=[f"{exchange_rate(code, 'USD'):g}"],
+                       stages=[[_c("get_country", city=city)],
+                               [_c("get_currency", country=country)],
+                               [_c("get_exchange_rate", from_currency=code, to_currency="USD")]]))
     return out
 
 
@@ -295,11 +285,12 @@ def diamond(r: random.Random) -> list[Planned]:
     a, b = sorted(_pick(r, COMPANIES, 2), key=lambda c: -COMPANIES[c][1])
     (ta, pa), (tb, pb) = COMPANIES[a], COMPANIES[b]
     call, result = calc(f"{pa:.2f} - {pb:.2f}")
-    out.append(Planned("diamond", f"How much higher is the share price of {a} than that of {b}?",
-                       money_answers(result),
-                       [[_c("lookup_ticker", company=a), _c("lookup_ticker", company=b)],
-                        [_c("get_stock_price", ticker=ta), _c("get_stock_price", ticker=tb)],
-                        [call]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How much higher is the share price of {a} than that of {b}?",
+                       answers=money_answers(result),
+                       stages=[[_c("lookup_ticker", company=a), _c("lookup_ticker", company=b)],
+                               [_c("get_stock_price", ticker=ta), _c("get_stock_price", ticker=tb)],
+                               [call]]))
 
     def two_offices() -> tuple[str, str, str, str]:
         while True:
@@ -308,49 +299,57 @@ def diamond(r: random.Random) -> list[Planned]:
                 return x, y, EMPLOYEES[x][2], EMPLOYEES[y][2]
 
     x, y, ox, oy = two_offices()
-    out.append(Planned("diamond", f"How far apart are the offices of {x} and {y}?",
-                       [str(distance_km(ox, oy))],
-                       [[_c("get_employee", name=x), _c("get_employee", name=y)],
-                        [_c("get_distance", from_city=ox, to_city=oy)]]))
+    out.append(Planned(shape="diamond", question=f"How far apart are the offices of {x} and {y}?",
+                       answers=[str(distance_km(ox, oy))],
+                       stages=[[_c("get_employee", name=x), _c("get_employee", name=y)],
+                               [_c("get_distance", from_city=ox, to_city=oy)]]))
     x, y, ox, oy = two_offices()
-    out.append(Planned("diamond", f"How much is a one-way flight from {x}'s office city to "
-                       f"{y}'s office city?", [str(fare_usd(ox, oy))],
-                       [[_c("get_employee", name=x), _c("get_employee", name=y)],
-                        [_c("get_flight_price", origin=ox, destination=oy)]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How much is a one-way flight from {x}'s office city to "
+                                f"{y}'s office city?", answers=[str(fare_usd(ox, oy))],
+                       stages=[[_c("get_employee", name=x), _c("get_employee", name=y)],
+                               [_c("get_flight_price", origin=ox, destination=oy)]]))
     warm, cold = sorted(_pick(r, CITIES, 2), key=lambda c: -CITIES[c][2])
     call, result = calc(f"{CITIES[warm][2]} - {CITIES[cold][2]}")
-    out.append(Planned("diamond", f"How many degrees warmer is it in {warm} than in {cold} right "
-                       "now?", [result],
-                       [[_c("get_weather", city=warm), _c("get_weather", city=cold)], [call]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How many degrees warmer is it in {warm} than in {cold} right "
+                                "now?", answers=[result],
+                       stages=[[_c("get_weather", city=warm), _c("get_weather", city=cold)],
+                               [call]]))
     dear, cheap = sorted(_pick(r, PRODUCTS, 2), key=lambda p: -PRODUCTS[p][0])
     call, result = calc(f"{PRODUCTS[dear][0]:.2f} - {PRODUCTS[cheap][0]:.2f}")
-    out.append(Planned("diamond", f"How much more expensive is the {dear} than the {cheap}?",
-                       money_answers(result),
-                       [[_c("get_product_price", product=dear),
-                         _c("get_product_price", product=cheap)], [call]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How much more expensive is the {dear} than the {cheap}?",
+                       answers=money_answers(result),
+                       stages=[[_c("get_product_price", product=dear),
+                                _c("get_product_price", product=cheap)], [call]]))
     ca, cb = _pick(r, COUNTRIES, 2)
     code_a, code_b = COUNTRIES[ca][0], COUNTRIES[cb][0]
-    out.append(Planned("diamond", f"How many units of {cb}'s currency does one unit of {ca}'s "
-                       "currency buy?", [f"{exchange_rate(code_a, code_b):g}"],
-                       [[_c("get_currency", country=ca), _c("get_currency", country=cb)],
-                        [_c("get_exchange_rate", from_currency=code_a, to_currency=code_b)]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How many units of {cb}'s currency does one unit of {ca}'s "
+                                "currency buy?", answers=[f"{exchange_rate(code_a, code_b):g}"],
+                       stages=[[_c("get_currency", country=ca), _c("get_currency", country=cb)],
+                               [_c("get_exchange_rate", from_currency=code_a,
+                                   to_currency=code_b)]]))
     city = _pick(r, CITIES)
     country, night = CITIES[city][0], CITIES[city][4]
     code = COUNTRIES[country][0]
     rate = exchange_rate(code, "USD")
     call, result = calc(f"{night} * {rate:g}")
-    out.append(Planned("diamond", f"How much does a hotel night in {city} cost in US dollars?",
-                       money_answers(result),
-                       [[_c("get_hotel_price", city=city), _c("get_country", city=city)],
-                        [_c("get_currency", country=country)],
-                        [_c("get_exchange_rate", from_currency=code, to_currency="USD")],
-                        [call]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How much does a hotel night in {city} cost in US dollars?",
+                       answers=money_answers(result),
+                       stages=[[_c("get_hotel_price", city=city), _c("get_country", city=city)],
+                               [_c("get_currency", country=country)],
+                               [_c("get_exchange_rate", from_currency=code, to_currency="USD")],
+                               [call]]))
     pa, pb = _pick(r, PRODUCTS, 2)
     call, result = calc(f"{PRODUCTS[pa][1]} + {PRODUCTS[pb][1]}")
-    out.append(Planned("diamond", f"How many units of the {pa} and the {pb} are in stock "
-                       "altogether?", [result],
-                       [[_c("get_product_stock", product=pa),
-                         _c("get_product_stock", product=pb)], [call]]))
+    out.append(Planned(shape="diamond",
+                       question=f"How many units of the {pa} and the {pb} are in stock "
+                                "altogether?", answers=[result],
+                       stages=[[_c("get_product_stock", product=pa),
+                                _c("get_product_stock", product=pb)], [call]]))
     while True:
         person = _pick(r, EMPLOYEES)
         office = EMPLOYEES[person][2]
@@ -358,16 +357,19 @@ def diamond(r: random.Random) -> list[Planned]:
         if office not in (x, y) and distance_km(office, x) != distance_km(office, y):
             break
     closer = min((x, y), key=lambda c: distance_km(office, c))
-    out.append(Planned("diamond", f"Which is closer to {person}'s office: {x} or {y}?", [closer],
-                       [[_c("get_employee", name=person)],
-                        [_c("get_distance", from_city=office, to_city=x),
-                         _c("get_distance", from_city=office, to_city=y)]]))
+    out.append(Planned(shape="diamond",
+                       question=f"Which is closer to {person}'s office: {x} or {y}?",
+                       answers=[closer],
+                       stages=[[_c("get_employee", name=person)],
+                               [_c("get_distance", from_city=office, to_city=x),
+                                _c("get_distance", from_city=office, to_city=y)]]))
     x, y, ox, oy = two_offices()
     warmer = x if CITIES[ox][2] > CITIES[oy][2] else y
-    out.append(Planned("diamond", f"Whose office city is warmer right now, {x}'s or {y}'s?",
-                       [warmer],
-                       [[_c("get_employee", name=x), _c("get_employee", name=y)],
-                        [_c("get_weather", city=ox), _c("get_weather", city=oy)]]))
+    out.append(Planned(shape="diamond",
+                       question=f"Whose office city is warmer right now, {x}'s or {y}'s?",
+                       answers=[warmer],
+                       stages=[[_c("get_employee", name=x), _c("get_employee", name=y)],
+                               [_c("get_weather", city=ox), _c("get_weather", city=oy)]]))
     return out
 
 
@@ -379,7 +381,8 @@ def arithmetic(r: random.Random) -> list[Planned]:
     def add(question: str, lookups: list[list[Call]], expression: str, money: bool) -> None:
         call, result = calc(expression)
         answers = money_answers(result) if money else [result]
-        out.append(Planned("arithmetic", question, answers, [*lookups, [call]]))
+        out.append(Planned(shape="arithmetic", question=question, answers=answers,
+                           stages=[*lookups, [call]]))
 
     product, n = _pick(r, PRODUCTS), r.randint(2, 9)
     add(f"How much do {n} units of the {product} cost?",
@@ -411,7 +414,7 @@ def arithmetic(r: random.Random) -> list[Planned]:
         [[_c("get_exchange_rate", from_currency=code, to_currency="USD")]],
         f"{amount} * {rate:g}", True)
     four = _pick(r, CITIES, 4)
-    add(f"What is the average temperature right now across {_listed(four)}?",
+    add(f"What is the average temperature right now across {listed(four)}?",
         [[_c("get_weather", city=c) for c in four]],
         f"({' + '.join(str(CITIES[c][2]) for c in four)}) / 4", False)
     product = _pick(r, PRODUCTS)
@@ -444,7 +447,7 @@ NO_TOOL = [
 
 
 def notool(r: random.Random) -> list[Planned]:
-    return [Planned("notool", q, a) for q, a in r.sample(NO_TOOL, 10)]
+    return [Planned(shape="notool", question=q, answers=a) for q, a in r.sample(NO_TOOL, 10)]
 
 
 # -- recovery: the natural first call fails and says how to fix it ----------------------------
@@ -472,51 +475,61 @@ def recovery(r: random.Random) -> list[Planned]:
     cities, products = list(CITIES), list(PRODUCTS)
     a, b = _pick(r, CITIES, 2)
     bad = typo(r, a, cities)
-    out.append(Planned("recovery", f"What is the temperature in {bad} right now?",
-                       [str(CITIES[a][2])], [[_c("get_weather", city=bad)],
-                                             [_c("get_weather", city=a)]]))
+    out.append(Planned(shape="recovery", question=f"What is the temperature in {bad} right now?",
+                       answers=[str(CITIES[a][2])], stages=[[_c("get_weather", city=bad)],
+                                                            [_c("get_weather", city=a)]]))
     bad = typo(r, b, cities)
-    out.append(Planned("recovery", f"Which timezone is {bad} in?", [f"UTC+{CITIES[b][1]}"],
-                       [[_c("get_timezone", city=bad)], [_c("get_timezone", city=b)]]))
+    out.append(Planned(shape="recovery", question=f"Which timezone is {bad} in?",
+                       answers=[f"UTC+{CITIES[b][1]}"],
+                       stages=[[_c("get_timezone", city=bad)], [_c("get_timezone", city=b)]]))
     p, q = _pick(r, PRODUCTS, 2)
     bad = typo(r, p, products)
-    out.append(Planned("recovery", f"What is the price of the {bad}?", [f"{PRODUCTS[p][0]:.2f}"],
-                       [[_c("get_product_price", product=bad)],
-                        [_c("get_product_price", product=p)]]))
+    out.append(Planned(shape="recovery", question=f"What is the price of the {bad}?",
+                       answers=[f"{PRODUCTS[p][0]:.2f}"],
+                       stages=[[_c("get_product_price", product=bad)],
+                               [_c("get_product_price", product=p)]]))
     bad = typo(r, q, products)
-    out.append(Planned("recovery", f"How many units of the {bad} are in stock?",
-                       [str(PRODUCTS[q][1])], [[_c("get_product_stock", product=bad)],
-                                               [_c("get_product_stock", product=q)]]))
+    out.append(Planned(shape="recovery", question=f"How many units of the {bad} are in stock?",
+                       answers=[str(PRODUCTS[q][1])],
+                       stages=[[_c("get_product_stock", product=bad)],
+                               [_c("get_product_stock", product=q)]]))
     person = _pick(r, EMPLOYEES)
     bad = typo(r, person, list(EMPLOYEES))
-    out.append(Planned("recovery", f"Which department does {bad} work in?",
-                       [EMPLOYEES[person][0]], [[_c("get_employee", name=bad)],
-                                                [_c("get_employee", name=person)]]))
+    out.append(Planned(shape="recovery", question=f"Which department does {bad} work in?",
+                       answers=[EMPLOYEES[person][0]], stages=[[_c("get_employee", name=bad)],
+                                                               [_c("get_employee", name=person)]]))
     company = _pick(r, COMPANIES)
     bad = typo(r, company, list(COMPANIES))
     ticker, price = COMPANIES[company]
-    out.append(Planned("recovery", f"What is the share price of {bad}?", [f"{price:.2f}"],
-                       [[_c("lookup_ticker", company=bad)], [_c("lookup_ticker", company=company)],
-                        [_c("get_stock_price", ticker=ticker)]]))
+    out.append(Planned(shape="recovery", question=f"What is the share price of {bad}?",
+                       answers=[f"{price:.2f}"],
+                       stages=[[_c("lookup_ticker", company=bad)],
+                               [_c("lookup_ticker", company=company)],
+                               [_c("get_stock_price", ticker=ticker)]]))
     first, second = _pick(r, ORDERS, 2)
     digits = first.removeprefix("ORD-")
-    out.append(Planned("recovery", f"What is the status of order number {digits}?",
-                       [ORDERS[first][2]], [[_c("get_order", order_id=digits)],
-                                            [_c("get_order", order_id=first)]]))
+    out.append(Planned(shape="recovery", question=f"What is the status of order number {digits}?",
+                       answers=[ORDERS[first][2]], stages=[[_c("get_order", order_id=digits)],
+                                                           [_c("get_order", order_id=first)]]))
     sales = "SO-" + second.removeprefix("ORD-")
-    out.append(Planned("recovery", f"Which product is in order {sales}?", [ORDERS[second][0]],
-                       [[_c("get_order", order_id=sales)], [_c("get_order", order_id=second)]]))
+    out.append(Planned(shape="recovery", question=f"Which product is in order {sales}?",
+                       answers=[ORDERS[second][0]],
+                       stages=[[_c("get_order", order_id=sales)],
+                               [_c("get_order", order_id=second)]]))
     origin, dest = _pick(r, CITIES, 2)
     bad = typo(r, dest, cities)
-    out.append(Planned("recovery", f"How much is a one-way flight from {origin} to {bad}?",
-                       [str(fare_usd(origin, dest))],
-                       [[_c("get_flight_price", origin=origin, destination=bad)],
-                        [_c("get_flight_price", origin=origin, destination=dest)]]))
+    out.append(Planned(shape="recovery",
+                       question=f"How much is a one-way flight from {origin} to {bad}?",
+                       answers=[str(fare_usd(origin, dest))],
+                       stages=[[_c("get_flight_price", origin=origin, destination=bad)],
+                               [_c("get_flight_price", origin=origin, destination=dest)]]))
     country = _pick(r, COUNTRIES)
     bad = typo(r, country, list(COUNTRIES))
     code, name, _ = COUNTRIES[country]
-    out.append(Planned("recovery", f"Which currency is used in {bad}?", [code, name],
-                       [[_c("get_currency", country=bad)], [_c("get_currency", country=country)]]))
+    out.append(Planned(shape="recovery", question=f"Which currency is used in {bad}?",
+                       answers=[code, name],
+                       stages=[[_c("get_currency", country=bad)],
+                               [_c("get_currency", country=country)]]))
     return out
 
 

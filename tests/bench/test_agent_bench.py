@@ -102,6 +102,17 @@ def test_regenerating_gives_the_identical_file():
     assert all(by_id[p.id].min_calls == p.min_calls for p in plans)
 
 
+def test_the_generator_builds_the_librarys_planned_record_by_keyword():
+    from toolweave.distill.worlds import Planned
+
+    plans = gen.planned_tasks()
+    assert all(type(p) is Planned and p.world == "" for p in plans)  # one world, unnamed
+    with pytest.raises(TypeError):  # positional construction is what hid the old duplicate
+        Planned("single", "What is 1 + 1?", ["2"])
+    one = Planned(shape="single", question="q", answers=["a"], stages=[[("f", {})], [("g", {})]])
+    assert one.min_calls == 2 and one.reference()["world"] == ""
+
+
 def test_every_ideal_run_passes_and_reads_its_answer_from_the_tools(tmp_path):
     plans = gen.planned_tasks()
     result = run_suite(SUITE, StagedOracle(plans), ["react"], tmp_path, console=QUIET,
