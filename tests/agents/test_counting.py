@@ -32,6 +32,19 @@ def test_a_count_question_is_counted_not_calculated():
     assert not asks_count("How many units of the Lamp are in stock?")
 
 
+def test_how_many_over_a_list_the_question_writes_out_is_a_count():
+    for question in ("Among A-1, A-2, A-3 and A-4, how many orders are 'delivered'?",
+                     "Of Lamp, Desk and Kettle, how many have stock under 10 units?",
+                     "Count how many of these have status 'delivered': A-1, A-2 and A-3."):
+        assert asks_count(question) and not needs_calculation(question), question
+    # two items and "and back" make no list to count over
+    assert not asks_count("How many kilometres is the trip from Oslo to Rome and back?")
+    assert not asks_count("How many fields are in Trourklol Farm?")
+    found = tally("Among A-1, A-2, A-3 and A-4, how many orders are 'delivered'?",
+                  orders("A-1", "A-2", "A-3", "A-4"))
+    assert found.met == ("A-1", "A-3")
+
+
 def test_words_of_the_question_that_some_results_hold_are_the_condition():
     question = "How many of the orders A-1, A-2, A-3 and A-4 have been delivered?"
     found = tally(question, orders("A-1", "A-2", "A-3", "A-4"))

@@ -13,6 +13,8 @@ from toolweave.types import Observation, ToolCall
     ("unknown city 'Lunnetta'; known: Lunetta, Oslo", None),  # a list, not a suggestion
     ("unknown city 'Lunnetta'; did you mean 'Lunetta' or 'Lunata'?", None),  # a choice
     ("'Lunnetta' is a country; did you mean to call get_country?", None),  # no value offered
+    # what the error quotes after its suggestion, not the rule it quotes before it
+    ("unknown city 'Lunnetta': city names start with 'L'; did you mean 'Lunetta'?", "Lunetta"),
 ])
 def test_a_failed_call_is_corrected_only_with_one_suggested_value(error, fixed):
     original = ToolCall(name="get_weather", arguments={"city": "Lunnetta", "days": 2})

@@ -20,6 +20,7 @@ from toolweave.runtime.grounding import (
     grounded_tools,
     listed_choices,
     observation_values,
+    question_values,
     text_spans,
 )
 from toolweave.tools import tool
@@ -43,6 +44,38 @@ def test_list_items_are_values_and_a_list_is_not():
     spans = text_spans("How many of the orders ORD-10231, ORD-10233 and ORD-10237 are late?")
     assert {"ORD-10231", "ORD-10233", "ORD-10237"} <= set(spans)
     assert not any("," in s for s in spans)
+
+
+@pytest.mark.parametrize("question, offered", [
+    # the name, not the words that say what is asked of it, nor a span into the verb after it
+    ("What is the weekly sessions of Rynymvi Zythstiberg?", ["Rynymvi Zythstiberg"]),
+    ("Nixstei Rose belongs to a greenhouse; which site is it in?", ["Nixstei Rose"]),
+    # identifiers and quoted text; a title joined by "and the"; an article on and off
+    ("Among TR-39966, TR-63190 and TR-89149, how many are 'agreed'?",
+     ["TR-39966", "TR-63190", "TR-89149", "agreed"]),
+    ("Which format does Thiadirk and the Lantern have?", ["Thiadirk and the Lantern"]),
+    ("Is The Faelzish Mask older?", ["The Faelzish Mask", "Faelzish Mask"]),
+    # a list joined by "and" offers its items; a question's capitalised word is no name
+    ("Are Esterlund and Brennholm Rise in one region?",
+     ["Esterlund and Brennholm Rise", "Esterlund", "Brennholm Rise"]),
+    ("Is Paris warmer than Rome?", ["Paris", "Rome"]),
+    # a name that opens a sentence may begin with the sentence's own word
+    ("Student Fendfi Baespemly: what is its grade?",
+     ["Student Fendfi Baespemly", "Fendfi Baespemly"]),
+    ("Move final_report.pdf to the temp folder", ["Move", "final_report.pdf"]),
+    # a question that names nothing keeps every span
+    ("what is the weather in paris?", ["weather", "paris"]),
+])
+def test_a_question_that_names_things_offers_what_it_names(question, offered):
+    assert question_values(question) == offered
+
+
+def test_each_line_of_a_conversation_offers_its_own_values():
+    said = "make a folder called temp\nNow move Report.pdf into it"
+    first, second = question_values(said.splitlines()[0]), question_values(said)
+    assert "temp" in first and set(second) == set(first) | {"Report.pdf"}
+    values = collect_values([], "What is the weekly fee of Rynymvi Zythstiberg?")
+    assert list(values) == ["Rynymvi Zythstiberg"]
 
 
 def test_observation_values_take_json_leaves_text_spans_and_error_suggestions():

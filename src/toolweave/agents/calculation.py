@@ -36,7 +36,9 @@ _LARGEST_WORDS = (r"most|more|(?:high|larg|long|warm|great|old|heavi|fast)(?:er|
 # Words that combine results, or pick an extreme among them.
 _COMBINING = re.compile(
     r"\b(?:total|sum|average|mean|difference|combined|altogether|together|twice|double|half"
-    rf"|round trip|and back|{_SMALLEST_WORDS}|{_LARGEST_WORDS})\b", re.IGNORECASE)
+    r"|round trip|and back|plus|minus|times|multipl(?:y|ied)|divided?|add(?:ed)? up"
+    r"|subtract(?:ed)?|exceeds?|ratio|percent(?:age)?"
+    rf"|{_SMALLEST_WORDS}|{_LARGEST_WORDS})\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\bhow (?:much|many|far)\b", re.IGNORECASE)
 # "Which is cheapest / closer / the warmest": a choice of an extreme, min or max by the word.
 _CHOICE = re.compile(r"\b(?:which|who|whose)\b", re.IGNORECASE)

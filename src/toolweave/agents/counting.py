@@ -20,11 +20,15 @@ from dataclasses import dataclass
 from toolweave.agents.worked import Worked
 from toolweave.formats.base import loads
 from toolweave.runtime.context import RunContext
-from toolweave.runtime.fanout import results_by_item
+from toolweave.runtime.fanout import question_lists, results_by_item
 from toolweave.runtime.grounding import STOPWORDS, leaves, name_words, numbers_in, text_spans
 from toolweave.types import Observation, Step, ToolCall
 
 _COUNT_OF = re.compile(r"\bhow many of\b", re.IGNORECASE)
+# "Among A, B and C, how many …", "Of A, B, C and D, how many have …", "Count the …": a count
+# over a list the question writes out (three items or more: "from X to Y and back" is none)
+_HOW_MANY = re.compile(r"\b(?:how many|count)\b", re.IGNORECASE)
+MIN_COUNTED_ITEMS = 3
 _NEGATED = re.compile(r"\b(?:not|never|no longer)\b|n't\b", re.IGNORECASE)
 _BELOW = "fewer|less|lower|cheaper|colder|cooler|smaller|shorter|under|below"
 _ABOVE = "more|greater|higher|warmer|hotter|larger|bigger|longer|above|over|dearer"
@@ -37,8 +41,13 @@ _OPERATORS = {"at least": ">=", "no fewer": ">=", "no less": ">=", "at most": "<
 
 
 def asks_count(question: str) -> bool:
-    """True for "how many of <a list> <meet a condition>" questions."""
-    return _COUNT_OF.search(question) is not None
+    """True for "how many of <a list> <meet a condition>" questions, and for "how many" over
+    a list of three or more items the question writes out ("Among A, B and C, how many are
+    'agreed'?")."""
+    if _COUNT_OF.search(question) is not None:
+        return True
+    return _HOW_MANY.search(question) is not None and any(
+        len(parts) >= MIN_COUNTED_ITEMS for parts in question_lists(question))
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,11 @@ def suggested_call(call: ToolCall, observation: Observation) -> ToolCall | None:
     named = [k for k, v in strings.items() if any(q.casefold() == v.casefold() for q in quoted)]
     if len(named) != 1:
         return None
-    if suggests_value(observation.content):
-        offered = [q for q in quoted
+    if suggests := _SUGGESTS.search(observation.content):
+        # what the error quotes after it suggests ("pressing ids start with 'PR-'; did you
+        # mean 'PR-78669'?" offers 'PR-78669'), else anything it quotes but the arguments
+        after = quoted_values(observation.content[suggests.end():], MAX_QUOTED_CHARS)
+        offered = [q for q in dict.fromkeys(after or quoted)
                    if all(q.casefold() != v.casefold() for v in strings.values())]
     else:
         offered = [c for c in listed_choices(observation.content, MAX_LISTED_CHOICES)

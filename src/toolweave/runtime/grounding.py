@@ -86,6 +86,116 @@ def _spans(text: str, max_words: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(spans))
 
 
+# a quote around a value, not an apostrophe ("Mira's or Leila's")
+_QUOTED = re.compile(r"""(?<!\w)['‘]([^'’\n]{1,60})['’](?!\w)|["“]([^"”\n]{1,60})["”]""")
+# inside a word: a file name, a path, an address ("notes.txt", "docs/a", "ann@x.org")
+_IDENTIFIER_MARK = re.compile(r"\w[._/@]\w")
+
+
+def question_values(text: str) -> list[str]:
+    """The values a question (each line of a conversation) offers its calls' string
+    arguments: what it names — proper names, identifiers, numbers, quoted text — when it
+    names anything; else every span (`text_spans`).
+
+    "What is the weekly sessions of Rynymvi Zythstiberg?" offers "Rynymvi Zythstiberg", not
+    "weekly" or "sessions": a small model that took the wrong tool first fills the next
+    one's parameter with the words that describe what is asked, or with a span that runs
+    from a name into the verb after it ("Nixstei Rose belongs"). A question that names
+    nothing ("what's the weather in paris?") keeps every span."""
+    return list(_question_values(text))
+
+
+@lru_cache(maxsize=1024)
+def _question_values(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for line in text.splitlines():
+        named = _named_values(line) + [(a or b).strip() for a, b in _QUOTED.findall(line)]
+        out += [v for v in named if v] if named else text_spans(line)
+    return tuple(dict.fromkeys(out))
+
+
+_ENDS_SENTENCE = re.compile(r"[.?!:][\"”')]*$")
+_OPENS_ASIDE = "([{\"“'‘"
+_ARTICLES = frozenset({"the", "a", "an"})
+_EDGE = "\"“”'‘’()[]{}.,;:?!"
+# a word after which no name goes on: punctuation, a possessive ("Steitock Meadow's or …")
+_ENDS_NAME = re.compile(r"(?:[,;:?!)\]\"”]|['’]s?|\.)$")
+
+
+def _named_values(line: str) -> list[str]:
+    """The names in ``line`` — runs of capitalised words, with the name-joining words between
+    them ("Thiadirk and the Lantern", "Bank of America") — and its identifiers and numbers
+    ("TR-39966", "notes.txt", "78669"), in order. A name that begins with an article is
+    offered without it too, one joined by "and" as its parts too, one of three words or more
+    that opens a sentence without its first ("Student Fendfi Baespemly: …"); a question's
+    own words before a name are no part of it ("Is Paris")."""
+    out: list[str] = []
+    run: list[str] = []
+    inner: list[str] = []
+
+    def close() -> None:
+        while run and run[0].casefold() in STOPWORDS - _ARTICLES:
+            del run[0]  # "Is Paris …", "Which Orbit Kettle …": a question's word, capitalised
+        # a list ("Esterlund and Brennholm", "the Nimbus Pillow and the Lumen Desk") or a
+        # title ("Riasheha and the Lantern"): the whole, and its items where it is a list
+        joined = " ".join(run)
+        names = [joined, *(_items_of(joined) if len(run) > 2 else ())]
+        if opened and len(run) > 2:
+            names.append(" ".join(run[1:]))  # "Student Fendfi Baespemly: …"
+        for name in dict.fromkeys(names):
+            words = name.split()
+            while words and words[0].casefold() in INNER_WORDS - _ARTICLES:
+                words = words[1:]  # "… and of Giange Cake"
+            name = " ".join(words)
+            first, _, rest = name.partition(" ")
+            if first.casefold() in _ARTICLES:
+                # "The Faelzish Mask" and without; "the Lumen Desk" without
+                out.extend(([name] if first[:1].isupper() else []) + [rest] if rest else [])
+            elif first:
+                out.append(name)
+        run.clear()
+        inner.clear()
+
+    opened = opens = True  # whether the run began a sentence, and whether the next word does
+    for raw in line.split():
+        if raw[:1] in _OPENS_ASIDE:
+            close()  # "NVM (Norvenian mark)": two values
+        word = POSSESSIVE.sub("", raw.strip(_EDGE)).strip(_EDGE)
+        if any(c.isdigit() for c in word) or _IDENTIFIER_MARK.search(word):
+            close()
+            out.append(word)
+        elif word[:1].isupper():
+            opened = opened if run else opens
+            run.extend(inner + [word])
+            inner.clear()
+        elif run and word.casefold() in INNER_WORDS:
+            inner.append(word)
+        else:
+            close()
+        opens = False
+        if _ENDS_NAME.search(raw):
+            close()
+            opens = _ENDS_SENTENCE.search(raw) is not None
+    close()
+    return out
+
+
+def _items_of(name: str) -> list[str]:
+    """The items of a run of names joined by "and" ("Esterlund and Brennholm"). Before a
+    lower-case article the join may be a title's ("Thiadirk and the Lantern"): a list only
+    where each side has two capitalised words or more ("the Nimbus Pillow and the Lumen
+    Desk")."""
+    items: list[str] = []
+    for part in re.split(r"\s+(?:and|&)\s+(?!(?:the|a|an)\s)", name):
+        pieces = re.split(r"\s+and\s+(?=(?:the|a|an)\s)", part)
+        if len(pieces) > 1 and all(sum(w[:1].isupper() for w in p.split()) >= 2
+                                   for p in pieces):
+            items += pieces
+        else:
+            items.append(part)
+    return items if len(items) > 1 else []
+
+
 def said_words(text: str) -> list[str]:
     """The words of ``text``, casefolded, without edge punctuation or a possessive."""
     return [POSSESSIVE.sub("", w.strip(".,?!:;'’\"").casefold()) for w in text.split()]
@@ -220,7 +330,7 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     errors quote (the question still types the fields; rejections still rule values out)."""
     made = list(made)
     made_loose, fields, rejected = _made_values(made, results_only)
-    loose = made_loose if results_only else text_spans(question) + list(made_loose)
+    loose = made_loose if results_only else question_values(question) + list(made_loose)
     said, question_words = _question_words(question)
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
                      question_words, tuple(rejected),
