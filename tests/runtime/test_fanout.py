@@ -86,3 +86,20 @@ def test_names_that_possess_the_same_thing_make_a_list():
     # one possessor, different things, or a relation ("manager's manager"): no list
     assert list_of("Who is Oskar Lindgren's manager's manager?", "Oskar Lindgren") is None
     assert list_of("Is Mira's office city colder than Tom's home town?", "Mira") is None
+
+
+def test_a_call_about_one_member_of_a_listed_result_is_made_for_all_when_asked_of_all():
+    from toolweave.runtime.fanout import listed_siblings
+    from toolweave.types import Observation
+
+    albums = (ToolCall(name="albums_of", arguments={"artist": "Dumfuth"}),
+              Observation(call_id="1", tool="albums_of", ok=True,
+                          content='["Klothzour Tides", "Zynddind Tides", "Dryltreim Echoes"]'))
+    call = ToolCall(name="album_tracks", arguments={"album": "Zynddind Tides"})
+    made = listed_siblings("What is the total number of tracks of all the albums in Dumfuth?",
+                           call, [albums])
+    assert [c.arguments["album"] for c in made] == ["Klothzour Tides", "Dryltreim Echoes"]
+    # one album asked about, or a value that is no member: no more calls
+    assert listed_siblings("How many tracks has the first album of Dumfuth?", call, [albums]) == []
+    other = ToolCall(name="album_tracks", arguments={"album": "Heikleim Bloom"})
+    assert listed_siblings("What is the total of all the albums?", other, [albums]) == []

@@ -140,6 +140,25 @@ def test_a_short_list_of_choices_in_an_error_is_offered_a_catalogue_is_not():
     assert listed_choices(catalogue) == []
 
 
+def test_an_error_offers_the_listed_choices_that_resemble_the_value_it_rejected():
+    def failed(value: str, error: str):
+        return (ToolCall(name="rooms_for_floor", arguments={"floor": value}),
+                Observation(call_id="1", tool="rooms_for_floor", ok=False,
+                            error="ValueError", content=error))
+
+    # a room's name given for a floor: the floors listed are another kind's catalogue
+    values = collect_values([failed("Dalltyl Suite", "unknown floor 'Dalltyl Suite'; known: "
+                                                     "Gadraskex Floor, Dikiachel Floor")])
+    assert not {"Gadraskex Floor", "Dikiachel Floor"} & set(values)
+    # a misspelt floor, or one written out where the tool takes its code: offered
+    values = collect_values([failed("Chiltea Floor", "unknown floor 'Chiltea Floor'; known: "
+                                                     "Gadraskex Floor, Chiltia Floor")])
+    assert "Chiltia Floor" in values and "Gadraskex Floor" not in values
+    values = collect_values([failed("Ground Floor", "unknown floor 'Ground Floor'; known: "
+                                                    "GF, F1, F2")])
+    assert "GF" in values and "F1" not in values
+
+
 def test_string_parameters_become_enums_free_text_and_expressions_do_not():
     narrowed = grounded(spec(city={"type": "string"}, query={"type": "string"},
                              expression={"type": "string"},
@@ -304,6 +323,23 @@ def test_a_tool_set_is_grounded_as_each_tool_is_and_kept_while_its_values_stay()
     more = grounded_tools(tools, RunValues(loose=("Paris", "Rome", "Oslo")), ["2", "3", "7"])
     assert more[0].parameters["properties"]["city"]["enum"] == ["Paris", "Rome", "Oslo"]
     assert "7" in more[1].parameters["properties"]["expression"]["pattern"]
+
+
+def test_a_value_whose_kind_the_question_states_goes_to_parameters_of_that_kind():
+    def one(name: str, param: str) -> ToolSpec:
+        return ToolSpec(name=name, description="Look one up.", parameters={
+            "type": "object", "properties": {param: {"type": "string"}}, "required": [param]})
+
+    tools = [one("lookup_class_size", "class_name"), one("lookup_student", "student")]
+    question = "Whose class is larger, student Fendfi Baespemley's or student Gaegrem Mermeson's?"
+    offered = grounded_tools(tools, collect_values([], question))
+    # a student's name offered to a class's parameter is a chain begun at its end
+    assert [s.name for s in offered] == ["lookup_student"]
+    assert offered[0].parameters["properties"]["student"]["enum"] == [
+        "Fendfi Baespemley", "Gaegrem Mermeson"]
+    # a kind no tool takes constrains nothing
+    offered = grounded_tools(tools, collect_values([], "Which class is my friend Gaegrem in?"))
+    assert [s.name for s in offered] == ["lookup_class_size", "lookup_student"]
 
 
 def test_no_values_leave_a_tool_set_as_it_is_but_values_that_fit_nothing_rule_tools_out():

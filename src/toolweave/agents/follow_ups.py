@@ -4,7 +4,9 @@
   with it (`suggested_call`); a later repeat of the failed call counts as answered.
 - A call about one item of a list in the question is made for the other items
   (`sibling_calls`), and a call that uses one fan-out member's result is made with the other
-  members' results (`propagated_siblings`): fan-outs carry on down a chain.
+  members' results (`propagated_siblings`): fan-outs carry on down a chain. A call about one
+  member of a list a result gave is made for the others when the question asks about all of
+  them (`listed_siblings`: "the total … of all the albums in …").
 
 A small model shows which tool and arguments one item needs, then answers, or repeats itself;
 these calls are the ones it would have needed next. They call only tools the model chose, with
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.corrections import suggested_call
-from toolweave.runtime.fanout import propagated_siblings, sibling_calls
+from toolweave.runtime.fanout import listed_siblings, propagated_siblings, sibling_calls
 from toolweave.runtime.repeats import signature
 from toolweave.types import Observation, ToolCall
 
@@ -50,7 +52,8 @@ class FollowUps:
         for call, obs in zip(calls, observations):
             if obs.ok and not self.ctx.tools.stateful(call.name):
                 siblings = (sibling_calls(self.question, call)
-                            or propagated_siblings(call, self.groups))
+                            or propagated_siblings(call, self.groups)
+                            or listed_siblings(self.question, call, ctx.guard.made()))
                 siblings = [s for s in siblings if self._new(s, made)]
                 if siblings:
                     fanouts.append((obs, siblings))

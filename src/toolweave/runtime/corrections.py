@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from toolweave.runtime.grounding import listed_choices, quoted_values
+from toolweave.runtime.grounding import abbreviates, listed_choices, quoted_values
 from toolweave.types import Observation, ToolCall
 
 MAX_QUOTED_CHARS = 80
@@ -51,21 +51,3 @@ def suggested_call(call: ToolCall, observation: Observation) -> ToolCall | None:
 def suggests_value(error: str) -> bool:
     """Whether an error offers a replacement value ("did you mean 'Lunetta'?")."""
     return bool(_SUGGESTS.search(error))
-
-
-def abbreviates(short: str, value: str) -> bool:
-    """Whether ``short`` is ``value`` abbreviated: the leading letters of each of its words in
-    turn ("USD" for "US dollars", "NY" for "New York"), or a leading part of a one-word value
-    ("EUR" for "euros"); never ``value`` itself."""
-    short, words = short.casefold(), value.casefold().split()
-    if not short.isalnum() or short == "".join(words) or not words:
-        return False
-
-    def spells(rest: str, words: list[str]) -> bool:
-        if not words:
-            return not rest
-        word = words[0]
-        return any(rest.startswith(word[:n]) and spells(rest[n:], words[1:])
-                   for n in range(1, min(len(word), len(rest)) + 1))
-
-    return len(short) >= 2 and spells(short, words)

@@ -165,6 +165,41 @@ def sibling_calls(question: str, call: ToolCall) -> list[ToolCall]:
     return []
 
 
+# "the total … of all the albums in X", "the average … of each …": a question over every
+# member of a list a result gives
+_EVERY = re.compile(r"\b(?:all|each|every|total|sum|average|mean|combined|altogether)\b",
+                    re.IGNORECASE)
+
+
+def listed_siblings(question: str, call: ToolCall,
+                    made: Iterable[tuple[ToolCall, Observation]]) -> list[ToolCall]:
+    """The same call for the other members of a list an earlier result gave (the albums of
+    an artist: ``["Klothzour Tides", "Zynddind Tides", …]``), when one of ``call``'s string
+    arguments is a member and the question asks about all of them ("the total number of
+    tracks of all the albums in …"); none otherwise."""
+    if not _EVERY.search(question):
+        return []
+    strings = {k: v.strip() for k, v in call.arguments.items() if isinstance(v, str)}
+    for _, obs in made:
+        members = _string_list(obs) if obs.ok else []
+        folded = [m.casefold() for m in members]
+        for key, value in strings.items():
+            if value.casefold() in folded:
+                return [ToolCall(name=call.name, arguments={**call.arguments, key: m})
+                        for m in members if m.casefold() != value.casefold()][:MAX_SIBLINGS]
+    return []
+
+
+def _string_list(observation: Observation) -> list[str]:
+    """The members of a result that is a JSON list of two or more strings, else none."""
+    parsed = loads(observation.content.strip())
+    if not isinstance(parsed, list) or len(parsed) < 2:
+        return []
+    if not all(isinstance(m, str) and m.strip() for m in parsed):
+        return []
+    return list(dict.fromkeys(m.strip() for m in parsed))
+
+
 def result_fields(observation: Observation) -> dict[tuple[str, ...], str]:
     """A result's values by where they sit: a JSON result's leaves by key path, a text
     result whole (path ``()``)."""

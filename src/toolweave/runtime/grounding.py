@@ -14,6 +14,7 @@ or marked ``"x-ground": false`` in its JSON schema. An ``expression`` parameter 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:[.,]\d+)*(?![\w])")
 _LISTED = re.compile(r"\b(?:known|valid|allowed|available|supported|expected|options|choices"
                      r"|one of)\b[^:;\n]{0,30}:\s*([^:;\n]+?)\s*(?:[;\n]|$)", re.IGNORECASE)
 MAX_LISTED = 8
+RESEMBLES = 0.75  # how alike a listed choice and a rejected value are spelt to be offered
 
 
 def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
@@ -180,6 +182,40 @@ def _named_values(line: str) -> list[str]:
     return out
 
 
+# words before a value that say how it is written, not what it is ("order number 4521")
+_NO_KIND = GENERIC_WORDS | {"number", "no", "name", "named", "called", "code", "titled"}
+
+
+@lru_cache(maxsize=1024)
+def question_kinds(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The values of ``text`` (`question_values`) whose kind it states in the words just
+    before them ("student Fendfi Baespemley", "purchase order PO-14006"), with the kind's
+    words; not a value after a function word ("the price of Nixstei Rose")."""
+    found: list[tuple[str, frozenset[str]]] = []
+    for line in text.splitlines():
+        for value in dict.fromkeys(_named_values(line)):
+            before = re.search(rf"((?:\b[a-z][a-z-]*\s+){{1,2}})['‘\"“]?{re.escape(value)}"
+                               r"(?![\w-])", line)
+            if before is None:
+                continue
+            words = before.group(1).split()
+            if words[-1] in STOPWORDS:
+                continue
+            kind = frozenset(w for w in words[-2:] if w not in STOPWORDS) - _NO_KIND
+            if kind:
+                found.append((value, kind))
+    return tuple(found)
+
+
+def takes_kind(spec: ToolSpec, name: str, about: str, kind: frozenset[str]) -> bool:
+    """Whether parameter ``name`` of ``spec`` (described as ``about``) takes a value of
+    ``kind``: the tool's name, the parameter's or its description says the kind's word
+    ("lookup_student(student)", "query_purchase_order(po_number)")."""
+    words = name_words(spec.name) | name_words(name) | _about_words(about)
+    stems = {w.removesuffix("s") for w in words}
+    return any(k.removesuffix("s") in stems for k in kind)
+
+
 def _items_of(name: str) -> list[str]:
     """The items of a run of names joined by "and" ("Esterlund and Brennholm"). Before a
     lower-case article the join may be a title's ("Thiadirk and the Lantern"): a list only
@@ -244,6 +280,8 @@ class RunValues:
     rejected: tuple[tuple[frozenset[str], str], ...] = ()
     # the fields the question names that were followed as often as it names them
     followed: frozenset[frozenset[str]] = frozenset()
+    # the question's values whose kind it states ("student Fendfi Baespemley"), with the kind
+    kinds: tuple[tuple[str, frozenset[str]], ...] = ()
     # for_parameter's answers by parameter name: a turn asks for "city" once per tool
     _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -335,7 +373,8 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
                      question_words, tuple(rejected),
                      # only a JSON result's field can be followed
-                     _followed(made, said, question_words) if fields else frozenset())
+                     _followed(made, said, question_words) if fields else frozenset(),
+                     () if results_only else question_kinds(question))
 
 
 @lru_cache(maxsize=256)
@@ -388,7 +427,9 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
             kinds = frozenset(m.casefold() for m in _REJECTED_KIND.findall(obs.content))
             rejected += [(name_words(k) | kinds, v) for k, v in rejected_arguments(call, obs)]
         if not results_only:
-            loose += quoted_values(obs.content) + listed_choices(text)
+            given = [v for _, v in rejected_arguments(call, obs)]
+            loose += quoted_values(obs.content) + [
+                c for c in listed_choices(text) if any(resembles(c, v) for v in given)]
     elif (record := record_fields(text)) is not None:
         fields += [(key, value) for key, value, is_text in record
                    if not is_text or 0 < len(value) <= MAX_VALUE_CHARS]
@@ -470,6 +511,33 @@ def listed_choices(error: str, most: int = MAX_LISTED) -> list[str]:
     return choices
 
 
+def resembles(choice: str, value: str) -> bool:
+    """Whether an error's listed ``choice`` may be what ``value`` meant: spelt almost alike
+    ("Lunetta" for "Lunnetta") or abbreviated (`abbreviates`: "USD" for "US dollars"). A
+    choice unlike the value is the catalogue of another kind ("unknown floor 'Dalltyl Suite';
+    known: Gadraskex Floor, …" for a room's name): a small model offered it picks one."""
+    a, b = choice.casefold(), value.casefold()
+    return difflib.SequenceMatcher(None, a, b).ratio() >= RESEMBLES or abbreviates(choice, value)
+
+
+def abbreviates(short: str, value: str) -> bool:
+    """Whether ``short`` is ``value`` abbreviated: the leading letters of each of its words in
+    turn ("USD" for "US dollars", "NY" for "New York"), or a leading part of a one-word value
+    ("EUR" for "euros"); never ``value`` itself."""
+    short, words = short.casefold(), value.casefold().split()
+    if not short.isalnum() or short == "".join(words) or not words:
+        return False
+
+    def spells(rest: str, words: list[str]) -> bool:
+        if not words:
+            return not rest
+        word = words[0]
+        return any(rest.startswith(word[:n]) and spells(rest[n:], words[1:])
+                   for n in range(1, min(len(word), len(rest)) + 1))
+
+    return len(short) >= 2 and spells(short, words)
+
+
 def numbers_in(texts: Iterable[str]) -> list[str]:
     """The numbers written in ``texts`` (thousands separators dropped), in order, once each."""
     found: list[str] = []
@@ -527,13 +595,15 @@ def _kind(name: str, schema: dict) -> str | None:
 
 
 def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
-             numbers: Iterable[str] = (), called: Iterable[dict[str, Any]] = ()
-             ) -> ToolSpec | None:
+             numbers: Iterable[str] = (), called: Iterable[dict[str, Any]] = (),
+             kinds: Mapping[str, frozenset[str]] | None = None) -> ToolSpec | None:
     """``spec`` whose string arguments must be one of ``values`` (per parameter, for
     `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
     when a required parameter has no value left (the tool cannot be called yet). ``called``:
     the arguments the tool was already called with, whose value for its one required
-    parameter is left out (a turn that must make progress offers no repeat).
+    parameter is left out (a turn that must make progress offers no repeat). ``kinds``:
+    values the question states the kind of, offered only to parameters of that kind
+    (`takes_kind`).
 
     The same narrowing of the same spec gives the very same object back, so the format's
     grammar cache finds the turn's grammar by identity (no spec is serialised per turn)."""
@@ -552,6 +622,9 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
             values.for_parameter(name, about), schema)
         if done and name in required:
             found = [v for v in found if v not in done]
+        if kinds:
+            found = [v for v in found
+                     if v not in kinds or takes_kind(spec, name, about, kinds[v])]
         return tuple(found)
 
     grounds = _grounds(spec)
@@ -640,19 +713,24 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
         values = RunValues(loose=tuple(values))
     numbers = tuple(numbers)
     params, arithmetic = _set_grounds(specs)
+    # a stated kind that some parameter takes ("student" → lookup_student's): its value goes
+    # to those only; a kind no tool names ("my friend Alice") constrains nothing
+    kinds = {value: kind for value, kind in values.kinds
+             if any(takes_kind(s, name, about, kind)
+                    for s in specs for name, how, about in _grounds(s) if how == "values")}
     done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
                  if calls)
     # no values at all leaves every spec as it is; values that fit no parameter narrow each
     # to nothing: the same offers, other answers
     key = (bool(values), tuple(tuple(values.for_parameter(name, about)) for name, about in params),
-           numbers if arithmetic else (), done)
+           numbers if arithmetic else (), done, tuple(kinds.items()))
     hit = _GROUNDED_SETS.get(specs, key)
     if hit is not MISSING:
         return list(hit)  # type: ignore[call-overload]
     called = called or {}
     return list(_GROUNDED_SETS.put(specs, key, [
         g for s in specs
-        if (g := grounded(s, values, numbers, called.get(s.name, ()))) is not None]))
+        if (g := grounded(s, values, numbers, called.get(s.name, ()), kinds)) is not None]))
 
 
 def _set_grounds(specs: Sequence[ToolSpec]) -> tuple[tuple[tuple[str, str], ...], bool]:
