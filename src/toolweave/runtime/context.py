@@ -88,16 +88,17 @@ class RunContext:
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
             values = collect_values(self.guard.made(), self.said)
         if values and not answer_only:
-            specs = [s for s in self.tools.specs()
-                     if (not only or s.name in only) and s.name not in without]
+            specs = self._offered(only, without)
             numbers = self.numbers()
             # an expression needs two numbers to combine: until then a calculator is not
             # offered (a small model "computes" the answer it has not looked up yet)
-            specs = [s for s in specs if len(numbers) >= 2 or s.name not in self.calculators()]
+            if len(numbers) < 2 and (calculators := self.calculators()):
+                specs = [s for s in specs if s.name not in calculators]
             if not only:
                 # a tool that failed twice since the last result is the wrong tool for now
                 failing = failing_tools(self.guard.made())
-                specs = [s for s in specs if s.name not in failing]
+                if failing:
+                    specs = [s for s in specs if s.name not in failing]
             # a turn offered just these tools is to make progress: no repeats in it
             called: dict[str, list[dict]] = {}
             for call, _ in self.guard.made() if only else ():
@@ -115,11 +116,16 @@ class RunContext:
                 ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only,
                  without),
                 lambda: self.format.grammar(
-                    [] if answer_only else
-                    [s for s in self.tools.specs()
-                     if (not only or s.name in only) and s.name not in without],
+                    [] if answer_only else self._offered(only, without),
                     require_call=require_call, max_calls=max_calls))
         return self.usable(grammar)
+
+    def _offered(self, only: tuple[str, ...], without: tuple[str, ...]) -> list[ToolSpec]:
+        """The specs a turn may offer: ``only`` these tools (all when empty), ``without``
+        those; kept with the tool set (a shared list: not to be changed)."""
+        return derived(self.tools, ("offered", only, without), lambda: [
+            s for s in self.tools.specs()
+            if (not only or s.name in only) and s.name not in without])
 
     def usable(self, constraint: Constraint | None) -> Constraint | None:
         """``constraint`` when this run is constrained and its backend can apply it, else None
@@ -240,9 +246,10 @@ class RunContext:
 def failing_tools(made: Sequence[tuple[ToolCall, Observation]], times: int = 2) -> set[str]:
     """Tools whose calls failed ``times`` times since the last call that succeeded."""
     failures: dict[str, int] = {}
-    for call, obs in made:
+    # read back to the last success only: a step's cost does not grow with the run
+    for call, obs in reversed(made):
         if obs.ok:
-            failures.clear()
-        elif obs.error not in NOT_RUN:
+            break
+        if obs.error not in NOT_RUN:
             failures[call.name] = failures.get(call.name, 0) + 1
     return {name for name, n in failures.items() if n >= times}

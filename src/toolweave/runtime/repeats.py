@@ -52,13 +52,19 @@ class RepeatGuard:
         # that worked with ``mentions=[]`` added; a post made twice is a wrong state). Failed
         # calls are not in it: adding ``items=[]`` may be what fixes one.
         self.answered: dict[str, str] = {}
+        self._made: list[tuple[ToolCall, Observation]] | None = None  # `made`, until a change
 
     # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
     # arguments once more.
 
     def made(self) -> list[tuple[ToolCall, Observation]]:
-        """Every call made so far with its observation, oldest first."""
-        return [(self.calls[sig], obs) for sig, obs in self.seen.items()]
+        """Every call made so far with its observation, oldest first.
+
+        Read several times a step (grammar, guards, fan-outs): built once per change of the
+        guard and shared, so callers must not change the list."""
+        if self._made is None:
+            self._made = [(self.calls[sig], obs) for sig, obs in self.seen.items()]
+        return self._made
 
     def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
         earlier = self._earlier(call, sig or signature(call))
@@ -77,6 +83,7 @@ class RepeatGuard:
             self.runs[sig] = self.runs.get(sig, 1) + 1
             self.stale.discard(sig)
         self.seen[sig], self.calls[sig] = observation, call
+        self._made = None
         if observation.ok:
             self.answered.setdefault(_without_empties(call, sig), sig)
 
