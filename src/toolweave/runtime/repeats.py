@@ -23,9 +23,24 @@ MAX_STATEFUL_RUNS = 2
 _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 
 
+# A step reads each call's signature several times (the guard, the turn's duplicates, the
+# fan-outs): kept per call object and its arguments dict, which a made call does not change.
+_SIGNATURES: dict[int, tuple[ToolCall, dict, str]] = {}
+MAX_SIGNATURES = 4096
+
+
 def signature(call: ToolCall) -> str:
     """The call's tool name and canonical (key-sorted) JSON arguments."""
-    return call.name + _CANONICAL.encode(call.arguments)
+    arguments = call.arguments
+    entry = _SIGNATURES.get(id(call))
+    # the entry keeps its call alive, so no other object has its id while it is kept
+    if entry is not None and entry[0] is call and entry[1] is arguments:
+        return entry[2]
+    sig = call.name + _CANONICAL.encode(arguments)
+    if len(_SIGNATURES) >= MAX_SIGNATURES:
+        _SIGNATURES.clear()  # cheap to derive again; a long-lived process must not grow
+    _SIGNATURES[id(call)] = (call, arguments, sig)
+    return sig
 
 
 def _without_empties(call: ToolCall, sig: str) -> str:
