@@ -4,6 +4,7 @@ and run tool calls."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -54,6 +55,9 @@ class RunContext:
     replay: Replay | None = None
     # which calls may run: an allow-list, confirmations, a cap per turn (`runtime.policy`)
     policy: ToolPolicy = field(default_factory=ToolPolicy)
+    # the results `numbers` last read, what it found and the calculators it left out
+    _numbers_read: tuple[list[Observation], tuple[str, ...], frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @cached_property
     def said(self) -> str:
@@ -141,9 +145,23 @@ class RunContext:
 
     def numbers(self) -> tuple[str, ...]:
         """The numbers of the question and of the successful results, but the calculators'
-        (not new data; fed back, they let a model multiply without end)."""
-        return run_numbers(self.said, self.guard.seen.values(),
-                           self.calculators())
+        (not new data; fed back, they let a model multiply without end).
+
+        Read every turn: the results already read are not read again while the run's
+        results only grow (`_numbers_read`)."""
+        seen = list(self.guard.seen.values())
+        calculators = self.calculators()
+        read = self._numbers_read
+        if (read is not None and read[2] is calculators and len(read[0]) <= len(seen)
+                and all(map(operator.is_, read[0], seen))):
+            numbers = read[1]
+            if len(read[0]) < len(seen):
+                numbers = tuple(dict.fromkeys(numbers + run_numbers(
+                    "", seen[len(read[0]):], calculators)))
+        else:
+            numbers = run_numbers(self.said, seen, calculators)
+        self._numbers_read = (seen, numbers, calculators)
+        return numbers
 
     def tool_docs(self) -> str:
         """The tools as the format renders them into the system prompt; rendered once per
