@@ -189,6 +189,8 @@ def propagated_siblings(call: ToolCall, groups: list[list[Observation]]) -> list
     """The same call for the other members of a fan-out whose results it uses: after the
     tickers of two companies were looked up together, the share price of one ticker is asked
     for the other too. ``groups``: the results of each fan-out made, one per member."""
+    if not groups:
+        return []
     strings = {k: v for k, v in call.arguments.items() if isinstance(v, str) and v.strip()}
     for group in groups:
         fields = [result_fields(o) for o in group]

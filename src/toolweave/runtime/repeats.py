@@ -46,7 +46,10 @@ def signature(call: ToolCall) -> str:
 def _without_empties(call: ToolCall, sig: str) -> str:
     """``sig`` without the arguments that are empty lists or objects: ``post(text="hi",
     tags=[])`` is ``post(text="hi")`` sent again."""
-    if not any(v == [] or v == {} for v in call.arguments.values()):
+    for v in call.arguments.values():  # read twice a call: a loop, not a generator
+        if v == [] or v == {}:
+            break
+    else:
         return sig
     return call.name + _CANONICAL.encode(
         {k: v for k, v in call.arguments.items() if not (v == [] or v == {})})
