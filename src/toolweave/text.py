@@ -43,6 +43,8 @@ def clean_value(value: Any, depth: int = 0) -> Any:
     server's runaway output), which no writer downstream could serialise."""
     if isinstance(value, str):
         return clean_text(value)
+    if isinstance(value, dict) and depth < MAX_DEPTH and _clean_and_flat(value):
+        return value  # a tool call's usual arguments: nothing to clean, nothing to copy
     if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
         raise ValueError(f"the value is nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
@@ -51,6 +53,23 @@ def clean_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [clean_value(v, depth + 1) for v in value]
     return value
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _clean_and_flat(value: dict) -> bool:
+    """Whether ``value`` holds only ASCII string keys and scalar or ASCII string values (no
+    surrogate can be in it, and nothing nested)."""
+    for key, item in value.items():
+        if type(key) is not str or not key.isascii():
+            return False
+        if type(item) is str:
+            if not item.isascii():
+                return False
+        elif type(item) not in _SCALARS:
+            return False
+    return True
 
 
 WORD_JOINER = "\u2060"  # invisible, and no tokenizer merges it into a control token

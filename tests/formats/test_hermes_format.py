@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolweave.formats import get_format
+from toolweave.formats.hermes import _one_call, _parse_blocks, parse_hermes
 from toolweave.types import Completion, ToolCall, ToolSpec
 
 FMT = get_format("hermes")
@@ -166,7 +169,8 @@ def test_bare_json_followed_by_prose_is_not_a_call():
 
 
 def test_doubled_braces_on_several_bare_calls():
-    turn = FMT.parse('{{"name": "add", "arguments": {"a": 1}}}\n{{"name": "add", "arguments": {"a": 2}}}')
+    turn = FMT.parse('{{"name": "add", "arguments": {"a": 1}}}\n'
+                     '{{"name": "add", "arguments": {"a": 2}}}')
     assert turn.ok and [c.arguments for c in turn.calls] == [{"a": 1}, {"a": 2}]
 
 
@@ -193,3 +197,38 @@ def test_a_result_cannot_close_its_block_or_write_a_call():
     assert message.content.endswith("</tool_response>")
     assert FMT.parse(message.content).calls == []
     assert "delete_all" in message.content
+
+
+# -- the one-call fast path reads what the general reader reads ----------------------------------
+
+_BLOCK_PARTS = st.sampled_from([
+    "<tool_call>", "</tool_call>", "\n", " ", "```json\n", "```", "{", "}", "{{", "}}", "[", "]",
+    '"name"', '"arguments"', ": ", ", ", '"add"', '{"a": 1}', '"{\\"a\\": 2}"', "'", "Thinking.",
+    '"</tool_call>"', "\u00a0", "\ud800", '"function"', "null", '""'])
+_CALL_TURNS = st.one_of(
+    st.lists(_BLOCK_PARTS, max_size=14).map("".join),
+    st.builds(lambda lead, body, tail: f"{lead}<tool_call>\n{body}\n</tool_call>{tail}",
+              st.sampled_from(["", "I'll add.\n", "  ", "<tool_call>"]),
+              st.one_of(st.just('{"name": "add", "arguments": {"a": 1}}'),
+                        st.lists(_BLOCK_PARTS, max_size=8).map("".join)),
+              st.sampled_from(["", "\n", " \n ", "x", "}", "<tool_call>"])))
+
+
+def _read(turn):
+    return (turn.text, [(c.name, c.arguments) for c in turn.calls],
+            [(e.message, e.snippet) for e in turn.errors])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=_CALL_TURNS, truncated=st.booleans())
+def test_the_one_call_fast_path_reads_what_the_general_reader_reads(text, truncated):
+    # every step parses a turn of one call: it skips the general scan, never its answers
+    assert _read(parse_hermes(text, truncated)) == _read(_parse_blocks(text, truncated))
+
+
+def test_the_one_call_fast_path_takes_the_common_turn():
+    text = 'Adding.\n<tool_call>\n{"name": "add", "arguments": {"a": 1}}\n</tool_call>\n'
+    turn = _one_call(text)
+    assert turn is not None and _read(turn) == ("Adding.", [("add", {"a": 1})], [])
+    assert _one_call(text + text) is None  # two blocks: the general reader's
+    assert _one_call(text.replace("}}", "}}}")) is None  # an extra brace: tolerated there

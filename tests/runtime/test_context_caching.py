@@ -68,3 +68,36 @@ async def test_scripted_does_not_mutate_a_scripted_completion():
     reply = Completion(text="hi")
     got = await Scripted([reply]).complete([])
     assert got is not reply and got.model == "scripted" and reply.model == ""
+
+
+def calc(expression: str) -> str:
+    """Evaluate an arithmetic expression."""
+    return expression
+
+
+def test_the_run_numbers_follow_each_new_result_and_any_changed_one():
+    from toolweave.runtime.grounding import run_numbers
+    from toolweave.types import Observation, ToolCall
+
+    ctx = context(ToolRegistry([alpha, calc]))
+    ctx.recorder.trace.question = "Is 12 more than 7?"
+    ctx = RunContext(model=ctx.model, tools=ctx.tools, format=ctx.format, budget=ctx.budget,
+                     recorder=ctx.recorder)
+
+    def made(name: str, content: str, ok: bool = True, **arguments) -> None:
+        call = ToolCall(name=name, arguments=arguments)
+        ctx.guard.remember(call, Observation(call_id=call.id, tool=name, content=content,
+                                             ok=ok))
+
+    def whole() -> tuple[str, ...]:
+        return run_numbers(ctx.said, ctx.guard.seen.values(), ctx.calculators())
+
+    assert ctx.numbers() == whole() == ("12", "7")
+    made("alpha", "x is 30 and 12", x=1)
+    assert ctx.numbers() == whole() == ("12", "7", "30")
+    made("calc", "42", expression="30+12")  # a calculator's result is no new data
+    made("alpha", "failed: 99", ok=False, x=2)  # nor is a failure's
+    made("alpha", "5 then 30", x=3)
+    assert ctx.numbers() == whole() == ("12", "7", "30", "5")
+    made("alpha", "now 8", x=1)  # the same call again: its result is replaced, not added
+    assert ctx.numbers() == whole() == ("12", "7", "8", "5", "30")

@@ -65,3 +65,13 @@ def test_arguments_nested_past_the_limit_are_a_clear_parse_error_and_the_run_goe
     assert trace.stop_reason == "answer" and trace.answer == "Nothing to show."
     assert trace.steps[0].kind == "error" and "nested deeper than 64" in trace.steps[0].error
     assert len(Trace.load(path).steps) == 2
+
+
+def test_clean_value_cleans_every_kind_of_arguments_and_keeps_clean_ones_as_they_are():
+    clean = {"city": "Paris", "count": 2, "scale": 1.5, "exact": True, "unit": None}
+    assert clean_value(clean) is clean  # nothing to clean: no copy
+    assert clean_value({"city\ud800": "x"}) == {"city\ufffd": "x"}
+    assert clean_value({"city": "Z\udcffrich", "n": 1}) == {"city": "Z\ufffdrich", "n": 1}
+    assert clean_value({"tags": ["a\ud800"], "n": 1}) == {"tags": ["a\ufffd"], "n": 1}
+    assert clean_value({"city": "Zürich"}) == {"city": "Zürich"}  # real characters stay
+    assert ToolCall(name="t", arguments={"q": "\ud800"}).arguments == {"q": "\ufffd"}

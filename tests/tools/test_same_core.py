@@ -72,10 +72,14 @@ def test_the_faster_way_is_chosen_and_the_other_is_still_tried_now_and_then():
     from toolweave.tools._same_core import EXPLORE_EVERY
 
     same_core = SameCore()
-    same_core.record(True, 300e-6)  # pinned hand-offs slow (a busy machine) ...
-    same_core.record(False, 80e-6)  # ... unpinned ones fast
+    same_core.record(True, 90e-6)  # pinned hand-offs a little slower ...
+    same_core.record(False, 80e-6)  # ... than unpinned ones
     picks = [same_core.choose() for _ in range(4 * EXPLORE_EVERY)]
     assert picks.count(True) == 4  # only the exploring ones
+    same_core.record(True, 300e-6)  # pinned ones much slower (a busy machine): tried rarer
+    same_core.cost[True] = 320e-6
+    picks = [same_core.choose() for _ in range(16 * EXPLORE_EVERY)]
+    assert 1 <= picks.count(True) <= 16 // 4  # 4x slower: tried a quarter as often
     for _ in range(40):  # the load goes: pinned hand-offs become the fast ones
         same_core.record(True, 20e-6)
     assert same_core.choose() is True

@@ -52,6 +52,8 @@ _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?")
 _DECODER = json.JSONDecoder()
 # possessive (*+): a turn of nothing but whitespace must not be rescanned once per space
 _BARE_CALL_START = re.compile(r'\s*+(```[A-Za-z]*+\s*+)?\[?\s*+\{\s*+"name"\s*+:')
+# the common turn: one block holding one JSON object, nothing but whitespace after it
+_ONE_BLOCK = re.compile(r"<tool_call>\s*(\{.*\})\s*</tool_call>\s*", re.DOTALL)
 
 
 class HermesFormat(TextFormat):
@@ -135,6 +137,12 @@ def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
     fences, an extra ``}``, an object opened with ``{{`` (as some chat templates show
     it), and ``arguments`` given as a JSON string; reports anything else
     (single quotes, bad JSON) as a `ParseError` while keeping the calls that did parse."""
+    one = _one_call(text)
+    return one if one is not None else _parse_blocks(text, truncated)
+
+
+def _parse_blocks(text: str, truncated: bool) -> ParsedTurn:
+    """`parse_hermes` of any turn: every block read in turn, errors reported."""
     outside: list[str] = []
     calls: list[ToolCall] = []
     errors: list[ParseError] = []
@@ -161,6 +169,25 @@ def parse_hermes(text: str, truncated: bool = False) -> ParsedTurn:
                                      + (" (the turn was cut off)" if truncated else ""),
                                      snippet=snippet(text)))
     return ParsedTurn(text="".join(outside).strip(), calls=calls, errors=errors)
+
+
+def _one_call(text: str) -> ParsedTurn | None:
+    """The turn most turns are — text, then one well-formed block with one call, then nothing
+    — read without the general scan (every agent step parses one); None for any other turn,
+    which the general reader takes, errors and all."""
+    start = text.find(OPEN)
+    if start < 0 or text.count(OPEN, start + 1) or text.count(CLOSE) != 1:
+        return None
+    match = _ONE_BLOCK.fullmatch(text, start)
+    if match is None:
+        return None
+    try:
+        obj = json.loads(match[1])
+    except (ValueError, RecursionError):
+        return None  # the general reader says what is wrong with it
+    call = _to_call(obj)
+    return ParsedTurn(text=text[:start].strip(), calls=[call]) if isinstance(call, ToolCall) \
+        else None
 
 
 def _bare_calls(text: str) -> tuple[list[ToolCall], str]:

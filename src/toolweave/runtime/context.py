@@ -4,6 +4,7 @@ and run tool calls."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -54,6 +55,9 @@ class RunContext:
     replay: Replay | None = None
     # which calls may run: an allow-list, confirmations, a cap per turn (`runtime.policy`)
     policy: ToolPolicy = field(default_factory=ToolPolicy)
+    # the results `numbers` last read, what it found and the calculators it left out
+    _numbers_read: tuple[list[Observation], tuple[str, ...], frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @cached_property
     def said(self) -> str:
@@ -88,16 +92,17 @@ class RunContext:
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
             values = collect_values(self.guard.made(), self.said)
         if values and not answer_only:
-            specs = [s for s in self.tools.specs()
-                     if (not only or s.name in only) and s.name not in without]
+            specs = self._offered(only, without)
             numbers = self.numbers()
             # an expression needs two numbers to combine: until then a calculator is not
             # offered (a small model "computes" the answer it has not looked up yet)
-            specs = [s for s in specs if len(numbers) >= 2 or s.name not in self.calculators()]
+            if len(numbers) < 2 and (calculators := self.calculators()):
+                specs = [s for s in specs if s.name not in calculators]
             if not only:
                 # a tool that failed twice since the last result is the wrong tool for now
                 failing = failing_tools(self.guard.made())
-                specs = [s for s in specs if s.name not in failing]
+                if failing:
+                    specs = [s for s in specs if s.name not in failing]
             # a turn offered just these tools is to make progress: no repeats in it
             called: dict[str, list[dict]] = {}
             for call, _ in self.guard.made() if only else ():
@@ -115,11 +120,16 @@ class RunContext:
                 ("turn_grammar", self.format.name, require_call, answer_only, max_calls, only,
                  without),
                 lambda: self.format.grammar(
-                    [] if answer_only else
-                    [s for s in self.tools.specs()
-                     if (not only or s.name in only) and s.name not in without],
+                    [] if answer_only else self._offered(only, without),
                     require_call=require_call, max_calls=max_calls))
         return self.usable(grammar)
+
+    def _offered(self, only: tuple[str, ...], without: tuple[str, ...]) -> list[ToolSpec]:
+        """The specs a turn may offer: ``only`` these tools (all when empty), ``without``
+        those; kept with the tool set (a shared list: not to be changed)."""
+        return derived(self.tools, ("offered", only, without), lambda: [
+            s for s in self.tools.specs()
+            if (not only or s.name in only) and s.name not in without])
 
     def usable(self, constraint: Constraint | None) -> Constraint | None:
         """``constraint`` when this run is constrained and its backend can apply it, else None
@@ -135,9 +145,23 @@ class RunContext:
 
     def numbers(self) -> tuple[str, ...]:
         """The numbers of the question and of the successful results, but the calculators'
-        (not new data; fed back, they let a model multiply without end)."""
-        return run_numbers(self.said, self.guard.seen.values(),
-                           self.calculators())
+        (not new data; fed back, they let a model multiply without end).
+
+        Read every turn: the results already read are not read again while the run's
+        results only grow (`_numbers_read`)."""
+        seen = list(self.guard.seen.values())
+        calculators = self.calculators()
+        read = self._numbers_read
+        if (read is not None and read[2] is calculators and len(read[0]) <= len(seen)
+                and all(map(operator.is_, read[0], seen))):
+            numbers = read[1]
+            if len(read[0]) < len(seen):
+                numbers = tuple(dict.fromkeys(numbers + run_numbers(
+                    "", seen[len(read[0]):], calculators)))
+        else:
+            numbers = run_numbers(self.said, seen, calculators)
+        self._numbers_read = (seen, numbers, calculators)
+        return numbers
 
     def tool_docs(self) -> str:
         """The tools as the format renders them into the system prompt; rendered once per
@@ -240,9 +264,10 @@ class RunContext:
 def failing_tools(made: Sequence[tuple[ToolCall, Observation]], times: int = 2) -> set[str]:
     """Tools whose calls failed ``times`` times since the last call that succeeded."""
     failures: dict[str, int] = {}
-    for call, obs in made:
+    # read back to the last success only: a step's cost does not grow with the run
+    for call, obs in reversed(made):
         if obs.ok:
-            failures.clear()
-        elif obs.error not in NOT_RUN:
+            break
+        if obs.error not in NOT_RUN:
             failures[call.name] = failures.get(call.name, 0) + 1
     return {name for name, n in failures.items() if n >= times}

@@ -47,7 +47,8 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
             observations[i] = Observation(
                 call_id=call.id, tool=call.name, ok=False, error="duplicate_call",
                 content=f"the same call as call {first_at[sigs[i]] + 1} of this turn: run once")
-        elif policy is not None and (refusal := await policy.refusal(tools, call)) is not None:
+        elif (policy is not None and policy.may_refuse(tools, call)
+              and (refusal := await policy.refusal(tools, call)) is not None):
             observations[i] = refusal
             if guard is not None:
                 guard.remember(call, refusal, sigs[i])  # asked again, it is a repeat
@@ -65,7 +66,7 @@ async def run_calls(tools: ToolRegistry, calls: Sequence[ToolCall],
         results = [await invoke(calls[i]) for i in fresh]
     else:
         results = await asyncio.gather(*(invoke(calls[i]) for i in fresh))
-    for i, observation in zip(fresh, results):
+    for i, observation in zip(fresh, results, strict=True):
         if guard is not None:
             guard.remember(calls[i], observation, sigs[i])
             if observation.ok and tools.stateful(calls[i].name):
@@ -81,7 +82,8 @@ def new_results(calls: Sequence[ToolCall], observations: Sequence[Observation]
                 ) -> list[tuple[ToolCall, Observation]]:
     """The calls of a turn that really ran, with their observations: what the model is shown
     again. Repeats are left out of the history, since a small model copies its own turns."""
-    return [(c, o) for c, o in zip(calls, observations) if o.error not in NOT_RUN]
+    return [(c, o) for c, o in zip(calls, observations, strict=False)
+            if o.error not in NOT_RUN]
 
 
 def observation_text(observation: Observation) -> str:

@@ -26,7 +26,8 @@ from toolweave.types import Observation, ToolCall
 
 MAX_SIBLINGS = 7
 MAX_ITEM_WORDS = 5
-LEADING = frozenset({"the", "a", "an", "in", "at", "of", "on", "for", "to", "from", "that", "those"})
+LEADING = frozenset({"the", "a", "an", "in", "at", "of", "on", "for", "to", "from", "that",
+                     "those"})
 _CLAUSE = re.compile(r"[:;?!()\"“”]|\.(?:\s|$)")
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|than|versus|vs\.?)\s+",
                         re.IGNORECASE)
@@ -109,6 +110,13 @@ def list_of(question: str, value: str) -> list[str] | None:
     return None if items is None else list(items)
 
 
+@lru_cache(maxsize=1024)
+def has_lists(question: str) -> bool:
+    """Whether ``question`` has a list or names that possess the same thing: else no value is
+    an item of one, and no call about an item needs reading (most questions; read per step)."""
+    return bool(_question_lists(question) or _possessors(question))
+
+
 @lru_cache(maxsize=4096)
 def _list_of(question: str, value: str) -> tuple[str, ...] | None:
     # asked of every string argument of every result at every step (fan-out siblings, a
@@ -149,6 +157,8 @@ def _possessors(question: str) -> tuple[tuple[str, ...], ...]:
 def sibling_calls(question: str, call: ToolCall) -> list[ToolCall]:
     """The same call for the other items of the question's list that one of ``call``'s string
     arguments names; none when it names no item, or more than one."""
+    if not has_lists(question):
+        return []
     strings = {k: v for k, v in call.arguments.items() if isinstance(v, str) and v.strip()}
     for key, value in strings.items():
         items = list_of(question, value)
@@ -214,6 +224,8 @@ def propagated_siblings(call: ToolCall, groups: list[list[Observation]]) -> list
     """The same call for the other members of a fan-out whose results it uses: after the
     tickers of two companies were looked up together, the share price of one ticker is asked
     for the other too. ``groups``: the results of each fan-out made, one per member."""
+    if not groups:
+        return []
     strings = {k: v for k, v in call.arguments.items() if isinstance(v, str) and v.strip()}
     for group in groups:
         fields = [result_fields(o) for o in group]
@@ -236,6 +248,8 @@ def results_by_item(question: str, made: Iterable[tuple[ToolCall, Observation]]
                     ) -> list[dict[str, Observation]]:
     """Per tool and argument, the successful results of the calls that name an item of the
     question's list, by item (the latest per item), for those covering two items or more."""
+    if not has_lists(question):
+        return []
     groups: dict[tuple[str, str], dict[str, Observation]] = {}
     for call, obs in made:
         if not obs.ok:

@@ -66,6 +66,11 @@ class ToolPolicy:
         return refused(call, f"a turn may run at most {cap} calls; this was call "
                              f"{position + 1}. Make fewer calls per turn.")
 
+    def may_refuse(self, tools: ToolRegistry, call: ToolCall) -> bool:
+        """Whether `refusal` could refuse ``call`` (an allow-list, or a tool that asks for
+        confirmation); when not, a call need not wait on it."""
+        return self.allowed is not None or needs_confirmation(tools, call.name)
+
     async def refusal(self, tools: ToolRegistry, call: ToolCall) -> Observation | None:
         """None when the allow-list and the confirmation hook let ``call`` run, else the
         observation that refuses it."""

@@ -23,15 +23,33 @@ MAX_STATEFUL_RUNS = 2
 _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 
 
+# A step reads each call's signature several times (the guard, the turn's duplicates, the
+# fan-outs): kept per call object and its arguments dict, which a made call does not change.
+_SIGNATURES: dict[int, tuple[ToolCall, dict, str]] = {}
+MAX_SIGNATURES = 4096
+
+
 def signature(call: ToolCall) -> str:
     """The call's tool name and canonical (key-sorted) JSON arguments."""
-    return call.name + _CANONICAL.encode(call.arguments)
+    arguments = call.arguments
+    entry = _SIGNATURES.get(id(call))
+    # the entry keeps its call alive, so no other object has its id while it is kept
+    if entry is not None and entry[0] is call and entry[1] is arguments:
+        return entry[2]
+    sig = call.name + _CANONICAL.encode(arguments)
+    if len(_SIGNATURES) >= MAX_SIGNATURES:
+        _SIGNATURES.clear()  # cheap to derive again; a long-lived process must not grow
+    _SIGNATURES[id(call)] = (call, arguments, sig)
+    return sig
 
 
 def _without_empties(call: ToolCall, sig: str) -> str:
     """``sig`` without the arguments that are empty lists or objects: ``post(text="hi",
     tags=[])`` is ``post(text="hi")`` sent again."""
-    if not any(v == [] or v == {} for v in call.arguments.values()):
+    for v in call.arguments.values():  # read twice a call: a loop, not a generator
+        if v == [] or v == {}:
+            break
+    else:
         return sig
     return call.name + _CANONICAL.encode(
         {k: v for k, v in call.arguments.items() if not (v == [] or v == {})})
@@ -52,13 +70,19 @@ class RepeatGuard:
         # that worked with ``mentions=[]`` added; a post made twice is a wrong state). Failed
         # calls are not in it: adding ``items=[]`` may be what fixes one.
         self.answered: dict[str, str] = {}
+        self._made: list[tuple[ToolCall, Observation]] | None = None  # `made`, until a change
 
     # ``sig`` (the call's `signature`, when the caller has it already) saves serialising the
     # arguments once more.
 
     def made(self) -> list[tuple[ToolCall, Observation]]:
-        """Every call made so far with its observation, oldest first."""
-        return [(self.calls[sig], obs) for sig, obs in self.seen.items()]
+        """Every call made so far with its observation, oldest first.
+
+        Read several times a step (grammar, guards, fan-outs): built once per change of the
+        guard and shared, so callers must not change the list."""
+        if self._made is None:
+            self._made = [(self.calls[sig], obs) for sig, obs in self.seen.items()]
+        return self._made
 
     def is_repeat(self, call: ToolCall, sig: str | None = None) -> bool:
         earlier = self._earlier(call, sig or signature(call))
@@ -77,6 +101,7 @@ class RepeatGuard:
             self.runs[sig] = self.runs.get(sig, 1) + 1
             self.stale.discard(sig)
         self.seen[sig], self.calls[sig] = observation, call
+        self._made = None
         if observation.ok:
             self.answered.setdefault(_without_empties(call, sig), sig)
 

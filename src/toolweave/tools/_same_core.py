@@ -30,6 +30,9 @@ from collections.abc import Callable
 
 ENV_SWITCH = "TOOLWEAVE_SAME_CORE_HANDOFF"
 EXPLORE_EVERY = 32  # one hand-off in this many goes the other way, to keep measuring it
+# ... or in up to 8 times as many, as many times as that way measured slower: each try costs
+# what it is slower (pinned on a busy machine: 4x an unpinned hand-off, every 32nd call)
+MAX_EXPLORE_BACKOFF = 8
 
 
 def _sched_getcpu() -> Callable[[], int] | None:
@@ -54,12 +57,17 @@ class SameCore:
 
     def choose(self) -> bool:
         """Whether to pin the next hand-off: the way measured faster so far (an unmeasured
-        way first), the other way every `EXPLORE_EVERY`-th time."""
+        way first), the other way every `EXPLORE_EVERY`-th time, or more rarely the slower it
+        measured (`MAX_EXPLORE_BACKOFF`)."""
         if not self.enabled:
             return False
         self._handoffs += 1
-        pin = self.cost[True] <= self.cost[False]
-        return not pin if self._handoffs % EXPLORE_EVERY == 0 else pin
+        pinned, free = self.cost[True], self.cost[False]
+        pin = pinned <= free
+        faster, slower = (pinned, free) if pin else (free, pinned)
+        every = EXPLORE_EVERY if faster <= 0.0 else EXPLORE_EVERY * min(
+            MAX_EXPLORE_BACKOFF, max(1, int(slower / faster)))
+        return not pin if self._handoffs % every == 0 else pin
 
     def record(self, pinned: bool, seconds: float) -> None:
         """A hand-off made ``pinned`` or not took ``seconds`` (from dispatch to result)."""

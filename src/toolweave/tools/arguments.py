@@ -33,14 +33,18 @@ def validated_arguments(
     model: type[BaseModel], params: list[Parameter], schema: dict[str, Any]
 ) -> Prepare:
     """Validate against ``model`` and map the fields back onto the function's parameters."""
+    # which field goes where, sorted out once rather than at every call
+    positional = [p.field for p in params if p.positional_only]
+    keywords = [(p.name, p.field) for p in params if not p.positional_only]
+
     def prepare(arguments: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         try:
             values = model.model_validate(arguments)
         except ValidationError as exc:
             raise ArgumentError(_explain(exc, schema)) from None
-        args = tuple(getattr(values, p.field) for p in params if p.positional_only)
-        kwargs = {p.name: getattr(values, p.field) for p in params if not p.positional_only}
-        return args, kwargs
+        fields = values.__dict__
+        args = tuple([fields[f] for f in positional]) if positional else ()
+        return args, {name: fields[f] for name, f in keywords}
 
     return prepare
 

@@ -240,7 +240,8 @@ class Tool:
             async with asyncio.timeout(_left(timeout_s, t0)):
                 await WORKERS.wait(job)
         ok, value = job.outcome()
-        if ok and inspect.isawaitable(value):  # a sync function that returned an awaitable
+        if ok and type(value) is not str and inspect.isawaitable(value):
+            # a sync function that returned an awaitable
             async with asyncio.timeout(_left(timeout_s, t0)):
                 return await _settle(value)
         if not ok and not isinstance(value, (Exception, SystemExit)):
