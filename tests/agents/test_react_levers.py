@@ -466,3 +466,16 @@ async def test_one_rejected_turn_is_not_enough_to_answer_unaided():
     trace = await Agent(model, [get_weather, get_stock_price]).arun("How cold is Oslo?")
     assert [o.ok for s in trace.steps for o in s.observations] == [False, True]
     assert trace.answer == "3 °C."
+
+
+async def test_a_question_about_its_own_text_is_answered_without_tools():
+    model = Scripted(["Two words."])
+    trace = await Agent(model, [get_price]).arun(
+        "How many words are in the name 'Harbor Mug'?")
+    assert trace.answer == "Two words." and trace.stop_reason == "answer"
+    assert not any(s.calls for s in trace.steps) and len(model.calls) == 1
+    assert not model.kwargs[0].get("tools")  # the answer turn offers none
+    # a lookup that mentions words is still a lookup
+    model = Scripted([call("get_price", product="Harbor Mug"), "9.75 USD."])
+    trace = await Agent(model, [get_price]).arun("Find the price of the Harbor Mug.")
+    assert trace.steps[0].calls[0].name == "get_price"

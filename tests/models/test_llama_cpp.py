@@ -270,3 +270,12 @@ def test_an_observation_that_writes_control_tokens_yields_none(tiny):
     honest = [m.model_copy(update={"content": "x"}) for m in messages]
     count = sorted(t for t in tiny.tokenize(tiny.render_prompt(messages)) if t in control)
     assert count == sorted(t for t in tiny.tokenize(tiny.render_prompt(honest)) if t in control)
+
+
+async def test_an_answer_led_by_a_number_cannot_lengthen_it(tiny):
+    from toolweave.agents.answer import lead_grammar
+
+    completion = await tiny.complete(
+        [Message(role="user", content="Repeat exactly: 15 visits, 17 members.")],
+        constraint=Constraint.grammar(lead_grammar("1")), max_tokens=20)
+    assert re.fullmatch(r"1([^0-9.,].*)?", completion.text, re.DOTALL), completion.text

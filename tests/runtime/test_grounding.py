@@ -400,3 +400,23 @@ def test_options_a_parameters_docs_list_in_quotes_with_its_default_are_its_only_
     assert documented_options({**mode, "default": "x"}) == []
     assert documented_options({"type": "string", "default": ".",
                                "description": "Defaults to the current directory ('.')."}) == []
+
+
+def test_a_turn_whose_offered_tools_have_no_value_left_offers_the_tools_that_do():
+    @tool
+    def query_branch(pickup_branch: str) -> str:
+        """The address of a rental branch."""
+        raise ValueError(f"{pickup_branch!r} is a car, not a branch; give a branch's name")
+
+    @tool
+    def query_car(vehicle: str) -> str:
+        """A rental car's record: its branch and daily rate."""
+        return json.dumps({"vehicle": vehicle, "branch": "Drobaeth Depot"})
+
+    call = '<tool_call>\n{{"name": "{}", "arguments": {{"{}": "{}"}}}}\n</tool_call>'
+    model = Scripted([call.format("query_branch", "pickup_branch", "Maxgro Estate"),
+                      call.format("query_car", "vehicle", "Maxgro Estate"), "Drobaeth Depot."])
+    trace = Agent(model, [query_branch, query_car]).run("Which branch is Maxgro Estate in?")
+    # the branch tool has no value left after its error: the car tool is what can be called
+    assert '\\"query_car\\"' in model.kwargs[1]["constraint"].value
+    assert trace.answer == "Drobaeth Depot."

@@ -64,9 +64,17 @@ def answer_constraint(ctx: RunContext, lead: str = "") -> Constraint | None:
     """The answer grammar, where the backend takes GBNF and the run is constrained: plain
     text, beginning with ``lead`` when given (`Worked.lead`)."""
     if lead:
-        return ctx.usable(Constraint.grammar(
-            f"root ::= {literal(lead)} [^<>{{}}]{{0,{ANSWER_MAX_CHARS - len(lead)}}}"))
+        return ctx.usable(Constraint.grammar(lead_grammar(lead)))
     return ctx.usable(Constraint.grammar(ANSWER_GRAMMAR))
+
+
+def lead_grammar(lead: str) -> str:
+    """The answer grammar for an answer that begins with ``lead``; a number ends where the
+    lead does (a count of "1" must not go on as "15 visits")."""
+    rest = ANSWER_MAX_CHARS - len(lead)
+    if lead[-1:].isdigit():
+        return f"root ::= {literal(lead)} ([^0-9.,<>{{}}] [^<>{{}}]{{0,{rest - 1}}})?"
+    return f"root ::= {literal(lead)} [^<>{{}}]{{0,{rest}}}"
 
 
 def evidence_lines(ctx: RunContext, *, by_use: bool = False) -> str:

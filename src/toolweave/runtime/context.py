@@ -92,22 +92,12 @@ class RunContext:
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
             values = collect_values(self.guard.made(), self.said)
         if values and not answer_only:
-            specs = self._offered(only, without)
-            numbers = self.numbers()
-            # an expression needs two numbers to combine: until then a calculator is not
-            # offered (a small model "computes" the answer it has not looked up yet)
-            if len(numbers) < 2 and (calculators := self.calculators()):
-                specs = [s for s in specs if s.name not in calculators]
-            if not only:
-                # a tool that failed twice since the last result is the wrong tool for now
-                failing = failing_tools(self.guard.made())
-                if failing:
-                    specs = [s for s in specs if s.name not in failing]
-            # a turn offered just these tools is to make progress: no repeats in it
-            called: dict[str, list[dict]] = {}
-            for call, _ in self.guard.made() if only else ():
-                called.setdefault(call.name, []).append(call.arguments)
-            specs = grounded_tools(specs, values, numbers, called)
+            specs = self._grounded_offer(values, only, without)
+            if only and not specs:
+                # no value left for the tools offered: any tool that can be called still is
+                # (else the turn can only answer, and a small model that meant to call writes
+                # a stray word as its answer)
+                specs = self._grounded_offer(values, (), without)
             # per-run values: the format's own grammar cache (bounded, keyed by content)
             # rather than the registry's memo, which lives as long as the tool set
             grammar = self.format.grammar(specs, require_call=require_call and bool(specs),
@@ -123,6 +113,27 @@ class RunContext:
                     [] if answer_only else self._offered(only, without),
                     require_call=require_call, max_calls=max_calls))
         return self.usable(grammar)
+
+    def _grounded_offer(self, values: RunValues | tuple[str, ...], only: tuple[str, ...],
+                        without: tuple[str, ...]) -> list[ToolSpec]:
+        """The tools a grounded turn offers (`_offered`), each narrowed to the values its
+        parameters may take; a tool with no value left for a required one is left out."""
+        specs = self._offered(only, without)
+        numbers = self.numbers()
+        # an expression needs two numbers to combine: until then a calculator is not
+        # offered (a small model "computes" the answer it has not looked up yet)
+        if len(numbers) < 2 and (calculators := self.calculators()):
+            specs = [s for s in specs if s.name not in calculators]
+        if not only:
+            # a tool that failed twice since the last result is the wrong tool for now
+            failing = failing_tools(self.guard.made())
+            if failing:
+                specs = [s for s in specs if s.name not in failing]
+        # a turn offered just these tools is to make progress: no repeats in it
+        called: dict[str, list[dict]] = {}
+        for call, _ in self.guard.made() if only else ():
+            called.setdefault(call.name, []).append(call.arguments)
+        return grounded_tools(specs, values, numbers, called)
 
     def _offered(self, only: tuple[str, ...], without: tuple[str, ...]) -> list[ToolSpec]:
         """The specs a turn may offer: ``only`` these tools (all when empty), ``without``

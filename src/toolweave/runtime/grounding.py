@@ -183,7 +183,9 @@ def _named_values(line: str) -> list[str]:
 
 
 # words before a value that say how it is written, not what it is ("order number 4521")
-_NO_KIND = GENERIC_WORDS | {"number", "no", "name", "named", "called", "code", "titled"}
+_NO_KIND = GENERIC_WORDS | frozenset("""number no name named called code titled one two three
+four five six seven eight nine ten first second third last next other another same some any
+both either neither several few more most less least only just also even""".split())
 
 
 @lru_cache(maxsize=1024)
