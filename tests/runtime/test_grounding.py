@@ -55,9 +55,11 @@ def test_list_items_are_values_and_a_list_is_not():
      ["TR-39966", "TR-63190", "TR-89149", "agreed"]),
     ("Which format does Thiadirk and the Lantern have?", ["Thiadirk and the Lantern"]),
     ("Is The Faelzish Mask older?", ["The Faelzish Mask", "Faelzish Mask"]),
-    # a list joined by "and" offers its items; a question's capitalised word is no name
-    ("Are Esterlund and Brennholm Rise in one region?",
-     ["Esterlund and Brennholm Rise", "Esterlund", "Brennholm Rise"]),
+    # a list joined by "and" offers its items, not itself; a question's capitalised word is
+    # no name
+    ("Are Esterlund and Brennholm Rise in one region?", ["Esterlund", "Brennholm Rise"]),
+    ("How many units of the Nimbus Pillow and the Lumen Desk are left?",
+     ["Nimbus Pillow", "Lumen Desk"]),
     ("Is Paris warmer than Rome?", ["Paris", "Rome"]),
     # a name that opens a sentence may begin with the sentence's own word
     ("Student Fendfi Baespemly: what is its grade?",

@@ -128,7 +128,7 @@ def _named_values(line: str) -> list[str]:
     """The names in ``line`` — runs of capitalised words, with the name-joining words between
     them ("Thiadirk and the Lantern", "Bank of America") — and its identifiers and numbers
     ("TR-39966", "notes.txt", "78669"), in order. A name that begins with an article is
-    offered without it too, one joined by "and" as its parts too, one of three words or more
+    offered without it too, a list joined by "and" as its items, one of three words or more
     that opens a sentence without its first ("Student Fendfi Baespemly: …"); a question's
     own words before a name are no part of it ("Is Paris")."""
     out: list[str] = []
@@ -139,9 +139,11 @@ def _named_values(line: str) -> list[str]:
         while run and run[0].casefold() in STOPWORDS - _ARTICLES:
             del run[0]  # "Is Paris …", "Which Orbit Kettle …": a question's word, capitalised
         # a list ("Esterlund and Brennholm", "the Nimbus Pillow and the Lumen Desk") or a
-        # title ("Riasheha and the Lantern"): the whole, and its items where it is a list
+        # title ("Riasheha and the Lantern")
         joined = " ".join(run)
-        names = [joined, *(_items_of(joined) if len(run) > 2 else ())]
+        # a list offers its items, not itself: a small model passes the whole list as one
+        # name ("Nimbus Pillow and the Lumen Desk") to every tool in turn
+        names = (_items_of(joined) if len(run) > 2 else []) or [joined]
         if opened and len(run) > 2:
             names.append(" ".join(run[1:]))  # "Student Fendfi Baespemly: …"
         for name in dict.fromkeys(names):
