@@ -468,14 +468,29 @@ async def test_one_rejected_turn_is_not_enough_to_answer_unaided():
     assert trace.answer == "3 °C."
 
 
-async def test_a_question_about_its_own_text_is_answered_without_tools():
-    model = Scripted(["Two words."])
+async def test_a_question_about_its_own_text_is_worked_out_and_answered_without_tools():
+    model = Scripted(["2 words."])
     trace = await Agent(model, [get_price]).arun(
         "How many words are in the name 'Harbor Mug'?")
-    assert trace.answer == "Two words." and trace.stop_reason == "answer"
+    assert trace.answer == "2 words." and trace.stop_reason == "answer"
     assert not any(s.calls for s in trace.steps) and len(model.calls) == 1
     assert not model.kwargs[0].get("tools")  # the answer turn offers none
+    # the answer turn reads what the runtime worked out, and must begin with it
+    assert "words in 'Harbor Mug': 2" in model.calls[0][-1].content
+    assert model.kwargs[0]["constraint"].value.startswith('root ::= "2"')
     # a lookup that mentions words is still a lookup
     model = Scripted([call("get_price", product="Harbor Mug"), "9.75 USD."])
     trace = await Agent(model, [get_price]).arun("Find the price of the Harbor Mug.")
     assert trace.steps[0].calls[0].name == "get_price"
+
+
+def test_the_runtime_works_out_counts_orders_and_reversals_of_the_questions_text():
+    from toolweave.agents.own_text import worked_out
+
+    assert worked_out("How many words are in the name 'The Premtrish Letters'?").lead == "3"
+    assert worked_out("How many letters are in 'Oslo'?").lead == "4"
+    assert worked_out("Which comes first in alphabetical order: Liamseith Pharma or "
+                      "Ciackdros Pharma?").lead == "Ciackdros Pharma"
+    assert worked_out("Which comes last alphabetically: Bree, Azura or Cole?").lead == "Cole"
+    assert worked_out("Spell the word 'cat' backwards.").lead == "tac"
+    assert worked_out("What is the plural of 'mouse'?") is None

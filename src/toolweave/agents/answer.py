@@ -18,6 +18,7 @@ from toolweave.agents.calculation import calculate, needs_calculation
 from toolweave.agents.counting import asks_count, count_step
 from toolweave.agents.lookup import feeds, looked_up
 from toolweave.agents.prompts import render
+from toolweave.agents.worked import Worked
 from toolweave.constraints.gbnf import literal
 from toolweave.runtime.context import RunContext
 from toolweave.types import Constraint, Message, Step, Trace
@@ -122,7 +123,7 @@ def calls_report(ctx: RunContext, stop_reason: str) -> Trace:
 
 
 async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str, *,
-                               unaided: bool = False) -> Trace:
+                               unaided: bool = False, worked: Worked | None = None) -> Trace:
     """End the run with an answer turn over the results of its successful calls (when none
     succeeded: from what the model knows, or saying nothing was found). ``stop_reason`` is
     what stopped the run; the trace keeps it. Only a run out of time ends without an answer.
@@ -133,13 +134,13 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str,
     A question about a quantity gets its calculation turn first (`calculate`); one that counts
     the items of a list that meet a condition, the runtime's count (`counting`).
     ``unaided``: the tools were found to know nothing the question asks, so the model's own
-    answer ends the run as answered, not stuck.
+    answer ends the run as answered, not stuck. ``worked``: what the runtime worked out
+    without tools (`own_text`), which the answer turn reads and begins with.
     """
     if not has_evidence(ctx) and stop_reason == "answer" and not unaided:
         stop_reason = "stuck"  # a model that only repeats calls that all failed
     if ctx.budget.seconds_left() <= 0:
         return ctx.recorder.end(None, stop_reason)
-    worked = None
     if has_evidence(ctx):
         # what the runtime worked out from the results: a count, a calculation, or the field
         # the question asks for
@@ -158,7 +159,8 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str,
         # tools for "what is the plural of mouse?"), one that did is told it was not found.
         # The question alone in the user turn: a small model echoes instructions put there.
         messages = [Message(role="system", content=render("answer_unaided")),
-                    Message(role="user", content=question)]
+                    Message(role="user", content=question if worked is None else render(
+                        "answer_worked", question=question, worked=worked))]
     step = Step(index=len(ctx.recorder.trace.steps), kind="answer", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
     lead = worked.lead if worked else ""

@@ -21,7 +21,7 @@ no tool knew when the question is about none of the tools (`_beside_the_tools`).
 arguments are grounded in the question and the results (`runtime.grounding`); questions about
 quantities get a calculation turn before the answer (`calculation`), "how many of" questions
 the runtime's count (`counting`); a question about the letters or words of its own text is
-answered without tools (`own_text`). A fan-out
+worked out by the runtime and answered without tools (`own_text`). A fan-out
 that has given every item of the question's list the numbers it compares (or a count's
 condition) goes straight to the answer; numbers of another measure than the question compares
 ("closer" asks for distances) get one turn offering the tools that measure it (`measures`).
@@ -43,7 +43,7 @@ from toolweave.agents.calculation import needs_calculation, plain_number
 from toolweave.agents.counting import asks_count, tally
 from toolweave.agents.follow_ups import FollowUps
 from toolweave.agents.measures import measure_words, measures
-from toolweave.agents.own_text import asks_about_its_text
+from toolweave.agents.own_text import asks_about_its_text, worked_out
 from toolweave.agents.prompts import system_prompt
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS, ParsedTurn
@@ -98,7 +98,8 @@ class ReactStrategy:
     async def run(self, question: str, ctx: RunContext) -> Trace:
         if asks_about_its_text(question) and not ctx.must_call() and not ctx.history:
             # the letters and words of the question's own text: no tool knows them better
-            return await answer_from_evidence(ctx, "answer", question, unaided=True)
+            return await answer_from_evidence(ctx, "answer", question, unaided=True,
+                                              worked=worked_out(question))
         loop = _Loop(question, ctx, ctx.opening(
             Message(role="system", content=self.system_prompt(ctx)),
             Message(role="user", content=question)))
