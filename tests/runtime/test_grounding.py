@@ -369,8 +369,11 @@ def test_words_the_docs_give_as_a_defaults_meaning_are_offered_as_the_default():
                            "directory ('.')."}
     # "current directory" is what the default means: a tool takes it as a folder's name
     assert default_stand_ins(["current directory", "photos", "."], path) == [".", "photos"]
-    # other words, a parameter without a default, or docs that say nothing of it: unchanged
-    assert default_stand_ins(["current folder"], path) == ["current folder"]
+    # other words stay, and the default is offered beside them (a question that names
+    # things offers no words that meant it); a parameter without a default, or docs that say
+    # nothing of it: unchanged
+    assert default_stand_ins(["current folder"], path) == ["current folder", "."]
+    assert default_stand_ins(["photos"], path) == ["photos", "."]
     assert default_stand_ins(["current directory"], {**path, "default": None}) == [
         "current directory"]
     assert default_stand_ins(["current directory"], {**path, "description": "Where."}) == [

@@ -685,7 +685,8 @@ def documented_options(schema: Mapping[str, Any]) -> list[str]:
 def default_stand_ins(found: Sequence[str], schema: Mapping[str, Any]) -> list[str]:
     """``found`` with each value that the parameter's docs say its default stands for
     ("current directory" for a path that "defaults to the current directory ('.')") replaced by
-    the default itself: a small model writes the words, and the tool takes them as a name."""
+    the default itself: a small model writes the words, and the tool takes them as a name.
+    The default is offered in any case where the docs say what it stands for."""
     default = schema.get("default")
     if not isinstance(default, str) or not found:
         return list(found)
@@ -699,7 +700,9 @@ def default_stand_ins(found: Sequence[str], schema: Mapping[str, Any]) -> list[s
         stands_in = (words not in STOPWORDS and words != default.casefold()
                      and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", meaning) is not None)
         out.append(default if stands_in else value)
-    return list(dict.fromkeys(out))
+    # the default itself, too: a question that names things offers only its names, not the
+    # words that meant the default ("from any folder in my current directory", 'test')
+    return list(dict.fromkeys([*out, default]))
 
 
 def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
