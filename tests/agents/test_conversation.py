@@ -307,3 +307,15 @@ async def test_the_runtime_moves_into_the_place_the_question_names_before_the_mo
     again = await chat.aask("Show 'a.txt' in the 'docs' folder once more.")
     assert not again.steps[0].observations[0].ok and again.steps[1].calls[0].name == "cat"
     assert "No such file" not in " ".join(m.content for m in model.calls[-2])
+
+
+async def test_the_place_just_entered_is_not_offered_as_the_next_calls_argument():
+    # "go to the docs folder and show a.txt": once in docs, "docs" names no file there (a
+    # small model moved or read the folder it had just entered)
+    shell = Shell()
+    model = Scripted([call("cat", file_name="a.txt"), "Done."])
+    trace = await Agent(model, tools_from_object(shell)).arun(
+        "Go to the 'docs' folder and show me 'a.txt'.")
+    assert shell.here == "docs" and trace.steps[1].observations[0].ok
+    after_move = model.kwargs[0]["constraint"].value
+    assert '\\"a.txt\\"' in after_move and '\\"docs\\"' not in after_move

@@ -4,6 +4,7 @@ calculation turn before the answer to a question about a quantity."""
 from __future__ import annotations
 
 import json
+import re
 
 from toolweave.agents import Agent
 from toolweave.agents.answer import ANSWER_GRAMMAR
@@ -116,6 +117,21 @@ def test_an_amount_that_one_result_gives_is_not_calculated():
     assert expression_pattern("Which is the cheapest: A or B?", ("1", "2")).startswith("^min")
     assert expression_pattern("Whose city is warmer, A's or B's?", ("1", "2")).startswith("^max")
     assert expression_pattern("How much warmer is A than B?", ("1", "2")).startswith("^((min")
+
+
+def test_an_average_is_written_as_the_sum_over_how_many_were_summed():
+    # asked for a mean, a small model wrote "30 + 23 + 33 = 86" and answered the sum
+    question = "What is the average crew size of MV A, MV B and MV C?"
+    pattern = expression_pattern(question, ("30", "23", "33"), results=3)
+    assert re.match(pattern, "(30 + 23 + 33) / 3") and re.match(pattern, "(30+23)/2")
+    for wrong in ("30 + 23 + 33", "(30 + 23 + 33) / 2", "(30 + 23) / 3", "86 / 3"):
+        assert not re.match(pattern, wrong), wrong
+    # a mean beside another operation keeps the general arithmetic
+    rate = "What is the average nightly rate of A and B times 3 nights?"
+    assert re.match(expression_pattern(rate, ("30", "23", "3"), results=2), "(30 + 23) / 2 * 3")
+    # a single result's own average ("the average depth of X") is no mean to take
+    assert re.match(expression_pattern("What's the average depth of X?", ("46",), results=1),
+                    "46")
 
 
 async def test_a_misspelt_value_is_corrected_with_the_errors_suggestion():

@@ -46,6 +46,18 @@ def test_contains_needs_whole_tokens():
     assert contains_answer("It takes ten seconds", ["10 seconds", "ten seconds"]) == 1.0
 
 
+def test_a_long_decimal_is_found_rounded_as_a_person_writes_it():
+    average = ["28.6666666667"]
+    assert contains_answer("The average crew size is 28.67 sailors.", average) == 1.0
+    assert contains_answer("It is 28.667.", average) == 1.0
+    # rounded to fewer than two decimals, rounded wrong, or a short decimal: no
+    assert contains_answer("It is 28.7.", average) == 0.0
+    assert contains_answer("It is 29.", average) == 0.0
+    assert contains_answer("It is 28.66.", average) == 0.0
+    assert contains_answer("It is 12.50.", ["12.5"]) == 1.0  # numbers read as numbers
+    assert contains_answer("It is 13.", ["12.5"]) == 0.0
+
+
 def test_argument_values_compare_normalized():
     assert normalize_value("12 * 7") == normalize_value("12*7")
     assert normalize_value("New  York") == "new york" != normalize_value("NewYork")

@@ -22,7 +22,12 @@ from toolweave.agents.worked import Worked
 from toolweave.formats.base import loads
 from toolweave.runtime.context import RunContext
 from toolweave.runtime.fanout import whole_list_results
-from toolweave.runtime.grounding import arithmetic_pattern, extreme_pattern, numbers_in
+from toolweave.runtime.grounding import (
+    arithmetic_pattern,
+    average_pattern,
+    extreme_pattern,
+    numbers_in,
+)
 from toolweave.tools.builtins.calculator import evaluate, format_number
 from toolweave.types import Constraint, Message, Observation, Step
 
@@ -49,6 +54,13 @@ _LARGEST = re.compile(rf"\b(?:{_LARGEST_WORDS})\b", re.IGNORECASE)
 # Questions whose expression needs a number they do not state: a count or a factor of 2.
 _COUNTED = re.compile(r"\b(?:average|mean|twice|double|half|round trip|and back|per)\b",
                       re.IGNORECASE)
+
+
+_AVERAGE = re.compile(r"\b(?:average|mean)\b", re.IGNORECASE)
+# Words of another operation beside the mean ("the average nightly rate times 3 nights")
+_NOT_JUST_A_MEAN = re.compile(
+    r"\b(?:twice|double|half|times|multipl(?:y|ied)|divided?|plus|minus|difference|per"
+    r"|ratio|percent(?:age)?|round trip|and back)\b", re.IGNORECASE)
 
 
 def picks_extreme(question: str) -> str | None:
@@ -79,11 +91,15 @@ def compared_numbers(ctx: RunContext, question: str) -> tuple[str, ...]:
 def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2) -> str:
     """The regex the calculation must match: ``min(…)``/``max(…)`` for a question that picks
     an extreme ("which is the cheapest"); otherwise arithmetic over ``numbers``, each used
-    about once, plus a count up to ``results`` (the successful results, for an average) where
-    the question asks for one."""
+    about once, plus a count up to ``results`` (the successful results) where the question
+    asks for one; an average of two or more results is their sum over how many were summed."""
     if extreme := picks_extreme(question):
         return extreme_pattern(extreme, numbers)
     distinct = len(set(numbers))
+    if (_AVERAGE.search(question) and not _NOT_JUST_A_MEAN.search(question)
+            and results >= 2 and distinct >= 2):
+        # the mean of what the results gave: their sum over how many were summed
+        return average_pattern(numbers, results)
     if _COUNTED.search(question):
         counts = [str(n) for n in range(2, max(2, results) + 1)]
         return arithmetic_pattern(numbers, counts, max_terms=distinct + 1)

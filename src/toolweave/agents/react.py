@@ -233,6 +233,10 @@ class _Loop:
             self.moved = self.require_call = True
             if not any(o.ok for _, o in ran):
                 return None  # not there (or there already): the model works where it is
+            # the place entered is where the next calls act, not one of their arguments (a
+            # small model moves "the workspace folder" itself after entering it)
+            entered = [str(v) for c, o in ran if o.ok for v in c.arguments.values()]
+            self.values = collect_values(ctx.guard.made(), ctx.said).without(entered)
         elif any(o.ok for _, o in ran):
             self.failed_in_a_row = 0
             if self._list_done():

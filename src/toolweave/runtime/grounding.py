@@ -17,13 +17,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.formats.base import loads
 from toolweave.runtime.executor import NOT_RUN
+from toolweave.runtime.shapes import fits_shape, shaped_values
 from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_SPAN_WORDS = 5
@@ -295,6 +296,14 @@ class RunValues:
     def __iter__(self) -> Iterator[str]:
         """Every value, whatever the parameter."""
         return iter(dict.fromkeys(self.loose + tuple(v for _, v in self.fields)))
+
+    def without(self, spent: Iterable[str]) -> RunValues:
+        """These values but ``spent`` ones, loose or in a field (a place the run has just
+        entered is where the next calls act, not one of their arguments)."""
+        spent = frozenset(spent)
+        return replace(self, loose=tuple(v for v in self.loose if v not in spent),
+                       fields=tuple((k, v) for k, v in self.fields if v not in spent),
+                       _memo={})
 
     def fits(self, name: str) -> bool:
         """Whether some result's field fits a parameter called ``name`` by its name."""
@@ -577,6 +586,16 @@ def arithmetic_pattern(numbers: Iterable[str], extra: Iterable[str] = ("2",),
     return rf"^{term}( ?[-+*/,] ?{term}){{0,{terms - 1}}}$"
 
 
+def average_pattern(numbers: Iterable[str], max_terms: int) -> str:
+    """A regex for the mean of two to ``max_terms`` of ``numbers``: their sum in parentheses
+    divided by how many were summed (``(30 + 23 + 33) / 3``). Asked for an average, a small
+    model writes the sum and stops there."""
+    number = _number_group(numbers)
+    means = [rf"\({number}( ?\+ ?{number}){{{k - 1}}}\) ?/ ?{k}"
+             for k in range(2, min(MAX_TERMS, max(2, max_terms)) + 1)]
+    return rf"^({'|'.join(means)})$"
+
+
 def extreme_pattern(function: str, numbers: Iterable[str]) -> str:
     """A regex for ``min(…)`` or ``max(…)`` of two or more of ``numbers``."""
     number = _number_group(numbers)
@@ -600,14 +619,16 @@ def _kind(name: str, schema: dict) -> str | None:
 
 def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
              numbers: Iterable[str] = (), called: Iterable[dict[str, Any]] = (),
-             kinds: Mapping[str, frozenset[str]] | None = None) -> ToolSpec | None:
+             kinds: Mapping[str, frozenset[str]] | None = None,
+             shapes: dict[str, frozenset[tuple[str, str]]] | None = None) -> ToolSpec | None:
     """``spec`` whose string arguments must be one of ``values`` (per parameter, for
     `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
     when a required parameter has no value left (the tool cannot be called yet). ``called``:
     the arguments the tool was already called with, whose value for its one required
     parameter is left out (a turn that must make progress offers no repeat). ``kinds``:
     values the question states the kind of, offered only to parameters of that kind
-    (`takes_kind`).
+    (`takes_kind`); ``shapes``: values shaped like some parameters' documented examples,
+    offered only to those among the parameters that show one (`shapes.shaped_values`).
 
     The same narrowing of the same spec gives the very same object back, so the format's
     grammar cache finds the turn's grammar by identity (no spec is serialised per turn)."""
@@ -629,6 +650,8 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
         if kinds:
             found = [v for v in found
                      if v not in kinds or takes_kind(spec, name, about, kinds[v])]
+        if shapes:
+            found = [v for v in found if fits_shape(shapes, v, name, about)]
         return tuple(found)
 
     grounds = _grounds(spec)
@@ -725,6 +748,9 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
     kinds = {value: kind for value, kind in values.kinds
              if any(takes_kind(s, name, about, kind)
                     for s in specs for name, how, about in _grounds(s) if how == "values")}
+    # a value shaped like the examples of some parameters ("MV …" like a vessel's) goes to
+    # those, not to parameters whose example shows another shape ("Port …")
+    shapes = shaped_values(values, params) if values else {}
     done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
                  if calls)
     # no values at all leaves every spec as it is; values that fit no parameter narrow each
@@ -737,7 +763,8 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
     called = called or {}
     return list(_GROUNDED_SETS.put(specs, key, [
         g for s in specs
-        if (g := grounded(s, values, numbers, called.get(s.name, ()), kinds)) is not None]))
+        if (g := grounded(s, values, numbers, called.get(s.name, ()), kinds, shapes))
+        is not None]))
 
 
 def _set_grounds(specs: Sequence[ToolSpec]) -> tuple[tuple[tuple[str, str], ...], bool]:

@@ -17,6 +17,7 @@ import re
 import string
 from collections import Counter
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,7 @@ from toolweave.types import ToolCall
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|"
                      r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w])")
+_DECIMAL = re.compile(r"[-+]?\d+\.\d{3,}")
 _PUNCT = re.compile("[" + re.escape(string.punctuation) + "]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _AROUND_SYMBOLS = re.compile(r"\s*([^\w\s])\s*")
@@ -74,9 +76,23 @@ def contains_answer(prediction: str, answers: Sequence[str]) -> float:
     """1.0 if a normalized acceptable answer occurs, as whole tokens, in the prediction.
 
     Small models answer in sentences ("The Pro costs €179."); exact match alone would call
-    every such answer wrong."""
+    every such answer wrong. A number with more than two decimals is also found rounded to
+    two or more ("28.67" for an average of 28.6666666667), as a person would write it."""
     got = f" {normalize_answer(prediction)} "
-    return float(any(normalize_answer(a) and f" {normalize_answer(a)} " in got for a in answers))
+    return float(any(normalize_answer(a) and f" {normalize_answer(a)} " in got
+                     for a in answers for a in (a, *rounded_forms(a))))
+
+
+def rounded_forms(answer: str) -> list[str]:
+    """A lone number of more than two decimals rounded (half up) to 2, 3… decimals
+    ("28.6666666667": "28.67", "28.667", …); nothing for any other answer."""
+    text = answer.strip()
+    if not _DECIMAL.fullmatch(text):
+        return []
+    decimals = len(text.split(".")[1])
+    value = Decimal(text)
+    return [str(value.quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
+            for d in range(2, decimals)]
 
 
 def normalize_value(value: Any) -> Any:

@@ -1,0 +1,86 @@
+"""A value's kind by the examples the tools document.
+
+Tools often show the shape of what a parameter takes: "the vessel's name, e.g. "MV Heishlei"",
+"the port's name, e.g. "Port Skemnein"", "the company's name, e.g. "Nova Dynamics"". Names of
+one kind share a word at one end ("MV …", "Port …", "… Pharma", "… Cellar"), and a small model
+asked "MV Remheloux belongs to a port; which sea zone is that port in?" looks the vessel up as
+a port. So a value that shares its first or last word with the example of some parameters is
+offered to those, and not to parameters whose example shows another shape; a parameter with no
+example, or a value that shares an end with no example, is left as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+# e.g. "MV Heishlei" / e.g., 'Port Skemnein'
+_EXAMPLE = re.compile(r"""\be\.g\.,?\s*["'“‘]([^"'”’\n]{2,60})["'”’]""")
+# Words at the end of a name that say nothing of its kind ("A Thexcyx Romance": "a")
+_NOT_KIND_WORDS = frozenset("a an the of and de la le van von".split())
+
+
+@lru_cache(maxsize=4096)
+def example_of(about: str) -> str | None:
+    """The example value a parameter's description gives (``e.g. "MV Heishlei"``), if any."""
+    found = _EXAMPLE.search(about)
+    return found.group(1).strip() if found else None
+
+
+@lru_cache(maxsize=8192)
+def name_ends(value: str) -> frozenset[tuple[int, str]]:
+    """The first and last words of a name of two words or more, casefolded and marked by end
+    (0: first, 1: last); none for a single word, a number or an identifier."""
+    words = value.split()
+    if len(words) < 2 or not any(c.isalpha() for c in value):
+        return frozenset()
+    ends = {(0, words[0].casefold()), (1, words[-1].casefold())}
+    return frozenset((end, w) for end, w in ends if w not in _NOT_KIND_WORDS and w.isalpha())
+
+
+@lru_cache(maxsize=256)
+def _examples(params: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, str],
+                                                                 frozenset[tuple[int, str]]], ...]:
+    """Each parameter (name, description) whose example is a name of two words or more,
+    with the ends of that example."""
+    out = []
+    for param in params:
+        example = example_of(param[1])
+        if example is not None and (ends := name_ends(example)):
+            out.append((param, ends))
+    return tuple(out)
+
+
+def shaped_values(values: Iterable[str], params: Sequence[tuple[str, str]]
+                  ) -> dict[str, frozenset[tuple[str, str]]]:
+    """For each of ``values`` that shares an end with some of the ``params``' examples: the
+    parameters (name, description) with an example it may go to — those whose example it
+    shares an end with. A value absent from the answer goes anywhere it did."""
+    examples = _examples(tuple(params))
+    if len(examples) < 2:
+        return {}  # no other shape to tell a value from
+    return _shaped(tuple(values), examples)
+
+
+@lru_cache(maxsize=512)
+def _shaped(values: tuple[str, ...],
+            examples: tuple[tuple[tuple[str, str], frozenset[tuple[int, str]]], ...]
+            ) -> dict[str, frozenset[tuple[str, str]]]:
+    out = {}
+    for value in values:
+        ends = name_ends(value)
+        if not ends:
+            continue
+        fits = frozenset(param for param, example in examples if ends & example)
+        if fits and len(fits) < len(examples):
+            out[value] = fits
+    return out
+
+
+def fits_shape(shapes: dict[str, frozenset[tuple[str, str]]], value: str, name: str,
+               about: str) -> bool:
+    """Whether ``value`` may go to the parameter ``name`` described as ``about``: it has no
+    shape, the parameter shows no example, or the parameter is one its shape fits."""
+    fits = shapes.get(value)
+    return fits is None or (name, about) in fits or example_of(about) is None
