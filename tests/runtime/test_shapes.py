@@ -4,7 +4,7 @@ turn that follows it."""
 from __future__ import annotations
 
 from toolweave.runtime.grounding import collect_values, grounded_tools
-from toolweave.runtime.shapes import example_of, name_ends, shaped_values
+from toolweave.runtime.shapes import example_of, fits_form, name_ends, shaped_values
 from toolweave.tools import ToolRegistry, tool
 
 
@@ -38,8 +38,18 @@ def shipment_record(shipment_id: str) -> str:
     return "{}"
 
 
+@tool
+def harbour_log(entry: str) -> str:
+    """A harbour log's entry.
+
+    Args:
+        entry: what the entry is about.
+    """
+    return "{}"
+
+
 def offers(question: str) -> dict[str, list[str]]:
-    specs = ToolRegistry([vessel_record, port_record, shipment_record]).specs()
+    specs = ToolRegistry([vessel_record, port_record, shipment_record, harbour_log]).specs()
     return {s.name: s.parameters["properties"][next(iter(s.parameters["properties"]))]["enum"]
             for s in grounded_tools(specs, collect_values([], question))}
 
@@ -48,9 +58,12 @@ def test_examples_and_the_ends_of_a_name():
     assert example_of('the vessel\'s name, e.g. "MV Heishlei".') == "MV Heishlei"
     assert example_of("the shipment's id.") is None
     assert name_ends("MV Heishlei") == {(0, "mv"), (1, "heishlei")}
-    # one word, an identifier, or an article at an end say nothing of a kind
-    assert name_ends("Brennholm") == frozenset() and name_ends("SHP-61110") == frozenset()
+    # one word, a number or an article at an end say nothing of a kind
+    assert name_ends("Brennholm") == frozenset() and name_ends("12 500") == frozenset()
     assert (0, "a") not in name_ends("A Thexcyx Romance")
+    # hyphens part words: a device's "…-Book", an id's prefix
+    assert name_ends("Kloumlael-Book") == {(0, "kloumlael"), (1, "book")}
+    assert name_ends("SHP-61110") == {(0, "shp")}
 
 
 def test_a_value_shaped_like_one_example_goes_where_that_example_is():
@@ -58,14 +71,32 @@ def test_a_value_shaped_like_one_example_goes_where_that_example_is():
     offered = offers("MV Remheloux belongs to a port; which sea zone is that port in?")
     assert offered["vessel_record"] == ["MV Remheloux"]
     assert "port_record" not in offered  # its example shows another shape: nothing left
-    # a parameter that shows no example is left as it was
-    assert offered["shipment_record"] == ["MV Remheloux"]
+    # a parameter that shows no example is left as it was; an id takes no name
+    assert offered["harbour_log"] == ["MV Remheloux"] and "shipment_record" not in offered
 
 
 def test_a_value_of_no_documented_shape_goes_anywhere():
     offered = offers("Where is Remheloux Bay?")
-    assert all(v == ["Remheloux Bay"] for v in offered.values()) and len(offered) == 3
+    assert all(v == ["Remheloux Bay"] for v in offered.values())
+    assert sorted(offered) == ["harbour_log", "port_record", "vessel_record"]
     params = [("vessel_name", 'e.g. "MV Heishlei"'), ("port_name", 'e.g. "Port Skemnein"')]
     assert shaped_values(["Remheloux Bay", "SHP-1"], params) == {}
     # one example alone has no other shape to tell a value from
     assert shaped_values(["MV Remheloux"], params[:1]) == {}
+
+
+def test_identifiers_and_names_do_not_mix():
+    id_example = 'the consignment id, e.g. "CNS-17213".'
+    name_example = 'the depot\'s name, e.g. "Cyrkrish Depot".'
+    assert fits_form("CNS-24670", "consignment", id_example)
+    assert not fits_form("Chateau Poushpel", "consignment", id_example)
+    # an id by its name or description, with no example
+    assert not fits_form("Piarpi Hopper", "booking_ref", "the booking's id.")
+    assert fits_form("BK-67914", "booking_ref", "the booking's id.")
+    assert fits_form("alex", "user_id", "The user's id.")  # one word may be an id
+    # a name's parameter takes no id or number
+    assert not fits_form("RX-67222", "depot_name", name_example)
+    assert not fits_form("6", "depot_name", name_example)
+    assert fits_form("Borkliackex Depot", "depot_name", name_example)
+    # no example and no id: anything
+    assert fits_form("42", "city", "A city name.") and fits_form("New York", "city", "")

@@ -23,8 +23,9 @@ from typing import Any
 
 from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.formats.base import loads
+from toolweave.runtime import belongs
 from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.shapes import fits_shape, shaped_values
+from toolweave.runtime.shapes import fits_form, fits_shape, shaped_values
 from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_SPAN_WORDS = 5
@@ -212,6 +213,25 @@ def question_kinds(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=256)
+def question_not_kinds(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The values of ``text`` (`question_values`) with the kinds it says they belong to
+    (`belongs.not_kinds`): "Chateau Poushpel belongs to a cellar", "the screen that
+    Noundkush Rising belongs to", "A Thexcyx Romance's stage"."""
+    found: list[tuple[str, frozenset[str]]] = []
+    for line in text.splitlines():
+        for value in dict.fromkeys(_named_values(line)):
+            if kinds := belongs.not_kinds(line, value):
+                found.append((value, kinds))
+    return tuple(found)
+
+
+def is_kind(name: str, about: str, kinds: frozenset[str]) -> bool:
+    """Whether a parameter's own name or description (not its tool's) says one of
+    ``kinds`` (casefolded, without a plural s)."""
+    return any(w.removesuffix("s") in kinds for w in name_words(name) | _about_words(about))
+
+
 def takes_kind(spec: ToolSpec, name: str, about: str, kind: frozenset[str]) -> bool:
     """Whether parameter ``name`` of ``spec`` (described as ``about``) takes a value of
     ``kind``: the tool's name, the parameter's or its description says the kind's word
@@ -287,6 +307,9 @@ class RunValues:
     followed: frozenset[frozenset[str]] = frozenset()
     # the question's values whose kind it states ("student Fendfi Baespemley"), with the kind
     kinds: tuple[tuple[str, frozenset[str]], ...] = ()
+    # the question's values with the kinds it says they belong to, and so are not
+    # ("Chateau Poushpel belongs to a cellar": no cellar)
+    not_kinds: tuple[tuple[str, frozenset[str]], ...] = ()
     # for_parameter's answers by parameter name: a turn asks for "city" once per tool
     _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -387,7 +410,8 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
                      question_words, tuple(rejected),
                      # only a JSON result's field can be followed
                      _followed(made, said, question_words) if fields else frozenset(),
-                     () if results_only else question_kinds(question))
+                     () if results_only else question_kinds(question),
+                     () if results_only else question_not_kinds(question))
 
 
 @lru_cache(maxsize=256)
@@ -620,7 +644,8 @@ def _kind(name: str, schema: dict) -> str | None:
 def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
              numbers: Iterable[str] = (), called: Iterable[dict[str, Any]] = (),
              kinds: Mapping[str, frozenset[str]] | None = None,
-             shapes: dict[str, frozenset[tuple[str, str]]] | None = None) -> ToolSpec | None:
+             shapes: dict[str, frozenset[tuple[str, str]]] | None = None,
+             not_kinds: Mapping[str, frozenset[str]] | None = None) -> ToolSpec | None:
     """``spec`` whose string arguments must be one of ``values`` (per parameter, for
     `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
     when a required parameter has no value left (the tool cannot be called yet). ``called``:
@@ -628,7 +653,9 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
     parameter is left out (a turn that must make progress offers no repeat). ``kinds``:
     values the question states the kind of, offered only to parameters of that kind
     (`takes_kind`); ``shapes``: values shaped like some parameters' documented examples,
-    offered only to those among the parameters that show one (`shapes.shaped_values`).
+    offered only to those among the parameters that show one (`shapes.shaped_values`);
+    ``not_kinds``: values the question says belong to a kind of thing, not offered to
+    parameters of that kind (`is_kind`).
 
     The same narrowing of the same spec gives the very same object back, so the format's
     grammar cache finds the turn's grammar by identity (no spec is serialised per turn)."""
@@ -650,8 +677,12 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
         if kinds:
             found = [v for v in found
                      if v not in kinds or takes_kind(spec, name, about, kinds[v])]
+        found = [v for v in found if fits_form(v, name, about)]
         if shapes:
             found = [v for v in found if fits_shape(shapes, v, name, about)]
+        if not_kinds:
+            found = [v for v in found
+                     if v not in not_kinds or not is_kind(name, about, not_kinds[v])]
         return tuple(found)
 
     grounds = _grounds(spec)
@@ -751,20 +782,22 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
     # a value shaped like the examples of some parameters ("MV …" like a vessel's) goes to
     # those, not to parameters whose example shows another shape ("Port …")
     shapes = shaped_values(values, params) if values else {}
+    # "X belongs to a cellar": X goes to no cellar parameter
+    not_kinds = dict(values.not_kinds)
     done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
                  if calls)
     # no values at all leaves every spec as it is; values that fit no parameter narrow each
     # to nothing: the same offers, other answers
     key = (bool(values), tuple(tuple(values.for_parameter(name, about)) for name, about in params),
-           numbers if arithmetic else (), done, tuple(kinds.items()))
+           numbers if arithmetic else (), done, tuple(kinds.items()), values.not_kinds)
     hit = _GROUNDED_SETS.get(specs, key)
     if hit is not MISSING:
         return list(hit)  # type: ignore[call-overload]
     called = called or {}
     return list(_GROUNDED_SETS.put(specs, key, [
         g for s in specs
-        if (g := grounded(s, values, numbers, called.get(s.name, ()), kinds, shapes))
-        is not None]))
+        if (g := grounded(s, values, numbers, called.get(s.name, ()), kinds, shapes,
+                          not_kinds)) is not None]))
 
 
 def _set_grounds(specs: Sequence[ToolSpec]) -> tuple[tuple[tuple[str, str], ...], bool]:

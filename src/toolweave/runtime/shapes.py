@@ -17,6 +17,11 @@ from functools import lru_cache
 
 # e.g. "MV Heishlei" / e.g., 'Port Skemnein'
 _EXAMPLE = re.compile(r"""\be\.g\.,?\s*["'“‘]([^"'”’\n]{2,60})["'”’]""")
+_ID_EXAMPLE = re.compile(r"[A-Za-z]{1,6}[-_ ]?\d+")
+_NAME_EXAMPLE = re.compile(r"[A-Z][\w'’.-]*(?: [\w'’.-]+)*")
+_ID_NAME = re.compile(r"(?:^|_)(?:id|ids|ref|no|number|code|identifier)$", re.IGNORECASE)
+_ID_ABOUT = re.compile(r"\b(?:id|identifier|reference number)\b", re.IGNORECASE)
+_PARTS = re.compile(r"[\s-]+")
 # Words at the end of a name that say nothing of its kind ("A Thexcyx Romance": "a")
 _NOT_KIND_WORDS = frozenset("a an the of and de la le van von".split())
 
@@ -31,9 +36,10 @@ def example_of(about: str) -> str | None:
 @lru_cache(maxsize=8192)
 def name_ends(value: str) -> frozenset[tuple[int, str]]:
     """The first and last words of a name of two words or more, casefolded and marked by end
-    (0: first, 1: last); none for a single word, a number or an identifier."""
-    words = value.split()
-    if len(words) < 2 or not any(c.isalpha() for c in value):
+    (0: first, 1: last); hyphens part words too ("Dyskick-Book", an id's "SHP-" prefix).
+    None for a single word or a number; only words of letters count."""
+    words = _PARTS.split(value.strip())
+    if len(words) < 2:
         return frozenset()
     ends = {(0, words[0].casefold()), (1, words[-1].casefold())}
     return frozenset((end, w) for end, w in ends if w not in _NOT_KIND_WORDS and w.isalpha())
@@ -84,3 +90,17 @@ def fits_shape(shapes: dict[str, frozenset[tuple[str, str]]], value: str, name: 
     shape, the parameter shows no example, or the parameter is one its shape fits."""
     fits = shapes.get(value)
     return fits is None or (name, about) in fits or example_of(about) is None
+
+
+def fits_form(value: str, name: str, about: str) -> bool:
+    """Whether ``value`` has the form the parameter ``name`` (described as ``about``) takes:
+    no name of several words without a digit for an identifier, and nothing with a digit for
+    a parameter whose example is a name."""
+    example = example_of(about)
+    has_digit = any(c.isdigit() for c in value)
+    if example is not None and not _ID_EXAMPLE.fullmatch(example):
+        return not (has_digit and _NAME_EXAMPLE.fullmatch(example)
+                    and not any(c.isdigit() for c in example))
+    if example is not None or _ID_NAME.search(name) or _ID_ABOUT.search(about):
+        return has_digit or " " not in value.strip()
+    return True
