@@ -64,7 +64,9 @@ def test_list_items_are_values_and_a_list_is_not():
     # a name that opens a sentence may begin with the sentence's own word
     ("Student Fendfi Baespemly: what is its grade?",
      ["Student Fendfi Baespemly", "Fendfi Baespemly"]),
-    ("Move final_report.pdf to the temp folder", ["Move", "final_report.pdf"]),
+    ("Move final_report.pdf to the temp folder", ["final_report.pdf"]),
+    # a capitalised word opening a sentence before an id is the id's kind, no name
+    ("Consignment CNS-53007 names a wine. What is its cellar?", ["CNS-53007"]),
     # a question that names nothing keeps every span
     ("what is the weather in paris?", ["weather", "paris"]),
 ])
@@ -342,6 +344,11 @@ def test_a_value_whose_kind_the_question_states_goes_to_parameters_of_that_kind(
     # a kind no tool takes constrains nothing
     offered = grounded_tools(tools, collect_values([], "Which class is my friend Gaegrem in?"))
     assert [s.name for s in offered] == ["lookup_class_size", "lookup_student"]
+    # a sentence may open with the kind, capitalised ("Consignment CNS-53007 names a wine")
+    tools = [one("query_estate_size", "estate"), one("query_consignment", "consignment")]
+    question = "Consignment CNS-53007 names a wine. What is the size of its estate?"
+    assert [s.name for s in grounded_tools(tools, collect_values([], question))] == [
+        "query_consignment"]
 
 
 def test_no_values_leave_a_tool_set_as_it_is_but_values_that_fit_nothing_rule_tools_out():

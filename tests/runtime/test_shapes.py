@@ -98,5 +98,8 @@ def test_identifiers_and_names_do_not_mix():
     assert not fits_form("RX-67222", "depot_name", name_example)
     assert not fits_form("6", "depot_name", name_example)
     assert fits_form("Borkliackex Depot", "depot_name", name_example)
+    # an identifier is no name, example or not
+    assert not fits_form("CNS-53007", "estate", "name of the estate")
+    assert not fits_form("SHP-1", "port_name", "")
     # no example and no id: anything
     assert fits_form("42", "city", "A city name.") and fits_form("New York", "city", "")

@@ -168,6 +168,8 @@ def _named_values(line: str) -> list[str]:
             close()  # "NVM (Norvenian mark)": two values
         word = POSSESSIVE.sub("", raw.strip(_EDGE)).strip(_EDGE)
         if any(c.isdigit() for c in word) or _IDENTIFIER_MARK.search(word):
+            if len(run) == 1 and not inner and opened:
+                run.clear()  # "Consignment CNS-53007 names a wine.": the id's kind, no name
             close()
             out.append(word)
         elif word[:1].isupper():
@@ -203,6 +205,12 @@ def question_kinds(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
             before = re.search(rf"((?:\b[a-z][a-z-]*\s+){{1,2}})['‘\"“]?{re.escape(value)}"
                                r"(?![\w-])", line)
             if before is None:
+                # "Booking BK-67914 names a route.": capitalised as it opens a sentence
+                opening = re.search(rf"(?:^|[.?!]\s+)([A-Z][a-z-]+)\s+{re.escape(value)}"
+                                    r"(?![\w-])", line)
+                if opening and (kind := frozenset({opening.group(1).casefold()}) - _NO_KIND
+                                - STOPWORDS):
+                    found.append((value, kind))
                 continue
             words = before.group(1).split()
             if words[-1] in STOPWORDS:
