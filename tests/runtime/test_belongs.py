@@ -23,6 +23,9 @@ from toolweave.tools import ToolRegistry, tool
      "Steitock Meadow", {"farm"}),
     ("Find the club of Velzias Relcheez, then tell me its league points.",
      "Velzias Relcheez", {"club"}),
+    ("Are the stages of A Heisho Comedy and A Heigrux Comedy in the same company?",
+     "A Heigrux Comedy", {"stage"}),
+    ("How many wines does Mandmial Cellar have?", "Mandmial Cellar", {"wine"}),
     # a measure of the thing, or a place it is in, is no kind it belongs to
     ("What is the price of the Zephyr Lamp?", "Zephyr Lamp", set()),
     ("What is the weather in Berlin?", "Berlin", set()),

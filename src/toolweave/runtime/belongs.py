@@ -29,6 +29,10 @@ _BELONGS = (
     r"\bthe\s+" + _WORD + r"\s+of\s+(?:the\s+)?{name}(?![\w'’])",
     # which branch is X in / what team does X belong to
     r"\b(?:which|what)\s+" + _WORD + r"\s+(?:is|are|was|does|do|did)\s+(?:the\s+)?{name}\b",
+    # the stages of A Heisho Comedy and X (a list's later item)
+    r"\bthe\s+" + _WORD + r"\s+of\s+[^,;?]*?\s(?:and|or)\s+(?:the\s+)?{name}(?![\w'’])",
+    # how many wines does X have
+    r"\bhow\s+many\s+" + _WORD + r"s?\s+(?:does|do|did)\s+(?:the\s+)?{name}\s+have\b",
     # how many trains are in X
     r"\bhow\s+many\s+" + _WORD + r"s?\s+(?:are|is|were)\s+(?:there\s+)?(?:in|at|on)\s+"
     r"(?:the\s+)?{name}(?![\w'’])",
