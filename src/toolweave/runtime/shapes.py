@@ -7,6 +7,12 @@ asked "MV Remheloux belongs to a port; which sea zone is that port in?" looks th
 a port. So a value that shares its first or last word with the example of some parameters is
 offered to those, and not to parameters whose example shows another shape; a parameter with no
 example, or a value that shares an end with no example, is left as it was.
+
+Identifiers and names do not mix either, nor files and folders (`fits_form`): a parameter
+whose example is an id ("CNS-17213") or that is called one (``booking_ref``, "the shipment's
+id") takes no name of several words without a digit; a name's parameter takes no id
+("CNS-53007"), nor, when its example is a name ("Cyrkrish Depot"), any value with a digit;
+a folder's parameter (``dir_name``) takes no file name ("notes.md").
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ _ID_ABOUT = re.compile(r"\b(?:id|identifier|reference number)\b", re.IGNORECASE)
 _ID_VALUE = re.compile(r"[A-Za-z]{1,6}-\d+")
 _NAME_PARAM = re.compile(r"(?:^|_)(?:name|title)$", re.IGNORECASE)
 _NAME_ABOUT = re.compile(r"\bname\b", re.IGNORECASE)
+# a file's name has an extension ("notes.md", "Annual_Report_2023.docx"); a folder's none
+_FILE_NAME = re.compile(r"[\w .-]*\w\.[A-Za-z][A-Za-z0-9]{0,4}")
+_DIRECTORY_PARAM = re.compile(r"(?:^|_)(?:dir|dirs|directory|folder)(?:_|$)", re.IGNORECASE)
 _PARTS = re.compile(r"[\s-]+")
 # Words at the end of a name that say nothing of its kind ("A Thexcyx Romance": "a")
 _NOT_KIND_WORDS = frozenset("a an the of and de la le van von".split())
@@ -98,7 +107,10 @@ def fits_shape(shapes: dict[str, frozenset[tuple[str, str]]], value: str, name: 
 def fits_form(value: str, name: str, about: str) -> bool:
     """Whether ``value`` has the form the parameter ``name`` (described as ``about``) takes:
     no name of several words without a digit for an identifier, no identifier ("CNS-53007")
-    for a name, and nothing with a digit for a parameter whose example is a name."""
+    for a name, nothing with a digit for a parameter whose example is a name, and no file
+    name ("notes.md") for a directory's."""
+    if _DIRECTORY_PARAM.search(name) and _FILE_NAME.fullmatch(value):
+        return False  # "Annual_Report_2023.docx" is a file: no directory's name
     example = example_of(about)
     has_digit = any(c.isdigit() for c in value)
     if has_digit and _ID_VALUE.fullmatch(value) and (
