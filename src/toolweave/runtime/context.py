@@ -17,7 +17,7 @@ from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import NOT_RUN, error_hint, run_calls
 from toolweave.runtime.grounding import (
     RunValues,
-    collect_values,
+    RunValuesReader,
     computes,
     grounded_tools,
     run_numbers,
@@ -69,6 +69,12 @@ class RunContext:
             return question
         return "\n".join([*(m.content for m in self.history), question])
 
+    @cached_property
+    def run_values(self) -> RunValuesReader:
+        """`collect_values` of what this run said and its calls so far; each call is read
+        once, though every turn reads them all (`RunValuesReader`)."""
+        return RunValuesReader(self.said)
+
     def opening(self, system: Message, question: Message) -> list[Message]:
         """A strategy's first messages: its system prompt, the conversation so far, the
         question."""
@@ -90,7 +96,7 @@ class RunContext:
             return None
         require_call = require_call and not answer_only
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
-            values = collect_values(self.guard.made(), self.said)
+            values = self.run_values(self.guard.made())
         if values and not answer_only:
             specs = self._grounded_offer(values, only, without)
             if only and not specs:

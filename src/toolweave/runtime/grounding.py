@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import is_, itemgetter
 from typing import Any
 
 from toolweave._identity_cache import MISSING, IdentityCache
@@ -346,12 +347,18 @@ class RunValues:
         a tool rejected for a parameter of the same kind ("unknown city 'Felix Brandt'" rules
         Felix Brandt out as any city: as ``origin``, and as a ``destination`` described as
         "the arrival city")."""
+        return list(self.kept_for(name, about))
+
+    def kept_for(self, name: str, about: str = "") -> tuple[str, ...]:
+        """`for_parameter`, worked out once per parameter kind (a shared tuple)."""
         key = name + "\0" + about
         if (memo := self._memo.get(key)) is None:
             memo = self._memo[key] = tuple(self._for_parameter(name, about))
-        return list(memo)
+        return memo
 
     def _for_parameter(self, name: str, about: str) -> list[str]:
+        if not self.fields and not self.rejected:
+            return list(dict.fromkeys(self.loose))  # nothing typed, nothing ruled out
         words = name_words(name)
         typed = [v for k, v in self.fields if k & words]
         if typed:
@@ -411,7 +418,43 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     ``results_only``: the values successful results gave, not the question's spans nor what
     errors quote (the question still types the fields; rejections still rule values out)."""
     made = list(made)
-    made_loose, fields, rejected = _made_values(made, results_only)
+    return _run_values(made, _made_values(made, results_only), question, results_only)
+
+
+class RunValuesReader:
+    """`collect_values` of one run's calls as they grow: every turn reads them all again, so
+    the calls read at the last turn are not read again while they are still the run's first
+    ones (a call whose observation was replaced, a stateful call run again, is read anew)."""
+
+    def __init__(self, question: str = "", *, results_only: bool = False):
+        self.question, self.results_only = question, results_only
+        self._calls: list[ToolCall] = []
+        self._observations: list[Observation] = []
+        self._made: tuple = ((), (), ())  # `_made_values` of those calls
+        self._values: RunValues | None = None
+
+    def __call__(self, made: Sequence[tuple[ToolCall, Observation]]) -> RunValues:
+        """`collect_values(made, question, results_only=…)`."""
+        calls = list(map(itemgetter(0), made))
+        observations = list(map(itemgetter(1), made))
+        read = len(self._calls)
+        if read > len(calls) or not (all(map(is_, self._calls, calls))
+                                     and all(map(is_, self._observations, observations))):
+            read, self._made, self._values = 0, ((), (), ()), None
+        elif read == len(calls) and self._values is not None:
+            return self._values
+        self._made = _read_calls(self._made, made[read:], self.results_only)
+        self._calls, self._observations = calls, observations
+        self._values = _run_values(list(made), self._made, self.question, self.results_only)
+        return self._values
+
+
+def _run_values(made: list[tuple[ToolCall, Observation]],
+                made_values: tuple[tuple[str, ...], tuple[tuple[frozenset[str], str], ...],
+                                   tuple[tuple[frozenset[str], str], ...]],
+                question: str, results_only: bool) -> RunValues:
+    """`collect_values` from the `_made_values` of ``made``."""
+    made_loose, fields, rejected = made_values
     loose = made_loose if results_only else question_values(question) + list(made_loose)
     said, question_words = _question_words(question)
     return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
@@ -439,19 +482,26 @@ def _made_values(made: list[tuple[ToolCall, Observation]], results_only: bool
     hit = _MADE_VALUES.get(objects, results_only)
     if hit is not MISSING:
         return hit  # type: ignore[return-value]
-    start, loose, fields, rejected = 0, (), (), ()
     for start in range(len(made) - 1, 0, -1):  # the longest prefix kept, latest first
         if (kept := _MADE_VALUES.get(objects[:2 * start], results_only)) is not MISSING:
-            loose, fields, rejected = kept  # type: ignore[misc]
             break
     else:
-        start = 0
-    for call, obs in made[start:]:
+        start, kept = 0, ((), (), ())
+    return _MADE_VALUES.put(objects, results_only,
+                            _read_calls(kept, made[start:], results_only))  # type: ignore[arg-type]
+
+
+def _read_calls(kept: tuple, made: Sequence[tuple[ToolCall, Observation]], results_only: bool
+                ) -> tuple[tuple[str, ...], tuple[tuple[frozenset[str], str], ...],
+                           tuple[tuple[frozenset[str], str], ...]]:
+    """``kept`` (`_made_values` of the calls before) with what the calls ``made`` add."""
+    loose, fields, rejected = kept
+    for call, obs in made:
         more_loose, more_fields, more_rejected = _call_values(call, obs, results_only)
         loose += tuple(more_loose)
         fields += tuple(more_fields)
         rejected += tuple(more_rejected)
-    return _MADE_VALUES.put(objects, results_only, (loose, fields, rejected))
+    return loose, fields, rejected
 
 
 def _call_values(call: ToolCall, obs: Observation, results_only: bool
@@ -796,7 +846,7 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
                  if calls)
     # no values at all leaves every spec as it is; values that fit no parameter narrow each
     # to nothing: the same offers, other answers
-    key = (bool(values), tuple(tuple(values.for_parameter(name, about)) for name, about in params),
+    key = (bool(values), tuple(values.kept_for(name, about) for name, about in params),
            numbers if arithmetic else (), done, tuple(kinds.items()), values.not_kinds)
     hit = _GROUNDED_SETS.get(specs, key)
     if hit is not MISSING:
