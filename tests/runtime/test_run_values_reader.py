@@ -62,13 +62,13 @@ def test_unchanged_calls_give_the_same_values_and_a_new_call_is_read_once(monkey
     from toolweave.runtime import grounding
 
     read: list[ToolCall] = []
-    call_values = grounding._call_values
+    read_call = grounding._read_call
 
     def counted(call, obs, results_only):
         read.append(call)
-        return call_values(call, obs, results_only)
+        return read_call(call, obs, results_only)
 
-    monkeypatch.setattr(grounding, "_call_values", counted)
+    monkeypatch.setattr(grounding, "_read_call", counted)
     reader = RunValuesReader(QUESTION)
     first = [pair(1, 1)]
     values = reader(first)

@@ -55,8 +55,10 @@ class RunContext:
     replay: Replay | None = None
     # which calls may run: an allow-list, confirmations, a cap per turn (`runtime.policy`)
     policy: ToolPolicy = field(default_factory=ToolPolicy)
-    # the results `numbers` last read, what it found and the calculators it left out
-    _numbers_read: tuple[list[Observation], tuple[str, ...], frozenset[str]] | None = field(
+    # the results `numbers` last read, what it found (and once each, in order) and the
+    # calculators it left out
+    _numbers_read: tuple[list[Observation], tuple[str, ...], frozenset[str],
+                         dict[str, None]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     @cached_property
@@ -171,13 +173,14 @@ class RunContext:
         read = self._numbers_read
         if (read is not None and read[2] is calculators and len(read[0]) <= len(seen)
                 and all(map(operator.is_, read[0], seen))):
-            numbers = read[1]
-            if len(read[0]) < len(seen):
-                numbers = tuple(dict.fromkeys(numbers + run_numbers(
-                    "", seen[len(read[0]):], calculators)))
+            if len(read[0]) == len(seen):
+                return read[1]
+            found = read[3]
+            found.update(dict.fromkeys(run_numbers("", seen[len(read[0]):], calculators)))
         else:
-            numbers = run_numbers(self.said, seen, calculators)
-        self._numbers_read = (seen, numbers, calculators)
+            found = dict.fromkeys(run_numbers(self.said, seen, calculators))
+        numbers = tuple(found)
+        self._numbers_read = (seen, numbers, calculators, found)
         return numbers
 
     def tool_docs(self) -> str:

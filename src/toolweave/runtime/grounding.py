@@ -321,6 +321,8 @@ class RunValues:
     not_kinds: tuple[tuple[str, frozenset[str]], ...] = ()
     # for_parameter's answers by parameter name: a turn asks for "city" once per tool
     _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # whether ``loose`` holds each value once already (as `collect_values` builds it)
+    _loose_once: bool = field(default=False, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.loose or self.fields)
@@ -356,9 +358,9 @@ class RunValues:
             memo = self._memo[key] = tuple(self._for_parameter(name, about))
         return memo
 
-    def _for_parameter(self, name: str, about: str) -> list[str]:
-        if not self.fields and not self.rejected:
-            return list(dict.fromkeys(self.loose))  # nothing typed, nothing ruled out
+    def _for_parameter(self, name: str, about: str) -> Sequence[str]:
+        if not self.fields and not self.rejected:  # nothing typed, nothing ruled out
+            return self.loose if self._loose_once else list(dict.fromkeys(self.loose))
         words = name_words(name)
         typed = [v for k, v in self.fields if k & words]
         if typed:
@@ -418,7 +420,23 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     ``results_only``: the values successful results gave, not the question's spans nor what
     errors quote (the question still types the fields; rejections still rule values out)."""
     made = list(made)
-    return _run_values(made, _made_values(made, results_only), question, results_only)
+    made_loose, fields, rejected = _made_values(made, results_only)
+    loose = made_loose if results_only else question_values(question) + list(made_loose)
+    return _run_values(made, tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
+                       tuple(rejected), question, results_only)
+
+
+def _run_values(made: Sequence[tuple[ToolCall, Observation]], loose: tuple[str, ...],
+                fields: tuple[tuple[frozenset[str], str], ...],
+                rejected: tuple[tuple[frozenset[str], str], ...], question: str,
+                results_only: bool) -> RunValues:
+    """`collect_values` of ``made``, given its values (each once) and its rejections."""
+    said, question_words = _question_words(question)
+    return RunValues(loose, fields, question_words, rejected,
+                     # only a JSON result's field can be followed
+                     _followed(made, said, question_words) if fields else frozenset(),
+                     () if results_only else question_kinds(question),
+                     () if results_only else question_not_kinds(question), _loose_once=True)
 
 
 class RunValuesReader:
@@ -428,9 +446,16 @@ class RunValuesReader:
 
     def __init__(self, question: str = "", *, results_only: bool = False):
         self.question, self.results_only = question, results_only
+        self._start()
+
+    def _start(self) -> None:
         self._calls: list[ToolCall] = []
         self._observations: list[Observation] = []
-        self._made: tuple = ((), (), ())  # `_made_values` of those calls
+        # the values read so far, once each and in the order first read
+        self._loose: dict[str, None] = (
+            {} if self.results_only else dict.fromkeys(question_values(self.question)))
+        self._fields: dict[tuple[frozenset[str], str], None] = {}
+        self._rejected: tuple[tuple[frozenset[str], str], ...] = ()
         self._values: RunValues | None = None
 
     def __call__(self, made: Sequence[tuple[ToolCall, Observation]]) -> RunValues:
@@ -440,29 +465,19 @@ class RunValuesReader:
         read = len(self._calls)
         if read > len(calls) or not (all(map(is_, self._calls, calls))
                                      and all(map(is_, self._observations, observations))):
-            read, self._made, self._values = 0, ((), (), ()), None
+            self._start()
+            read = 0
         elif read == len(calls) and self._values is not None:
             return self._values
-        self._made = _read_calls(self._made, made[read:], self.results_only)
+        for call, obs in made[read:]:
+            loose, fields, rejected = _read_call(call, obs, self.results_only)
+            self._loose.update(dict.fromkeys(loose))  # a new value goes last, as in order
+            self._fields.update(dict.fromkeys(fields))
+            self._rejected += tuple(rejected)
         self._calls, self._observations = calls, observations
-        self._values = _run_values(list(made), self._made, self.question, self.results_only)
+        self._values = _run_values(made, tuple(self._loose), tuple(self._fields),
+                                   self._rejected, self.question, self.results_only)
         return self._values
-
-
-def _run_values(made: list[tuple[ToolCall, Observation]],
-                made_values: tuple[tuple[str, ...], tuple[tuple[frozenset[str], str], ...],
-                                   tuple[tuple[frozenset[str], str], ...]],
-                question: str, results_only: bool) -> RunValues:
-    """`collect_values` from the `_made_values` of ``made``."""
-    made_loose, fields, rejected = made_values
-    loose = made_loose if results_only else question_values(question) + list(made_loose)
-    said, question_words = _question_words(question)
-    return RunValues(tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
-                     question_words, tuple(rejected),
-                     # only a JSON result's field can be followed
-                     _followed(made, said, question_words) if fields else frozenset(),
-                     () if results_only else question_kinds(question),
-                     () if results_only else question_not_kinds(question))
 
 
 @lru_cache(maxsize=256)
@@ -482,26 +497,19 @@ def _made_values(made: list[tuple[ToolCall, Observation]], results_only: bool
     hit = _MADE_VALUES.get(objects, results_only)
     if hit is not MISSING:
         return hit  # type: ignore[return-value]
+    start, loose, fields, rejected = 0, (), (), ()
     for start in range(len(made) - 1, 0, -1):  # the longest prefix kept, latest first
         if (kept := _MADE_VALUES.get(objects[:2 * start], results_only)) is not MISSING:
+            loose, fields, rejected = kept  # type: ignore[misc]
             break
     else:
-        start, kept = 0, ((), (), ())
-    return _MADE_VALUES.put(objects, results_only,
-                            _read_calls(kept, made[start:], results_only))  # type: ignore[arg-type]
-
-
-def _read_calls(kept: tuple, made: Sequence[tuple[ToolCall, Observation]], results_only: bool
-                ) -> tuple[tuple[str, ...], tuple[tuple[frozenset[str], str], ...],
-                           tuple[tuple[frozenset[str], str], ...]]:
-    """``kept`` (`_made_values` of the calls before) with what the calls ``made`` add."""
-    loose, fields, rejected = kept
-    for call, obs in made:
+        start = 0
+    for call, obs in made[start:]:
         more_loose, more_fields, more_rejected = _call_values(call, obs, results_only)
         loose += tuple(more_loose)
         fields += tuple(more_fields)
         rejected += tuple(more_rejected)
-    return loose, fields, rejected
+    return _MADE_VALUES.put(objects, results_only, (loose, fields, rejected))
 
 
 def _call_values(call: ToolCall, obs: Observation, results_only: bool
@@ -512,6 +520,13 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
     hit = _CALL_VALUES.get((call, obs), results_only)
     if hit is not MISSING:
         return hit  # type: ignore[return-value]
+    return _CALL_VALUES.put((call, obs), results_only, _read_call(call, obs, results_only))
+
+
+def _read_call(call: ToolCall, obs: Observation, results_only: bool
+               ) -> tuple[list[str], list[tuple[frozenset[str], str]],
+                          list[tuple[frozenset[str], str]]]:
+    """`_call_values`, read afresh."""
     loose: list[str] = []
     fields: list[tuple[frozenset[str], str]] = []
     rejected: list[tuple[frozenset[str], str]] = []
@@ -532,7 +547,7 @@ def _call_values(call: ToolCall, obs: Observation, results_only: bool
         if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
             loose.append(text)
         loose += text_spans(text[:2000])
-    return _CALL_VALUES.put((call, obs), results_only, (loose, fields, rejected))
+    return loose, fields, rejected
 
 
 # Bounded by entries that each keep a run's calls and results alive (a prefix's values are
