@@ -200,7 +200,7 @@ class _Loop:
             return await self._answered(step, turn.text.strip())
         self.require_call, self.only, self.values = False, (), None
         calls = turn.calls
-        if follow_up:
+        if follow_up and len(calls) > 1:
             # a follow-up turn runs its first new call only (or its first, when all repeat)
             calls = [c for c in calls if not ctx.guard.is_repeat(c)][:1] or calls[:1]
         step.calls, step.observations = await self.follow_ups.run(calls)
@@ -406,8 +406,8 @@ def unresolved_tools(ctx: RunContext) -> tuple[str, ...]:
     a chain the model tried first. Empty while nothing succeeded."""
     seen = list(ctx.guard.seen.values())
     first_ok = next((i for i, o in enumerate(seen) if o.ok), None)
-    if first_ok is None:
-        return ()
+    if not first_ok:
+        return ()  # nothing succeeded, or the first call did: no failure came before
     ok = {o.tool for o in seen if o.ok}
     return tuple(dict.fromkeys(o.tool for o in seen[:first_ok] if o.tool not in ok))
 

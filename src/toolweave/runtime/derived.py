@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, ref
 
 if TYPE_CHECKING:
     from toolweave.tools.registry import ToolRegistry
@@ -22,6 +22,10 @@ T = TypeVar("T")
 # per tool set: the version its entries were derived from, and the entries by what they are
 _DERIVED: WeakKeyDictionary[ToolRegistry, tuple[int, dict[Hashable, Any]]] = WeakKeyDictionary()
 _LOCK = threading.Lock()
+# The tool set read last, its version and its entries: a run reads its own set several times
+# a step, and a weak dictionary's look-up (a new weak reference each time) costs more than
+# calling one that is kept. Replaced whole, so a reader sees one consistent state.
+_last: tuple[ref, int, dict[Hashable, Any]] | None = None
 
 
 def derived(tools: ToolRegistry, what: Hashable, build: Callable[[], T]) -> T:
@@ -29,14 +33,21 @@ def derived(tools: ToolRegistry, what: Hashable, build: Callable[[], T]) -> T:
 
     Registered specs are treated as immutable: a spec changed in place after registration is
     not noticed (add a tool instead, which starts a new version)."""
-    entry = _DERIVED.get(tools)
-    if entry is None or entry[0] != tools.version:
-        with _LOCK:
-            entry = _DERIVED.get(tools)
-            if entry is None or entry[0] != tools.version:
-                entry = _DERIVED[tools] = (tools.version, {})
+    global _last
+    last = _last
+    if last is not None and last[0]() is tools and last[1] == tools.version:
+        entries = last[2]
+    else:
+        entry = _DERIVED.get(tools)
+        if entry is None or entry[0] != tools.version:
+            with _LOCK:
+                entry = _DERIVED.get(tools)
+                if entry is None or entry[0] != tools.version:
+                    entry = _DERIVED[tools] = (tools.version, {})
+        entries = entry[1]
+        _last = (ref(tools), entry[0], entries)
     try:
-        return entry[1][what]
+        return entries[what]
     except KeyError:
-        value = entry[1][what] = build()
+        value = entries[what] = build()
         return value
