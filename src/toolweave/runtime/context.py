@@ -21,6 +21,7 @@ from toolweave.runtime.grounding import (
     computes,
     grounded_tools,
     run_numbers,
+    takes_numbers,
 )
 from toolweave.runtime.policy import ToolPolicy
 from toolweave.runtime.recorder import TraceRecorder
@@ -127,10 +128,12 @@ class RunContext:
         """The tools a grounded turn offers (`_offered`), each narrowed to the values its
         parameters may take; a tool with no value left for a required one is left out."""
         specs = self._offered(only, without)
-        numbers = self.numbers()
+        calculators = self.calculators()
+        # the run's numbers matter to calculators and expressions only: read for those
+        numbers = self.numbers() if calculators or self._takes_numbers() else ()
         # an expression needs two numbers to combine: until then a calculator is not
         # offered (a small model "computes" the answer it has not looked up yet)
-        if len(numbers) < 2 and (calculators := self.calculators()):
+        if len(numbers) < 2 and calculators:
             specs = [s for s in specs if s.name not in calculators]
         if not only:
             # a tool that failed twice since the last result is the wrong tool for now
@@ -156,6 +159,10 @@ class RunContext:
         if constraint is None or not self.constrained or not supports(self.model, constraint):
             return None
         return constraint
+
+    def _takes_numbers(self) -> bool:
+        """Whether some tool grounds an expression on the run's numbers (`takes_numbers`)."""
+        return derived(self.tools, "takes_numbers", lambda: takes_numbers(self.tools.specs()))
 
     def calculators(self) -> frozenset[str]:
         """The tools that take an arithmetic expression (`computes`), kept with the tool set."""

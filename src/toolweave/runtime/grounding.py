@@ -873,6 +873,12 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
                           not_kinds)) is not None]))
 
 
+def takes_numbers(specs: Sequence[ToolSpec]) -> bool:
+    """Whether any of ``specs`` takes an expression over the run's numbers: else
+    `grounded_tools` gives the same whatever ``numbers`` it is given."""
+    return _set_grounds(specs)[1]
+
+
 def _set_grounds(specs: Sequence[ToolSpec]) -> tuple[tuple[tuple[str, str], ...], bool]:
     """The distinct (name, description) of ``specs``' grounded string parameters, and whether
     any takes an expression."""
