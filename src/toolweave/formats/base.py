@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, Field, ValidationError
 
 from toolweave._identity_cache import MISSING, IdentityCache
+from toolweave._json_encoding import one_shot
 from toolweave.text import defuse
 from toolweave.types import Completion, Constraint, Message, Text, ToolCall, ToolSpec
 
@@ -85,13 +86,14 @@ def loads(text: str) -> Any:
         return INVALID
 
 
-# One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option.
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+# One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option
+# (and `one_shot` keeps its C encoder too).
+_ENCODE = one_shot(json.JSONEncoder(ensure_ascii=False))
 
 
 def dumps(value: Any) -> str:
     """Compact-but-readable one-line JSON, as HF chat templates' ``tojson`` writes it."""
-    return _ENCODER.encode(value)
+    return _ENCODE(value)
 
 
 def function_schema(tool: ToolSpec) -> dict[str, Any]:

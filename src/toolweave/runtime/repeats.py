@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from toolweave._json_encoding import one_shot
 from toolweave.types import Observation, ToolCall
 
 # how often one stateful call runs in a run, however the state changes in between
 MAX_STATEFUL_RUNS = 2
 
-# One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option.
-_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
+# One encoder for every call: json.dumps builds a new JSONEncoder whenever it gets an option
+# (and `one_shot` keeps its C encoder too).
+_CANONICAL = one_shot(json.JSONEncoder(sort_keys=True, default=str))
 
 
 # A step reads each call's signature several times (the guard, the turn's duplicates, the
@@ -36,7 +38,7 @@ def signature(call: ToolCall) -> str:
     # the entry keeps its call alive, so no other object has its id while it is kept
     if entry is not None and entry[0] is call and entry[1] is arguments:
         return entry[2]
-    sig = call.name + _CANONICAL.encode(arguments)
+    sig = call.name + _CANONICAL(arguments)
     if len(_SIGNATURES) >= MAX_SIGNATURES:
         _SIGNATURES.clear()  # cheap to derive again; a long-lived process must not grow
     _SIGNATURES[id(call)] = (call, arguments, sig)
@@ -51,7 +53,7 @@ def _without_empties(call: ToolCall, sig: str) -> str:
             break
     else:
         return sig
-    return call.name + _CANONICAL.encode(
+    return call.name + _CANONICAL(
         {k: v for k, v in call.arguments.items() if not (v == [] or v == {})})
 
 
