@@ -62,6 +62,10 @@ class RunContext:
                          dict[str, None]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
+    # the constraint `usable` last found the model can apply (with the model and its kinds)
+    _usable: tuple[Constraint, ChatModel, frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
     @cached_property
     def said(self) -> str:
         """What this run's arguments may quote: the question, and in a conversation the
@@ -156,8 +160,16 @@ class RunContext:
     def usable(self, constraint: Constraint | None) -> Constraint | None:
         """``constraint`` when this run is constrained and its backend can apply it, else None
         (the turn is decoded free and parsed leniently)."""
-        if constraint is None or not self.constrained or not supports(self.model, constraint):
+        if constraint is None or not self.constrained:
             return None
+        model = self.model
+        last = self._usable
+        # asked twice a step of the same turn grammar (`turn_constraint`, `model_turn`)
+        if (last is None or last[0] is not constraint or last[1] is not model
+                or last[2] is not model.constraint_kinds):
+            if not supports(model, constraint):
+                return None
+            self._usable = (constraint, model, model.constraint_kinds)
         return constraint
 
     def _takes_numbers(self) -> bool:

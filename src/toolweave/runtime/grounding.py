@@ -439,6 +439,9 @@ def _run_values(made: Sequence[tuple[ToolCall, Observation]], loose: tuple[str, 
                      () if results_only else question_not_kinds(question), _loose_once=True)
 
 
+_CALL, _OBSERVATION = itemgetter(0), itemgetter(1)
+
+
 class RunValuesReader:
     """`collect_values` of one run's calls as they grow: every turn reads them all again, so
     the calls read at the last turn are not read again while they are still the run's first
@@ -460,8 +463,8 @@ class RunValuesReader:
 
     def __call__(self, made: Sequence[tuple[ToolCall, Observation]]) -> RunValues:
         """`collect_values(made, question, results_only=…)`."""
-        calls = list(map(itemgetter(0), made))
-        observations = list(map(itemgetter(1), made))
+        calls = list(map(_CALL, made))
+        observations = list(map(_OBSERVATION, made))
         read = len(self._calls)
         if read > len(calls) or not (all(map(is_, self._calls, calls))
                                      and all(map(is_, self._observations, observations))):
@@ -472,8 +475,10 @@ class RunValuesReader:
         for call, obs in made[read:]:
             loose, fields, rejected = _read_call(call, obs, self.results_only)
             self._loose.update(dict.fromkeys(loose))  # a new value goes last, as in order
-            self._fields.update(dict.fromkeys(fields))
-            self._rejected += tuple(rejected)
+            if fields:
+                self._fields.update(dict.fromkeys(fields))
+            if rejected:
+                self._rejected += tuple(rejected)
         self._calls, self._observations = calls, observations
         self._values = _run_values(made, tuple(self._loose), tuple(self._fields),
                                    self._rejected, self.question, self.results_only)
@@ -851,14 +856,15 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
     # to those only; a kind no tool names ("my friend Alice") constrains nothing
     kinds = {value: kind for value, kind in values.kinds
              if any(takes_kind(s, name, about, kind)
-                    for s in specs for name, how, about in _grounds(s) if how == "values")}
+                    for s in specs for name, how, about in _grounds(s) if how == "values")
+             } if values.kinds else {}
     # a value shaped like the examples of some parameters ("MV …" like a vessel's) goes to
     # those, not to parameters whose example shows another shape ("Port …")
     shapes = shaped_values(values, params) if values else {}
     # "X belongs to a cellar": X goes to no cellar parameter
     not_kinds = dict(values.not_kinds)
-    done = tuple((name, tuple(map(repr, calls))) for name, calls in (called or {}).items()
-                 if calls)
+    done = tuple((name, tuple(map(repr, calls))) for name, calls in called.items()
+                 if calls) if called else ()
     # no values at all leaves every spec as it is; values that fit no parameter narrow each
     # to nothing: the same offers, other answers
     key = (bool(values), tuple(values.kept_for(name, about) for name, about in params),

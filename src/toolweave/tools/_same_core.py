@@ -64,6 +64,8 @@ class SameCore:
         self._handoffs += 1
         pinned, free = self.cost[True], self.cost[False]
         pin = pinned <= free
+        if self._handoffs % EXPLORE_EVERY:
+            return pin  # no exploring hand-off is due (each is a multiple of EXPLORE_EVERY)
         faster, slower = (pinned, free) if pin else (free, pinned)
         every = EXPLORE_EVERY if faster <= 0.0 else EXPLORE_EVERY * min(
             MAX_EXPLORE_BACKOFF, max(1, int(slower / faster)))
