@@ -182,7 +182,7 @@ def _one_call(text: str) -> ParsedTurn | None:
     if match is None:
         return None
     try:
-        obj = json.loads(match[1])
+        obj = _DECODER.decode(match[1])  # json.loads, less its checks of options
     except (ValueError, RecursionError):
         return None  # the general reader says what is wrong with it
     call = _to_call(obj)

@@ -63,7 +63,8 @@ class TraceRecorder:
     def step(self, step: Step) -> Step:
         """Record a finished step (one replayed from the resumed trace is checked against the
         recorded one, not written again)."""
-        step.ended_at = step.ended_at or time.time()
+        if not step.ended_at:
+            step.ended_at = time.time()
         if self._pending is not None and step.completion is self._pending:
             self._pending = None
         for call in step.calls:
