@@ -36,3 +36,19 @@ def test_made_follows_every_change_of_the_guard():
     guard.remember(again, _obs(again, "a.txt b.txt"))  # the same call, its latest result
     assert [(c.name, o.content) for c, o in guard.made()] == [("ls", "a.txt b.txt"),
                                                                ("cat", "hello")]
+
+
+def test_a_new_call_extends_made_and_a_call_made_again_rebuilds_it_in_place():
+    guard = RepeatGuard()
+    first = ToolCall(name="ls", arguments={})
+    guard.remember(first, _obs(first, "a.txt"))
+    before = guard.made()
+    second = ToolCall(name="cat", arguments={"path": "a.txt"})
+    guard.remember(second, _obs(second, "hello"))
+    after = guard.made()
+    # a new list (the last one is left as it was), with the earlier pairs themselves in it
+    assert before == [(first, guard.seen['ls{}'])] and len(after) == 2 and after[0] is before[0]
+    again = ToolCall(name="ls", arguments={})
+    latest = _obs(again, "a.txt b.txt")
+    guard.remember(again, latest)
+    assert guard.made() == [(again, latest), (second, after[1][1])] and len(after) == 2

@@ -452,8 +452,7 @@ class RunValuesReader:
         self._start()
 
     def _start(self) -> None:
-        self._calls: list[ToolCall] = []
-        self._observations: list[Observation] = []
+        self._read: list[tuple[ToolCall, Observation]] = []  # the calls read, as given
         # the values read so far, once each and in the order first read
         self._loose: dict[str, None] = (
             {} if self.results_only else dict.fromkeys(question_values(self.question)))
@@ -463,14 +462,15 @@ class RunValuesReader:
 
     def __call__(self, made: Sequence[tuple[ToolCall, Observation]]) -> RunValues:
         """`collect_values(made, question, results_only=…)`."""
-        calls = list(map(_CALL, made))
-        observations = list(map(_OBSERVATION, made))
-        read = len(self._calls)
-        if read > len(calls) or not (all(map(is_, self._calls, calls))
-                                     and all(map(is_, self._observations, observations))):
+        read = len(self._read)
+        # the very same (call, observation) pairs first (a run's guard keeps them), else
+        # the same calls and observations
+        if read > len(made) or not (all(map(is_, self._read, made)) or (
+                all(map(is_, map(_CALL, self._read), map(_CALL, made)))
+                and all(map(is_, map(_OBSERVATION, self._read), map(_OBSERVATION, made))))):
             self._start()
             read = 0
-        elif read == len(calls) and self._values is not None:
+        elif read == len(made) and self._values is not None:
             return self._values
         for call, obs in made[read:]:
             loose, fields, rejected = _read_call(call, obs, self.results_only)
@@ -479,7 +479,7 @@ class RunValuesReader:
                 self._fields.update(dict.fromkeys(fields))
             if rejected:
                 self._rejected += tuple(rejected)
-        self._calls, self._observations = calls, observations
+        self._read = list(made)
         self._values = _run_values(made, tuple(self._loose), tuple(self._fields),
                                    self._rejected, self.question, self.results_only)
         return self._values

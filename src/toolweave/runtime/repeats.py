@@ -102,8 +102,12 @@ class RepeatGuard:
         if sig in self.stale:
             self.runs[sig] = self.runs.get(sig, 1) + 1
             self.stale.discard(sig)
+        new = sig not in self.seen
         self.seen[sig], self.calls[sig] = observation, call
-        self._made = None
+        # a new call goes last, as in ``seen``; a call made again keeps its place: made anew
+        # (a new list either way: a caller may still hold the last one)
+        self._made = [*self._made, (call, observation)] if new and self._made is not None \
+            else None
         if observation.ok:
             self.answered.setdefault(_without_empties(call, sig), sig)
 
