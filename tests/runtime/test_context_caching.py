@@ -101,3 +101,44 @@ def test_the_run_numbers_follow_each_new_result_and_any_changed_one():
     assert ctx.numbers() == whole() == ("12", "7", "30", "5")
     made("alpha", "now 8", x=1)  # the same call again: its result is replaced, not added
     assert ctx.numbers() == whole() == ("12", "7", "8", "5", "30")
+
+
+def lookup(name: str) -> str:
+    """Look a person up by name."""
+    return name
+
+
+def test_a_grounded_turn_grammar_follows_what_it_reads_though_kept_by_it():
+    from toolweave.types import Observation, ToolCall
+
+    registry = ToolRegistry([tool_named("lookup", lookup), calc])
+    ctx = RunContext(model=Scripted([]), tools=registry, format=get_format("hermes"),
+                     budget=Budget(), recorder=TraceRecorder(Trace(question="Who is Ann?")))
+
+    def made(tool: str, content: str, ok: bool = True, **arguments) -> None:
+        call = ToolCall(name=tool, arguments=arguments)
+        ctx.guard.remember(call, Observation(call_id=call.id, tool=tool, content=content,
+                                             ok=ok, error=None if ok else "ValueError"))
+
+    def offers(grammar) -> set[str]:
+        return {name for name in ("lookup", "calc") if f'\\"{name}\\"' in grammar.value}
+
+    first = ctx.turn_constraint()
+    assert offers(first) == {"lookup"}  # no two numbers yet: no calculator
+    assert ctx.turn_constraint() is first  # nothing new read: the same grammar
+    made("lookup", "Ann is 30, Bob is 41", name="Ann")
+    second = ctx.turn_constraint()
+    assert offers(second) == {"lookup", "calc"} and "Bob" in second.value
+    # errors that quote nothing add no value: what changes is that lookup failed twice
+    made("lookup", "unknown name", ok=False, name="Bob")
+    assert ctx.run_values(ctx.guard.made()) == ctx.run_values(ctx.guard.made()[:1])
+    made("lookup", "no such person", ok=False, name="Ann is 30, Bob is 41")
+    assert offers(ctx.turn_constraint()) == {"calc"}  # set aside until a result comes
+    made("calc", "71", expression="30 + 41")
+    assert offers(ctx.turn_constraint()) == {"lookup", "calc"}  # a result came: it is back
+
+
+def tool_named(name, fn):
+    from toolweave.tools import tool
+
+    return tool(fn, name=name)

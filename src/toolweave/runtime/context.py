@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from toolweave._identity_cache import MISSING
 from toolweave.formats.base import MAX_CALLS, ParsedTurn, ToolFormat
 from toolweave.models.base import ChatModel, supports
 from toolweave.runtime.alternatives import alternatives
@@ -33,6 +34,8 @@ from toolweave.types import Completion, Constraint, Message, Observation, ToolCa
 # Past this many tools, grounding every spec each turn costs more than it saves: a large set
 # should be narrowed by retrieval first (`Agent(catalog=…)`).
 GROUNDED_MAX_TOOLS = 64
+# Grounded turn grammars kept per tool set by what they were grounded on (`_grounded_grammar`)
+MAX_KEPT_GRAMMARS = 256
 
 
 @dataclass
@@ -105,16 +108,7 @@ class RunContext:
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
             values = self.run_values(self.guard.made())
         if values and not answer_only:
-            specs = self._grounded_offer(values, only, without)
-            if only and not specs:
-                # no value left for the tools offered: any tool that can be called still is
-                # (else the turn can only answer, and a small model that meant to call writes
-                # a stray word as its answer)
-                specs = self._grounded_offer(values, (), without)
-            # per-run values: the format's own grammar cache (bounded, keyed by content)
-            # rather than the registry's memo, which lives as long as the tool set
-            grammar = self.format.grammar(specs, require_call=require_call and bool(specs),
-                                          max_calls=max_calls)
+            grammar = self._grounded_grammar(values, only, without, require_call, max_calls)
         else:
             # Kept with the tool set: neither listing nor identity-checking a thousand specs
             # per step (the format's own cache is keyed by content, for new registries).
@@ -126,6 +120,40 @@ class RunContext:
                     [] if answer_only else self._offered(only, without),
                     require_call=require_call, max_calls=max_calls))
         return self.usable(grammar)
+
+    def _grounded_grammar(self, values: RunValues | tuple[str, ...], only: tuple[str, ...],
+                          without: tuple[str, ...], require_call: bool,
+                          max_calls: int) -> Constraint | None:
+        """The grammar of a grounded turn (`_grounded_offer`).
+
+        A turn that offers every tool is kept with the tool set by what its grounding reads:
+        the values, the numbers (where a tool takes them), the tools failing. A turn that
+        reads what an earlier one read (its call gave no new value; the run asked again)
+        finds its grammar without grounding every tool again."""
+        key = None
+        if not only:
+            calculators = self.calculators()
+            numbers = self.numbers() if calculators or self._takes_numbers() else ()
+            key = (without, values, numbers, frozenset(failing_tools(self.guard.made())),
+                   require_call, max_calls)
+            kept = derived(self.tools, ("grounded_grammars", self.format.name), dict)
+            if (grammar := kept.get(key, MISSING)) is not MISSING:
+                return grammar  # type: ignore[return-value]
+        specs = self._grounded_offer(values, only, without)
+        if only and not specs:
+            # no value left for the tools offered: any tool that can be called still is
+            # (else the turn can only answer, and a small model that meant to call writes
+            # a stray word as its answer)
+            specs = self._grounded_offer(values, (), without)
+        # per-run values: the format's own grammar cache (bounded, keyed by content)
+        # rather than the registry's memo, which lives as long as the tool set
+        grammar = self.format.grammar(specs, require_call=require_call and bool(specs),
+                                      max_calls=max_calls)
+        if key is not None:
+            if len(kept) >= MAX_KEPT_GRAMMARS:
+                kept.clear()  # bounded: a few runs' turns; cheap to ground again
+            kept[key] = grammar
+        return grammar
 
     def _grounded_offer(self, values: RunValues | tuple[str, ...], only: tuple[str, ...],
                         without: tuple[str, ...]) -> list[ToolSpec]:
