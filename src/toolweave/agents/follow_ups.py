@@ -35,11 +35,11 @@ class FollowUps:
         """Run ``calls``, then their corrections, then their fan-out siblings."""
         ctx = self.ctx
         observations = await ctx.run_calls(calls)
-        made = {signature(c) for c in calls}
+        made = {signature(calls[0])} if len(calls) == 1 else {signature(c) for c in calls}
         fixes = []
         for call, obs in zip(calls, observations):
-            if self.ctx.tools.stateful(call.name):
-                continue
+            if obs.ok or self.ctx.tools.stateful(call.name):
+                continue  # (a call that succeeded suggests no correction)
             fix = suggested_call(call, obs)
             if fix is not None and self._new(fix, made):
                 fixes.append(fix)
@@ -54,12 +54,12 @@ class FollowUps:
                 siblings = (sibling_calls(self.question, call)
                             or propagated_siblings(call, self.groups)
                             or listed_siblings(self.question, call, ctx.guard.made()))
-                siblings = [s for s in siblings if self._new(s, made)]
+                siblings = [s for s in siblings if self._new(s, made)] if siblings else []
                 if siblings:
                     fanouts.append((obs, siblings))
-        extra = [s for _, siblings in fanouts for s in siblings]
-        if not extra:
+        if not fanouts:
             return calls, observations
+        extra = [s for _, siblings in fanouts for s in siblings]
         ctx.recorder.event("fanout", calls=[c.model_dump() for c in extra])
         results = iter(await ctx.run_calls(extra, implied=True))
         for obs, siblings in fanouts:
