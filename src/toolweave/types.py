@@ -26,9 +26,17 @@ EFFORTS = ("minimal", "low", "medium", "high", "auto")
 # text that is always writable as UTF-8 (see `clean_text`)
 Text = Annotated[str, AfterValidator(clean_text)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(clean_value)]
+
+
+def _clean_data(text: str) -> str:
+    # `clean_text`, then `as_data`: one validator, not two (each is a call from pydantic's
+    # core into Python, and every observation passes through it)
+    return as_data(clean_text(text))
+
+
 # untrusted text shown to a model (a tool's output, a tool's description): its control tokens
 # and tool-call tags stay text in every prompt (see `as_data`)
-Data = Annotated[str, AfterValidator(clean_text), AfterValidator(as_data)]
+Data = Annotated[str, AfterValidator(_clean_data)]
 
 
 def new_id(prefix: str = "call") -> str:

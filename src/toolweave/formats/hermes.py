@@ -182,7 +182,12 @@ def _one_call(text: str) -> ParsedTurn | None:
     if match is None:
         return None
     try:
-        obj = _DECODER.decode(match[1])  # json.loads, less its checks of options
+        # the block is one object from its "{" to its last "}": what json.loads would read,
+        # without its checks of options and of the whitespace around it
+        body = match[1]
+        obj, end = _DECODER.raw_decode(body)
+        if end != len(body):
+            return None  # more than one value: the general reader says so
     except (ValueError, RecursionError):
         return None  # the general reader says what is wrong with it
     call = _to_call(obj)
