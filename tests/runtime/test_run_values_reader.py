@@ -53,7 +53,10 @@ def test_the_reader_gives_collect_values_of_the_whole_run_at_every_turn(steps, r
             made = made[:n % len(made)]
         got = reader(made)
         whole = collect_values(made, QUESTION, results_only=results_only)
-        assert got == whole
+        assert got == whole and reader.found == bool(whole)
+        # what the values are made of, read at once or call by call, is the same key
+        assert RunValuesReader(QUESTION, results_only=results_only).key(made) \
+            == reader.key(made)
         for name in ("name", "city", "manager", "symbol"):
             assert got.for_parameter(name) == whole.for_parameter(name)
 

@@ -5,7 +5,7 @@ and run tool calls."""
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -105,10 +105,16 @@ class RunContext:
         if not self.constrained or self.format.native:
             return None
         require_call = require_call and not answer_only
+        key: Hashable = values
+        made = None
         if values is None and self.grounded and len(self.tools) <= GROUNDED_MAX_TOOLS:
-            values = self.run_values(self.guard.made())
-        if values and not answer_only:
-            grammar = self._grounded_grammar(values, only, without, require_call, max_calls)
+            # what the run's values are made of: the values themselves are made only for a
+            # turn whose grammar is not kept yet (`_grounded_grammar`)
+            made = self.guard.made()
+            key = self.run_values.key(made)
+        if (self.run_values.found if made is not None else values) and not answer_only:
+            grammar = self._grounded_grammar(key, values, made, only, without, require_call,
+                                             max_calls)
         else:
             # Kept with the tool set: neither listing nor identity-checking a thousand specs
             # per step (the format's own cache is keyed by content, for new registries).
@@ -121,24 +127,29 @@ class RunContext:
                     require_call=require_call, max_calls=max_calls))
         return self.usable(grammar)
 
-    def _grounded_grammar(self, values: RunValues | tuple[str, ...], only: tuple[str, ...],
-                          without: tuple[str, ...], require_call: bool,
+    def _grounded_grammar(self, key: Hashable, values: RunValues | tuple[str, ...] | None,
+                          made: list[tuple[ToolCall, Observation]] | None,
+                          only: tuple[str, ...], without: tuple[str, ...], require_call: bool,
                           max_calls: int) -> Constraint | None:
-        """The grammar of a grounded turn (`_grounded_offer`).
+        """The grammar of a grounded turn (`_grounded_offer`) over ``values``, or else the
+        run's values of the calls ``made``; ``key`` says what they are made of (equal keys,
+        equal values).
 
         A turn that offers every tool is kept with the tool set by what its grounding reads:
         the values, the numbers (where a tool takes them), the tools failing. A turn that
         reads what an earlier one read (its call gave no new value; the run asked again)
-        finds its grammar without grounding every tool again."""
-        key = None
+        finds its grammar without grounding every tool again, or making the values."""
+        kept_by = None
         if not only:
             calculators = self.calculators()
             numbers = self.numbers() if calculators or self._takes_numbers() else ()
-            key = (without, values, numbers, frozenset(failing_tools(self.guard.made())),
-                   require_call, max_calls)
+            kept_by = (without, key, numbers, frozenset(failing_tools(self.guard.made())),
+                       require_call, max_calls)
             kept = derived(self.tools, ("grounded_grammars", self.format.name), dict)
-            if (grammar := kept.get(key, MISSING)) is not MISSING:
+            if (grammar := kept.get(kept_by, MISSING)) is not MISSING:
                 return grammar  # type: ignore[return-value]
+        if values is None:
+            values = self.run_values(made)  # type: ignore[arg-type]
         specs = self._grounded_offer(values, only, without)
         if only and not specs:
             # no value left for the tools offered: any tool that can be called still is
@@ -149,10 +160,10 @@ class RunContext:
         # rather than the registry's memo, which lives as long as the tool set
         grammar = self.format.grammar(specs, require_call=require_call and bool(specs),
                                       max_calls=max_calls)
-        if key is not None:
+        if kept_by is not None:
             if len(kept) >= MAX_KEPT_GRAMMARS:
                 kept.clear()  # bounded: a few runs' turns; cheap to ground again
-            kept[key] = grammar
+            kept[kept_by] = grammar
         return grammar
 
     def _grounded_offer(self, values: RunValues | tuple[str, ...], only: tuple[str, ...],

@@ -422,19 +422,27 @@ def collect_values(made: Iterable[tuple[ToolCall, Observation]], question: str =
     made = list(made)
     made_loose, fields, rejected = _made_values(made, results_only)
     loose = made_loose if results_only else question_values(question) + list(made_loose)
-    return _run_values(made, tuple(dict.fromkeys(loose)), tuple(dict.fromkeys(fields)),
-                       tuple(rejected), question, results_only)
+    fields = tuple(dict.fromkeys(fields))
+    return _run_values(question, results_only, tuple(dict.fromkeys(loose)), fields,
+                       tuple(rejected), _followed_in(made, fields, question))
 
 
-def _run_values(made: Sequence[tuple[ToolCall, Observation]], loose: tuple[str, ...],
-                fields: tuple[tuple[frozenset[str], str], ...],
-                rejected: tuple[tuple[frozenset[str], str], ...], question: str,
-                results_only: bool) -> RunValues:
-    """`collect_values` of ``made``, given its values (each once) and its rejections."""
+def _followed_in(made: Sequence[tuple[ToolCall, Observation]],
+                 fields: tuple[tuple[frozenset[str], str], ...],
+                 question: str) -> frozenset[frozenset[str]]:
+    """`_followed` of ``made``; only a JSON result's field can be followed."""
+    if not fields:
+        return frozenset()
     said, question_words = _question_words(question)
-    return RunValues(loose, fields, question_words, rejected,
-                     # only a JSON result's field can be followed
-                     _followed(made, said, question_words) if fields else frozenset(),
+    return _followed(list(made), said, question_words)
+
+
+def _run_values(question: str, results_only: bool, loose: tuple[str, ...],
+                fields: tuple[tuple[frozenset[str], str], ...],
+                rejected: tuple[tuple[frozenset[str], str], ...],
+                followed: frozenset[frozenset[str]]) -> RunValues:
+    """`collect_values`, given the run's values (each once), rejections and fields followed."""
+    return RunValues(loose, fields, _question_words(question)[1], rejected, followed,
                      () if results_only else question_kinds(question),
                      () if results_only else question_not_kinds(question), _loose_once=True)
 
@@ -445,7 +453,10 @@ _CALL, _OBSERVATION = itemgetter(0), itemgetter(1)
 class RunValuesReader:
     """`collect_values` of one run's calls as they grow: every turn reads them all again, so
     the calls read at the last turn are not read again while they are still the run's first
-    ones (a call whose observation was replaced, a stateful call run again, is read anew)."""
+    ones (a call whose observation was replaced, a stateful call run again, is read anew).
+
+    `key` says what the values are made of without making them: a turn whose grammar is
+    kept by it needs no values at all."""
 
     def __init__(self, question: str = "", *, results_only: bool = False):
         self.question, self.results_only = question, results_only
@@ -458,10 +469,12 @@ class RunValuesReader:
             {} if self.results_only else dict.fromkeys(question_values(self.question)))
         self._fields: dict[tuple[frozenset[str], str], None] = {}
         self._rejected: tuple[tuple[frozenset[str], str], ...] = ()
+        self._key: tuple | None = None
         self._values: RunValues | None = None
 
-    def __call__(self, made: Sequence[tuple[ToolCall, Observation]]) -> RunValues:
-        """`collect_values(made, question, results_only=…)`."""
+    def key(self, made: Sequence[tuple[ToolCall, Observation]]) -> tuple:
+        """What `collect_values(made, question, results_only=…)` is made of: equal keys,
+        equal values."""
         read = len(self._read)
         # the very same (call, observation) pairs first (a run's guard keeps them), else
         # the same calls and observations
@@ -470,8 +483,8 @@ class RunValuesReader:
                 and all(map(is_, map(_OBSERVATION, self._read), map(_OBSERVATION, made))))):
             self._start()
             read = 0
-        elif read == len(made) and self._values is not None:
-            return self._values
+        elif read == len(made) and self._key is not None:
+            return self._key
         for call, obs in made[read:]:
             loose, fields, rejected = _read_call(call, obs, self.results_only)
             self._loose.update(dict.fromkeys(loose))  # a new value goes last, as in order
@@ -480,8 +493,22 @@ class RunValuesReader:
             if rejected:
                 self._rejected += tuple(rejected)
         self._read = list(made)
-        self._values = _run_values(made, tuple(self._loose), tuple(self._fields),
-                                   self._rejected, self.question, self.results_only)
+        fields = tuple(self._fields)
+        self._key = (self.question, self.results_only, tuple(self._loose), fields,
+                     self._rejected, _followed_in(made, fields, self.question))
+        self._values = None
+        return self._key
+
+    @property
+    def found(self) -> bool:
+        """Whether the calls last read (and the question) gave any value."""
+        return bool(self._loose or self._fields)
+
+    def __call__(self, made: Sequence[tuple[ToolCall, Observation]]) -> RunValues:
+        """`collect_values(made, question, results_only=…)`."""
+        key = self.key(made)
+        if self._values is None:
+            self._values = _run_values(*key)
         return self._values
 
 
