@@ -65,6 +65,9 @@ class RunContext:
                          dict[str, None]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
+    # the calls `_failing` last read, and the tools failing in them
+    _failing_read: tuple[list[tuple[ToolCall, Observation]], frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False)
     # the constraint `usable` last found the model can apply (with the model and its kinds)
     _usable: tuple[Constraint, ChatModel, frozenset[str]] | None = field(
         default=None, init=False, repr=False, compare=False)
@@ -141,10 +144,8 @@ class RunContext:
         finds its grammar without grounding every tool again, or making the values."""
         kept_by = None
         if not only:
-            calculators = self.calculators()
-            numbers = self.numbers() if calculators or self._takes_numbers() else ()
-            kept_by = (without, key, numbers, frozenset(failing_tools(self.guard.made())),
-                       require_call, max_calls)
+            numbers = self.numbers() if self._reads_numbers() else ()
+            kept_by = (without, key, numbers, self._failing(), require_call, max_calls)
             kept = derived(self.tools, ("grounded_grammars", self.format.name), dict)
             if (grammar := kept.get(kept_by, MISSING)) is not MISSING:
                 return grammar  # type: ignore[return-value]
@@ -173,14 +174,14 @@ class RunContext:
         specs = self._offered(only, without)
         calculators = self.calculators()
         # the run's numbers matter to calculators and expressions only: read for those
-        numbers = self.numbers() if calculators or self._takes_numbers() else ()
+        numbers = self.numbers() if self._reads_numbers() else ()
         # an expression needs two numbers to combine: until then a calculator is not
         # offered (a small model "computes" the answer it has not looked up yet)
         if len(numbers) < 2 and calculators:
             specs = [s for s in specs if s.name not in calculators]
         if not only:
             # a tool that failed twice since the last result is the wrong tool for now
-            failing = failing_tools(self.guard.made())
+            failing = self._failing()
             if failing:
                 specs = [s for s in specs if s.name not in failing]
         # a turn offered just these tools is to make progress: no repeats in it
@@ -211,9 +212,18 @@ class RunContext:
             self._usable = (constraint, model, model.constraint_kinds)
         return constraint
 
-    def _takes_numbers(self) -> bool:
-        """Whether some tool grounds an expression on the run's numbers (`takes_numbers`)."""
-        return derived(self.tools, "takes_numbers", lambda: takes_numbers(self.tools.specs()))
+    def _reads_numbers(self) -> bool:
+        """Whether a grounded turn reads the run's numbers: some tool is a calculator or
+        grounds an expression on them (`takes_numbers`)."""
+        return derived(self.tools, "reads_numbers", lambda: bool(
+            self.calculators() or takes_numbers(self.tools.specs())))
+
+    def _failing(self) -> frozenset[str]:
+        """`failing_tools` of the run's calls, kept until they change."""
+        made = self.guard.made()
+        if self._failing_read is None or self._failing_read[0] is not made:
+            self._failing_read = (made, frozenset(failing_tools(made)))
+        return self._failing_read[1]
 
     def calculators(self) -> frozenset[str]:
         """The tools that take an arithmetic expression (`computes`), kept with the tool set."""
