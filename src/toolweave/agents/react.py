@@ -170,7 +170,8 @@ class _Loop:
         """One model turn and its calls; the trace when the run ends."""
         ctx = self.ctx
         step = Step(index=len(ctx.recorder.trace.steps), started_at=time.time())
-        ctx.recorder.event("step_start", index=step.index)
+        if ctx.recorder.listeners:  # an event for listeners only (`TraceRecorder.event`)
+            ctx.recorder.event("step_start", index=step.index)
         moving, self.moving, after_move, self.moved = self.moving, False, self.moved, False
         # results (or errors) are in; the move into the named place is not the model's turn
         follow_up = bool(ctx.guard.seen) and not after_move

@@ -50,5 +50,5 @@ class Budget(BaseModel):
             raise BudgetExceeded("max_steps", f"used all {self.max_steps} steps")
         if self.tokens_used >= self.max_tokens:
             raise BudgetExceeded("max_tokens", f"used {self.tokens_used} of {self.max_tokens} tokens")
-        if self.seconds_left() <= 0:
+        if time.monotonic() - self.started_at >= self.max_seconds:  # no time left
             raise BudgetExceeded("timeout", f"ran out of {self.max_seconds:g} s")

@@ -100,7 +100,7 @@ ALLOW_ALL = ToolPolicy(max_calls_per_turn=None, confirm=lambda call: True)
 
 def needs_confirmation(tools: ToolRegistry, name: str) -> bool:
     """Whether ``name`` is a tool of ``tools`` declared ``requires_confirmation=True``."""
-    return name in tools and tools.get(name).requires_confirmation
+    return tools.requires_confirmation(name)
 
 
 def refused(call: ToolCall, why: str) -> Observation:

@@ -69,7 +69,7 @@ class TraceRecorder:
             self._pending = None
         for call in step.calls:
             self._started.pop(call.id, None)
-        if self.replaying:
+        if self._replayed and self.replaying:
             self._check_replayed(step)
             self.trace.steps.append(step)
             return step

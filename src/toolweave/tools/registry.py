@@ -65,6 +65,12 @@ class ToolRegistry:
         tool = self._tools.get(name)
         return tool is not None and tool.stateful
 
+    def requires_confirmation(self, name: str) -> bool:
+        """Whether ``name`` is a tool declared ``requires_confirmation=True``; False for a
+        name that is no tool here."""
+        tool = self._tools.get(name)
+        return tool is not None and tool.requires_confirmation
+
     def names(self) -> list[str]:
         """Tool names in insertion order."""
         return list(self._tools)
