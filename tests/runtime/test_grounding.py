@@ -65,6 +65,10 @@ def test_list_items_are_values_and_a_list_is_not():
     ("Student Fendfi Baespemly: what is its grade?",
      ["Student Fendfi Baespemly", "Fendfi Baespemly"]),
     ("Move final_report.pdf to the temp folder", ["final_report.pdf"]),
+    # a capitalised word opening a sentence before a particle is a verb, no name
+    ("Pop on over to the 'Documents' directory and craft 'summary.txt'.",
+     ["Documents", "summary.txt"]),
+    ("Berlin is sunny; Paris is not. Which is warmer?", ["Berlin", "Paris"]),
     # a capitalised word opening a sentence before an id is the id's kind, no name
     ("Consignment CNS-53007 names a wine. What is its cellar?", ["CNS-53007"]),
     # a question that names nothing keeps every span
@@ -432,3 +436,25 @@ def test_a_turn_whose_offered_tools_have_no_value_left_offers_the_tools_that_do(
     # the branch tool has no value left after its error: the car tool is what can be called
     assert '\\"query_car\\"' in model.kwargs[1]["constraint"].value
     assert trace.answer == "Drobaeth Depot."
+
+
+def test_a_results_value_goes_to_the_parameters_that_take_its_fields_kind():
+    def one(name: str, param: str, about: str) -> ToolSpec:
+        return ToolSpec(name=name, description="Look one up.", parameters={
+            "type": "object", "properties": {param: {"type": "string", "description": about}},
+            "required": [param]})
+
+    tools = [one("query_medicine", "product", "the medicine's name"),
+             one("query_medicines_in_supplier", "supplier_name", "the supplier's name"),
+             one("query_prescription", "rx_number", "the prescription's id.")]
+    prescription = Observation(call_id="1", tool="query_prescription", ok=True, content=json.dumps(
+        {"medicine": "Borkliackex Syrup", "packs": 3, "status": "filled"}))
+    made = [(ToolCall(id="1", name="query_prescription", arguments={"rx_number": "RX-67222"}),
+             prescription)]
+    question = "What is the lead time of the supplier of the medicine in prescription RX-67222?"
+    offered = {s.name: s.parameters["properties"] for s in
+               grounded_tools(tools, collect_values(made, question))}
+    # the medicine goes to the tool that takes a medicine, not to the supplier's
+    assert "Borkliackex Syrup" in offered["query_medicine"]["product"]["enum"]
+    assert "Borkliackex Syrup" not in offered["query_medicines_in_supplier"]["supplier_name"][
+        "enum"]

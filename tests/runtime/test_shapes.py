@@ -100,10 +100,10 @@ def test_identifiers_and_names_do_not_mix():
     assert fits_form("Borkliackex Depot", "depot_name", name_example)
     # an identifier is no name, example or not
     assert not fits_form("CNS-53007", "estate", "name of the estate")
-    assert not fits_form("SHP-1", "port_name", "")
+    assert not fits_form("SHP-1", "port_name", "") and not fits_form("3", "supplier_name", "")
     # a file is no folder
     assert not fits_form("Annual_Report_2023.docx", "dir_name", "The new directory's name.")
     assert fits_form("communal", "folder", "The folder to change to.")
     assert fits_form("notes.md", "file_name", "The file's name.")
     # no example and no id: anything
-    assert fits_form("42", "city", "A city name.") and fits_form("New York", "city", "")
+    assert fits_form("42", "city", "Where to.") and fits_form("New York", "city", "")

@@ -127,6 +127,11 @@ _EDGE = "\"“”'‘’()[]{}.,;:?!"
 _ENDS_NAME = re.compile(r"(?:[,;:?!)\]\"”]|['’]s?|\.)$")
 
 
+# Words after a sentence's first word that make it a verb ("Pop on over", "Go to the …")
+_PARTICLES = frozenset("""on over to into onto in out up down off back the a an me us my our
+all every each this that these those""".split())
+
+
 def _named_values(line: str) -> list[str]:
     """The names in ``line`` — runs of capitalised words, with the name-joining words between
     them ("Thiadirk and the Lantern", "Bank of America") — and its identifiers and numbers
@@ -180,6 +185,8 @@ def _named_values(line: str) -> list[str]:
         elif run and word.casefold() in INNER_WORDS:
             inner.append(word)
         else:
+            if len(run) == 1 and opened and (inner[:1] or [word])[0].casefold() in _PARTICLES:
+                run.clear()  # "Pop on over to …", "Go to …", "Find the …": a verb, no name
             close()
         opens = False
         if _ENDS_NAME.search(raw):
@@ -746,21 +753,69 @@ def _kind(name: str, schema: dict) -> str | None:
     return None if name.casefold() in FREE_TEXT_NAMES else "values"
 
 
+@dataclass(frozen=True)
+class ValueRoutes:
+    """Which parameters some of a turn's values may go to, beyond their own values
+    (`RunValues.for_parameter`):
+
+    - ``kinds``: a value whose kind the question states ("student Fendfi Baespemley") goes to
+      the parameters of that kind (`takes_kind`), when some tool takes it;
+    - ``shapes``: one shaped like the documented examples of some parameters ("MV …" like a
+      vessel's) goes to those, not to parameters whose example shows another shape
+      (`shapes.shaped_values`);
+    - ``not_kinds``: one the question says belongs to a kind of thing ("X belongs to a
+      cellar") goes to no parameter of that kind (`is_kind`);
+    - ``fields``: a result's value of a field that names a kind some parameters take (a
+      prescription's ``medicine``) goes to those only (`field_kinds`).
+    """
+
+    kinds: Mapping[str, frozenset[str]]
+    shapes: Mapping[str, frozenset[tuple[str, str]]]
+    not_kinds: Mapping[str, frozenset[str]]
+    fields: Mapping[str, frozenset[tuple[str, str]]]
+
+    @classmethod
+    def of(cls, values: RunValues, specs: Sequence[ToolSpec],
+           params: Sequence[tuple[str, str]]) -> ValueRoutes:
+        """The routes of ``values`` over ``specs`` (whose grounded parameters are
+        ``params``)."""
+        kinds = {value: kind for value, kind in values.kinds
+                 if any(takes_kind(s, name, about, kind)
+                        for s in specs for name, how, about in _grounds(s) if how == "values")
+                 } if values.kinds else {}
+        return cls(kinds, shaped_values(values, params), dict(values.not_kinds),
+                   field_kinds(values.fields, params) if values.fields else {})
+
+    def key(self) -> tuple:
+        """What the routes are, for a cache key."""
+        return (tuple(self.kinds.items()), tuple(self.shapes.items()),
+                tuple(self.not_kinds.items()), tuple(self.fields.items()))
+
+    def allows(self, spec: ToolSpec, value: str, name: str, about: str) -> bool:
+        """Whether ``value`` may go to parameter ``name`` (described as ``about``) of
+        ``spec``: it has its form (`shapes.fits_form`: no name for an id, no file for a folder),
+        and where its routes lead."""
+        if not fits_form(value, name, about):
+            return False
+        if (kind := self.kinds.get(value)) is not None and not takes_kind(spec, name, about,
+                                                                          kind):
+            return False
+        if (fits := self.fields.get(value)) is not None:
+            return (name, about) in fits
+        if self.shapes and not fits_shape(self.shapes, value, name, about):
+            return False
+        return (kind := self.not_kinds.get(value)) is None or not is_kind(name, about, kind)
+
+
 def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
              numbers: Iterable[str] = (), called: Iterable[dict[str, Any]] = (),
-             kinds: Mapping[str, frozenset[str]] | None = None,
-             shapes: dict[str, frozenset[tuple[str, str]]] | None = None,
-             not_kinds: Mapping[str, frozenset[str]] | None = None) -> ToolSpec | None:
+             routes: ValueRoutes | None = None) -> ToolSpec | None:
     """``spec`` whose string arguments must be one of ``values`` (per parameter, for
     `RunValues`), and whose expressions use only ``numbers``; unchanged without values; None
     when a required parameter has no value left (the tool cannot be called yet). ``called``:
     the arguments the tool was already called with, whose value for its one required
-    parameter is left out (a turn that must make progress offers no repeat). ``kinds``:
-    values the question states the kind of, offered only to parameters of that kind
-    (`takes_kind`); ``shapes``: values shaped like some parameters' documented examples,
-    offered only to those among the parameters that show one (`shapes.shaped_values`);
-    ``not_kinds``: values the question says belong to a kind of thing, not offered to
-    parameters of that kind (`is_kind`).
+    parameter is left out (a turn that must make progress offers no repeat). ``routes``:
+    which parameters some values may go to (`ValueRoutes`).
 
     The same narrowing of the same spec gives the very same object back, so the format's
     grammar cache finds the turn's grammar by identity (no spec is serialised per turn)."""
@@ -779,15 +834,8 @@ def grounded(spec: ToolSpec, values: RunValues | Iterable[str],
             values.for_parameter(name, about), schema)
         if done and name in required:
             found = [v for v in found if v not in done]
-        if kinds:
-            found = [v for v in found
-                     if v not in kinds or takes_kind(spec, name, about, kinds[v])]
-        found = [v for v in found if fits_form(v, name, about)]
-        if shapes:
-            found = [v for v in found if fits_shape(shapes, v, name, about)]
-        if not_kinds:
-            found = [v for v in found
-                     if v not in not_kinds or not is_kind(name, about, not_kinds[v])]
+        if routes is not None:
+            found = [v for v in found if routes.allows(spec, v, name, about)]
         return tuple(found)
 
     grounds = _grounds(spec)
@@ -879,31 +927,40 @@ def grounded_tools(specs: Sequence[ToolSpec], values: RunValues | Iterable[str],
         values = RunValues(loose=tuple(values))
     numbers = tuple(numbers)
     params, arithmetic = _set_grounds(specs)
-    # a stated kind that some parameter takes ("student" → lookup_student's): its value goes
-    # to those only; a kind no tool names ("my friend Alice") constrains nothing
-    kinds = {value: kind for value, kind in values.kinds
-             if any(takes_kind(s, name, about, kind)
-                    for s in specs for name, how, about in _grounds(s) if how == "values")
-             } if values.kinds else {}
-    # a value shaped like the examples of some parameters ("MV …" like a vessel's) goes to
-    # those, not to parameters whose example shows another shape ("Port …")
-    shapes = shaped_values(values, params) if values else {}
-    # "X belongs to a cellar": X goes to no cellar parameter
-    not_kinds = dict(values.not_kinds)
+    routes = ValueRoutes.of(values, specs, params) if values else None
     done = tuple((name, tuple(map(repr, calls))) for name, calls in called.items()
                  if calls) if called else ()
     # no values at all leaves every spec as it is; values that fit no parameter narrow each
     # to nothing: the same offers, other answers
     key = (bool(values), tuple(values.kept_for(name, about) for name, about in params),
-           numbers if arithmetic else (), done, tuple(kinds.items()), values.not_kinds)
+           numbers if arithmetic else (), done, routes.key() if routes is not None else ())
     hit = _GROUNDED_SETS.get(specs, key)
     if hit is not MISSING:
         return list(hit)  # type: ignore[call-overload]
     called = called or {}
     return list(_GROUNDED_SETS.put(specs, key, [
         g for s in specs
-        if (g := grounded(s, values, numbers, called.get(s.name, ()), kinds, shapes,
-                          not_kinds)) is not None]))
+        if (g := grounded(s, values, numbers, called.get(s.name, ()), routes)) is not None]))
+
+
+def field_kinds(fields: Iterable[tuple[frozenset[str], str]],
+                params: Sequence[tuple[str, str]]) -> dict[str, frozenset[tuple[str, str]]]:
+    """For each value of a result's fields whose every field names a kind that some of
+    ``params`` (name, description) say they take (`is_kind`: ``product``, "the medicine's
+    name" for a ``medicine`` field): those parameters. After a prescription's
+    ``"medicine": "Borkliackex Syrup"``, a small model asked for the medicine's supplier
+    passes the medicine to the supplier tool."""
+    takers: dict[str, set[tuple[str, str]] | None] = {}
+    for key, value in fields:
+        words = frozenset(w.removesuffix("s") for w in key)
+        fit = {p for p in params if is_kind(p[0], p[1], words)} if words else set()
+        if not fit:
+            takers[value] = None  # one field of a kind nothing takes: it goes anywhere
+        elif value not in takers:
+            takers[value] = fit
+        elif takers[value] is not None:
+            takers[value] |= fit  # type: ignore[operator]
+    return {v: frozenset(fit) for v, fit in takers.items() if fit}
 
 
 def takes_numbers(specs: Sequence[ToolSpec]) -> bool:

@@ -27,6 +27,7 @@ _ID_EXAMPLE = re.compile(r"[A-Za-z]{1,6}[-_ ]?\d+")
 _NAME_EXAMPLE = re.compile(r"[A-Z][\w'’.-]*(?: [\w'’.-]+)*")
 _ID_NAME = re.compile(r"(?:^|_)(?:id|ids|ref|no|number|code|identifier)$", re.IGNORECASE)
 _ID_ABOUT = re.compile(r"\b(?:id|identifier|reference number)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
 _ID_VALUE = re.compile(r"[A-Za-z]{1,6}-\d+")
 _NAME_PARAM = re.compile(r"(?:^|_)(?:name|title)$", re.IGNORECASE)
 _NAME_ABOUT = re.compile(r"\bname\b", re.IGNORECASE)
@@ -107,15 +108,15 @@ def fits_shape(shapes: dict[str, frozenset[tuple[str, str]]], value: str, name: 
 def fits_form(value: str, name: str, about: str) -> bool:
     """Whether ``value`` has the form the parameter ``name`` (described as ``about``) takes:
     no name of several words without a digit for an identifier, no identifier ("CNS-53007")
-    for a name, nothing with a digit for a parameter whose example is a name, and no file
+    or number for a name, nothing with a digit for a parameter whose example is a name, and no file
     name ("notes.md") for a directory's."""
     if _DIRECTORY_PARAM.search(name) and _FILE_NAME.fullmatch(value):
         return False  # "Annual_Report_2023.docx" is a file: no directory's name
     example = example_of(about)
     has_digit = any(c.isdigit() for c in value)
-    if has_digit and _ID_VALUE.fullmatch(value) and (
+    if has_digit and (_ID_VALUE.fullmatch(value) or _NUMBER.fullmatch(value)) and (
             _NAME_PARAM.search(name) or _NAME_ABOUT.search(about)):
-        return False  # "CNS-53007" is no estate's name
+        return False  # "CNS-53007", "3" are no estate's name
     if example is not None and not _ID_EXAMPLE.fullmatch(example):
         return not (has_digit and _NAME_EXAMPLE.fullmatch(example)
                     and not any(c.isdigit() for c in example))
