@@ -80,9 +80,9 @@ def test_a_value_of_no_documented_shape_goes_anywhere():
     assert all(v == ["Remheloux Bay"] for v in offered.values())
     assert sorted(offered) == ["harbour_log", "port_record", "vessel_record"]
     params = [("vessel_name", 'e.g. "MV Heishlei"'), ("port_name", 'e.g. "Port Skemnein"')]
-    assert shaped_values(["Remheloux Bay", "SHP-1"], params) == {}
+    assert not shaped_values(["Remheloux Bay", "SHP-1"], params)
     # one example alone has no other shape to tell a value from
-    assert shaped_values(["MV Remheloux"], params[:1]) == {}
+    assert not shaped_values(["MV Remheloux"], params[:1])
 
 
 def test_identifiers_and_names_do_not_mix():
@@ -107,3 +107,16 @@ def test_identifiers_and_names_do_not_mix():
     assert fits_form("notes.md", "file_name", "The file's name.")
     # no example and no id: anything
     assert fits_form("42", "city", "Where to.") and fits_form("New York", "city", "")
+
+
+def test_a_parameter_with_no_example_is_of_the_kind_of_its_namesakes_that_show_one():
+    # one city parameter shows "Brennholm", another none: an employee's name goes to neither
+    params = [("city", 'the city\'s name, e.g. "Brennholm".'), ("city", "the city's name."),
+              ("name", 'the employee\'s full name, e.g. "Alice Moreau".'),
+              ("company", 'the company\'s name, e.g. "Nova Dynamics".')]
+    shapes = shaped_values(["Alice Moreau", "Felix Moreau"], params)
+    assert not shapes.allows("Alice Moreau", *params[0])
+    assert not shapes.allows("Alice Moreau", *params[1])
+    assert shapes.allows("Alice Moreau", *params[2])
+    # a parameter of a name no example shows is left free
+    assert shapes.allows("Alice Moreau", "topic", "what to search for.")

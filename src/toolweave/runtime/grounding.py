@@ -26,7 +26,7 @@ from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.formats.base import loads
 from toolweave.runtime import belongs
 from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.shapes import fits_form, fits_shape, shaped_values
+from toolweave.runtime.shapes import Shapes, fits_form, shaped_values
 from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_SPAN_WORDS = 5
@@ -770,7 +770,7 @@ class ValueRoutes:
     """
 
     kinds: Mapping[str, frozenset[str]]
-    shapes: Mapping[str, frozenset[tuple[str, str]]]
+    shapes: Shapes
     not_kinds: Mapping[str, frozenset[str]]
     fields: Mapping[str, frozenset[tuple[str, str]]]
 
@@ -788,7 +788,7 @@ class ValueRoutes:
 
     def key(self) -> tuple:
         """What the routes are, for a cache key."""
-        return (tuple(self.kinds.items()), tuple(self.shapes.items()),
+        return (tuple(self.kinds.items()), tuple(self.shapes.fits.items()),
                 tuple(self.not_kinds.items()), tuple(self.fields.items()))
 
     def allows(self, spec: ToolSpec, value: str, name: str, about: str) -> bool:
@@ -802,7 +802,7 @@ class ValueRoutes:
             return False
         if (fits := self.fields.get(value)) is not None:
             return (name, about) in fits
-        if self.shapes and not fits_shape(self.shapes, value, name, about):
+        if self.shapes and not self.shapes.allows(value, name, about):
             return False
         return (kind := self.not_kinds.get(value)) is None or not is_kind(name, about, kind)
 

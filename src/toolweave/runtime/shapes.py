@@ -18,7 +18,8 @@ a folder's parameter (``dir_name``) takes no file name ("notes.md").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 # e.g. "MV Heishlei" / e.g., 'Port Skemnein'
@@ -71,15 +72,49 @@ def _examples(params: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, str
     return tuple(out)
 
 
-def shaped_values(values: Iterable[str], params: Sequence[tuple[str, str]]
-                  ) -> dict[str, frozenset[tuple[str, str]]]:
-    """For each of ``values`` that shares an end with some of the ``params``' examples: the
-    parameters (name, description) with an example it may go to — those whose example it
-    shares an end with. A value absent from the answer goes anywhere it did."""
+@dataclass(frozen=True)
+class Shapes:
+    """A turn's shaped values: ``fits``, for each value that shares an end with some
+    parameters' examples, those parameters (name, description); ``shown``, the names of the
+    parameters that show an example."""
+
+    fits: Mapping[str, frozenset[tuple[str, str]]]
+    shown: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.fits)
+
+    def allows(self, value: str, name: str, about: str) -> bool:
+        """Whether ``value`` may go to the parameter ``name`` described as ``about``: it has
+        no shape, or the parameter is one its shape fits; a parameter that shows no example
+        is of the kind of those of its name that do ("the city's name" of one tool, "the
+        city's name, e.g. "Brennholm"" of another), and free when none does."""
+        fits = self.fits.get(value)
+        if fits is None or (name, about) in fits:
+            return True
+        if example_of(about) is not None:
+            return False
+        return name not in self.shown or any(n == name for n, _ in fits)
+
+
+NO_SHAPES = Shapes({}, frozenset())
+
+
+def shaped_values(values: Iterable[str], params: Sequence[tuple[str, str]]) -> Shapes:
+    """The `Shapes` of ``values`` over ``params`` (name, description): each value that
+    shares an end with some of the params' examples may go to those (and to the parameters
+    that show none, but for those named as one that does). A value with no such end goes
+    anywhere it did."""
     examples = _examples(tuple(params))
     if len(examples) < 2:
-        return {}  # no other shape to tell a value from
-    return _shaped(tuple(values), examples)
+        return NO_SHAPES  # no other shape to tell a value from
+    return Shapes(_shaped(tuple(values), examples), _shown(tuple(params)))
+
+
+@lru_cache(maxsize=256)
+def _shown(params: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    """The names of ``params`` whose description gives an example."""
+    return frozenset(name for name, about in params if example_of(about) is not None)
 
 
 @lru_cache(maxsize=512)
@@ -95,14 +130,6 @@ def _shaped(values: tuple[str, ...],
         if fits and len(fits) < len(examples):
             out[value] = fits
     return out
-
-
-def fits_shape(shapes: dict[str, frozenset[tuple[str, str]]], value: str, name: str,
-               about: str) -> bool:
-    """Whether ``value`` may go to the parameter ``name`` described as ``about``: it has no
-    shape, the parameter shows no example, or the parameter is one its shape fits."""
-    fits = shapes.get(value)
-    return fits is None or (name, about) in fits or example_of(about) is None
 
 
 def fits_form(value: str, name: str, about: str) -> bool:
