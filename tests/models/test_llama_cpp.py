@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -279,3 +280,20 @@ async def test_an_answer_led_by_a_number_cannot_lengthen_it(tiny):
         [Message(role="user", content="Repeat exactly: 15 visits, 17 members.")],
         constraint=Constraint.grammar(lead_grammar("1")), max_tokens=20)
     assert re.fullmatch(r"1([^0-9.,].*)?", completion.text, re.DOTALL), completion.text
+
+
+@pytest.mark.parametrize("value", ['mkdir(dir_name="I\'m', "C:\\temp"])
+async def test_an_offered_value_with_a_quote_or_backslash_is_a_grammar_llama_cpp_takes(tiny,
+                                                                                        value):
+    # a value read off a conversation's history ('mkdir(dir_name="I'm') went into the turn's
+    # grammar as "\\"": llama.cpp rejected the grammar and the BFCL turn crashed
+    from toolweave.formats import get_format
+    from toolweave.types import ToolSpec
+
+    spec = ToolSpec(name="cd", description="Change folder.", parameters={
+        "type": "object", "required": ["folder"],
+        "properties": {"folder": {"type": "string", "enum": [value, "docs"]}}})
+    grammar = get_format("hermes").grammar([spec], require_call=True)
+    completion = await tiny.complete([Message(role="user", content="Go to docs.")],
+                                     constraint=grammar, max_tokens=120)
+    assert any(json.dumps(v) in completion.text for v in (value, "docs")), completion.text

@@ -114,8 +114,11 @@ def _bounded_converter():
 
     class BoundedConverter(SchemaConverter):
         def _generate_constant_rule(self, value):
-            # an enum value as the model writes it ("21 °C"), not as \u escapes it never would
-            return self._format_literal(json.dumps(value, ensure_ascii=False))
+            # an enum value as the model writes it ("21 °C"), not as \u escapes it never would;
+            # escaped by `literal`: the port's own escaping leaves backslashes as they are, so
+            # a value holding a quote (JSON: \") ended the literal early and llama.cpp
+            # rejected the whole grammar
+            return literal(json.dumps(value, ensure_ascii=False))
 
         def visit(self, schema, name):
             if (isinstance(schema, dict) and schema.get("type") in ("integer", "number")
