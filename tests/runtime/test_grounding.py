@@ -69,6 +69,8 @@ def test_list_items_are_values_and_a_list_is_not():
     ("Pop on over to the 'Documents' directory and craft 'summary.txt'.",
      ["Documents", "summary.txt"]),
     ("Berlin is sunny; Paris is not. Which is warmer?", ["Berlin", "Paris"]),
+    ("It's late, and I'm wrapping up. Create 'Annual_Report_2023.docx' in the communal folder.",
+     ["Annual_Report_2023.docx"]),
     # a capitalised word opening a sentence before an id is the id's kind, no name
     ("Consignment CNS-53007 names a wine. What is its cellar?", ["CNS-53007"]),
     # a question that names nothing keeps every span

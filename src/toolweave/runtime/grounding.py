@@ -121,12 +121,16 @@ def _question_values(text: str) -> tuple[str, ...]:
 
 _ENDS_SENTENCE = re.compile(r"[.?!:][\"”')]*$")
 _OPENS_ASIDE = "([{\"“'‘"
+_QUOTES = "\"“'‘"
 _ARTICLES = frozenset({"the", "a", "an"})
 _EDGE = "\"“”'‘’()[]{}.,;:?!"
 # a word after which no name goes on: punctuation, a possessive ("Steitock Meadow's or …")
 _ENDS_NAME = re.compile(r"(?:[,;:?!)\]\"”]|['’]s?|\.)$")
 
 
+# A pronoun and its verb, capitalised as "I" is or as a sentence opens: no name ("I'm")
+_CONTRACTIONS = frozenset("""i'm i've i'll i'd i’m i’ve i’ll i’d we're we've we'll you're
+you've you'll they're they've it'll that'll there's here's let's""".split())
 # Words after a sentence's first word that make it a verb ("Pop on over", "Go to the …")
 _PARTICLES = frozenset("""on over to into onto in out up down off back the a an me us my our
 all every each this that these those""".split())
@@ -171,6 +175,8 @@ def _named_values(line: str) -> list[str]:
     opened = opens = True  # whether the run began a sentence, and whether the next word does
     for raw in line.split():
         if raw[:1] in _OPENS_ASIDE:
+            if raw[:1] in _QUOTES and len(run) == 1 and not inner and opened:
+                run.clear()  # "Create 'notes.md' …": a verb before what it names
             close()  # "NVM (Norvenian mark)": two values
         word = POSSESSIVE.sub("", raw.strip(_EDGE)).strip(_EDGE)
         if any(c.isdigit() for c in word) or _IDENTIFIER_MARK.search(word):
@@ -178,7 +184,7 @@ def _named_values(line: str) -> list[str]:
                 run.clear()  # "Consignment CNS-53007 names a wine.": the id's kind, no name
             close()
             out.append(word)
-        elif word[:1].isupper():
+        elif word[:1].isupper() and word.casefold() not in _CONTRACTIONS:
             opened = opened if run else opens
             run.extend(inner + [word])
             inner.clear()
