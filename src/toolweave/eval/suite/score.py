@@ -79,8 +79,8 @@ def contains_answer(prediction: str, answers: Sequence[str]) -> float:
     every such answer wrong. A number with more than two decimals is also found rounded to
     two or more ("28.67" for an average of 28.6666666667), as a person would write it."""
     got = f" {normalize_answer(prediction)} "
-    return float(any(normalize_answer(a) and f" {normalize_answer(a)} " in got
-                     for a in answers for a in (a, *rounded_forms(a))))
+    return float(any(normalize_answer(form) and f" {normalize_answer(form)} " in got
+                     for answer in answers for form in (answer, *rounded_forms(answer))))
 
 
 def rounded_forms(answer: str) -> list[str]:
