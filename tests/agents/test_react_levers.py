@@ -510,3 +510,25 @@ def test_the_runtime_works_out_counts_orders_and_reversals_of_the_questions_text
     assert worked_out("Which comes last alphabetically: Bree, Azura or Cole?").lead == "Cole"
     assert worked_out("Spell the word 'cat' backwards.").lead == "tac"
     assert worked_out("What is the plural of 'mouse'?") is None
+
+
+async def test_a_measure_a_tool_reports_is_no_operation_over_the_results():
+    @tool
+    def get_shipment(shipment: str) -> str:
+        """Look up a shipment: its sea zone and number of containers."""
+        return json.dumps({"shipment_id": shipment, "sea_zone": "Biasnouth Reach",
+                           "containers": 64})
+
+    @tool
+    def get_depth(sea_zone: str) -> str:
+        """Get the average depth of one sea zone (m)."""
+        return "822 m"
+
+    question = "What is the average depth of the sea zone of shipment SHP-1?"
+    assert needs_calculation(question)  # by its words alone, an average
+    model = Scripted([call("get_shipment", shipment="SHP-1"),
+                      call("get_depth", sea_zone="Biasnouth Reach"), "822 m."])
+    trace = await Agent(model, [get_shipment, get_depth]).arun(question)
+    # the depth is the answer: no calculation turn averages it with the containers
+    assert trace.answer == "822 m." and [s.kind for s in trace.steps] == ["act", "act", "answer"]
+    assert "calculation" not in model.calls[2][-1].content

@@ -460,3 +460,12 @@ def test_a_results_value_goes_to_the_parameters_that_take_its_fields_kind():
     assert "Borkliackex Syrup" in offered["query_medicine"]["product"]["enum"]
     assert "Borkliackex Syrup" not in offered["query_medicines_in_supplier"]["supplier_name"][
         "enum"]
+
+
+def test_a_measured_amount_is_one_value_not_its_unit_alone():
+    made = [(ToolCall(name="plant_height", arguments={"plant": "Sondseix Maple"}),
+             Observation(call_id="1", tool="plant_height", ok=True, content="37 cm"))]
+    values = list(collect_values(made, "How tall is Sondseix Maple?"))
+    assert "37 cm" in values and "cm" not in values
+    prose = [(made[0][0], made[0][1].model_copy(update={"content": "sunny in Rome"}))]
+    assert "Rome" in list(collect_values(prose))  # a text result's spans are values still

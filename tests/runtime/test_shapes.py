@@ -101,6 +101,11 @@ def test_identifiers_and_names_do_not_mix():
     # an identifier is no name, example or not
     assert not fits_form("CNS-53007", "estate", "name of the estate")
     assert not fits_form("SHP-1", "port_name", "") and not fits_form("3", "supplier_name", "")
+    # nor is a measured amount a result gave ("109 m²" as a floor: a small model's next guess)
+    for amount in ("109 m²", "6926.24 USD", "13 days", "21 °C", "15%"):
+        assert not fits_form(amount, "floor_name", "the full name of the floor"), amount
+    assert fits_form("Route 66", "road_name", "") and fits_form("Port 7", "port_name", "")
+    assert not fits_form("56 m²", "reservation_id", "identifier of the reservation")
     # a file is no folder
     assert not fits_form("Annual_Report_2023.docx", "dir_name", "The new directory's name.")
     assert fits_form("communal", "folder", "The folder to change to.")

@@ -14,7 +14,11 @@ import re
 import time
 from collections.abc import Iterable
 
-from toolweave.agents.calculation import calculate, needs_calculation
+from toolweave.agents.calculation import (
+    calculate,
+    needs_calculation,
+    without_reported_measures,
+)
 from toolweave.agents.counting import asks_count, count_step
 from toolweave.agents.lookup import feeds, looked_up
 from toolweave.agents.prompts import render
@@ -53,7 +57,14 @@ def names_a_tool(text: str, tool_names: Iterable[str]) -> bool:
 def works_out(ctx: RunContext, question: str) -> bool:
     """True when the answer to ``question`` is worked out from the run's results before the
     answer turn: a count, or a calculation."""
-    return asks_count(question) or needs_calculation(question, ctx.guard.seen.values())
+    return asks_count(question) or calculated(ctx, question)
+
+
+def calculated(ctx: RunContext, question: str) -> bool:
+    """Whether the answer to ``question`` is a calculation over the run's results
+    (`needs_calculation`), a measure some tool reports ("the average depth") being none."""
+    return needs_calculation(without_reported_measures(question, ctx.tools.specs()),
+                             ctx.guard.seen.values())
 
 
 def has_evidence(ctx: RunContext) -> bool:
@@ -146,10 +157,11 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str,
         # the question asks for
         if asks_count(question):
             worked = count_step(ctx, question)
-        elif needs_calculation(question, ctx.guard.seen.values()):
+        elif calculated(ctx, question):
             worked = await calculate(ctx, question, evidence_lines(ctx))
         else:
-            worked = looked_up(question, ctx.guard.made())
+            worked = looked_up(question, ctx.guard.made(),
+                               {s.name: s for s in ctx.tools.specs()})
         messages = [Message(role="system", content=render("answer_system")),
                     Message(role="user", content=render(
                         "answer_now", question=question, worked=worked,

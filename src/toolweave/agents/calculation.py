@@ -29,7 +29,7 @@ from toolweave.runtime.grounding import (
     numbers_in,
 )
 from toolweave.tools.builtins.calculator import evaluate, format_number
-from toolweave.types import Constraint, Message, Observation, Step
+from toolweave.types import Constraint, Message, Observation, Step, ToolSpec
 
 CALCULATION_MAX_TOKENS = 64
 # The words of an extreme or a comparison, by the end they pick: "least/fewest/cheaper…" a
@@ -104,6 +104,26 @@ def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2
         counts = [str(n) for n in range(2, max(2, results) + 1)]
         return arithmetic_pattern(numbers, counts, max_terms=distinct + 1)
     return arithmetic_pattern(numbers, (), max_terms=distinct)
+
+
+# "the average depth", "the total revenue": a combining word and what it combines
+_COMBINED_MEASURE = re.compile(r"\b(?:average|mean|total|combined)\s+([^\W\d_]+)", re.IGNORECASE)
+
+
+def without_reported_measures(question: str, specs: Iterable[ToolSpec]) -> str:
+    """``question`` without the combining words that are part of a measure some tool reports
+    ("the average depth of the sea zone", where a tool gets "the average depth of one sea
+    zone"): the tool's number is the answer, not an operation over the results. Asked for the
+    average depth, a small model averages the depth with a count of containers."""
+    phrases = list(_COMBINED_MEASURE.finditer(question))
+    if not phrases:
+        return question
+    docs = [f"{s.description}".casefold() for s in specs]
+    for match in reversed(phrases):
+        phrase = re.sub(r"\s+", " ", match.group(0).casefold())
+        if any(phrase in doc for doc in docs):
+            question = question[:match.start()] + match.group(1) + question[match.end():]
+    return question
 
 
 def needs_calculation(question: str, results: Iterable[Observation] | None = None) -> bool:

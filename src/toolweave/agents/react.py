@@ -10,9 +10,14 @@ only for what the run already has means the model has nothing left to look up, s
 with an answer turn over the results (`answer_from_evidence`), as it does on every other stop
 (step or token budget, unreadable turns) once some call succeeded. Before that answer, a tool
 that failed before the first result came in (a chain begun at its end) is called once more,
-its string arguments limited to values the results gave. Once results are in, a turn runs its
-first new call only. The runtime makes the calls a turn's calls imply (`follow_ups`): a
-fan-out's other items, a misspelt value corrected as the error suggests. After a turn whose
+its string arguments limited to values the results gave. Short of such a tool, when a result
+or an error said what kind of thing a value is (a consignment's ``wine``, "'X' is a room")
+and a tool that takes that kind was not yet given it, the next turn must call one of those
+tools, the ones whose docs speak of what the question asks (`runtime.hops`): the chain's next
+hop, where a small model asks again for what it has (or, after a failed turn, tries another
+tool with the same value). Once results are in, a turn runs its first new call only. The
+runtime makes the calls a turn's calls imply (`follow_ups`): a fan-out's other items, a
+misspelt value corrected as the error suggests. After a turn whose
 calls all failed, the next offers other tools (those that fit the question, or that an error
 names); once a result has what a tool that failed first needs, that tool is the next turn's
 only one (a chain resumed at its end). A turn whose calls to stateful tools all failed ends the
@@ -42,6 +47,7 @@ from toolweave.agents.answer import (
 from toolweave.agents.calculation import needs_calculation, plain_number
 from toolweave.agents.counting import asks_count, tally
 from toolweave.agents.follow_ups import FollowUps
+from toolweave.agents.lookup import measuring_result
 from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.own_text import asks_about_its_text, worked_out
 from toolweave.agents.prompts import system_prompt
@@ -55,6 +61,7 @@ from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
+from toolweave.runtime.hops import Hop, next_hop, relevance
 from toolweave.runtime.places import named_places, tools_move
 from toolweave.runtime.relations import (
     about_tools,
@@ -68,6 +75,8 @@ from toolweave.runtime.repeats import signature
 from toolweave.types import Message, Observation, Step, ToolCall, Trace
 
 MAX_REDIRECTS = 2
+# turns a run may be offered the next hop of a chain, after asking for what it had
+MAX_HOPS = 3
 # the most calls one turn over a stateful tool set may write
 MAX_STATEFUL_CALLS = 2
 # turns in a row whose calls all failed, after some call succeeded, that end the lookups: a
@@ -130,6 +139,8 @@ class _Loop:
         self.move_call: ToolCall | None = None  # that move, when the question names one place
         self.only_once: tuple[str, ...] = ()  # the tool that moves: not offered right after
         self.moved = False  # the last turn was that move: the next one is the model's first
+        self.hops = 0  # turns offered the next hop of a chain (`_hop_on`)
+        self.hopped: set[Hop] = set()
         self._enter_named_place()
 
     async def answer_now(self, stop: str, *, unaided: bool = False) -> Trace:
@@ -219,6 +230,8 @@ class _Loop:
                 values = collect_values(ctx.guard.made(), self.question, results_only=True)
                 retry = () if self.retried else untried_tools(ctx, unresolved_tools(ctx), values)
                 if not retry:
+                    if self._hop_on():
+                        return None
                     # nothing new asked: the model has what it can get, so it answers now
                     return await self.answer_now("answer")
                 # A tool that failed before the results came in (a chain begun at its end:
@@ -267,6 +280,31 @@ class _Loop:
             calls, [observation_text(o) for _, o in ran])
         return None
 
+    def _hop_on(self) -> bool:
+        """When a result named a thing some tool takes that no call was given yet (a
+        consignment's ``wine``, and the wine's price is asked), the next turn offers just the
+        tools that take it (`hops.next_hop`), with those values, and must call one: a small
+        model asks again for what it has, or answers from the first record of a chain. Not
+        once a result measures what the question asks (`lookup.measured`) as well as the hop's
+        tools would; at most `MAX_HOPS` times a run, never the same hop twice."""
+        ctx = self.ctx
+        if self.hops >= MAX_HOPS or self._on_state():
+            return False
+        specs, made = ctx.tools.specs(), ctx.guard.made()
+        hop = next_hop(specs, made, self.question, skip=ctx.calculators())
+        if hop is None or hop in self.hopped:
+            return False
+        by_name = {s.name: s for s in specs}
+        answer = measuring_result(self.question, made, by_name)
+        if answer is not None and hop.relevance <= relevance(by_name[answer[0].name],
+                                                             self.question):
+            return False  # a result measures what is asked, as well as the hop would
+        self.hops += 1
+        self.hopped.add(hop)
+        self.only, self.require_call = hop.tools, True
+        self.values = RunValues(loose=hop.values)
+        return True
+
     def _redirect(self, ran: list[tuple[ToolCall, Observation]]) -> None:
         """After a turn whose calls all failed, the next turn offers the tools an error names
         ("get its country with get_country"), else the tools that describe what the question
@@ -280,6 +318,8 @@ class _Loop:
         # a tool an error names is the better hint: offered others beside it, the model
         # picks one of those. It is always offered; the weaker hints twice per run.
         named = told = self._named_tools(failed)
+        if not told and self._hop_on():
+            return  # a result or error said what a value is: the tools that take it
         if not told and self.redirects >= MAX_REDIRECTS:
             return
         if not named:

@@ -26,7 +26,7 @@ from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.formats.base import loads
 from toolweave.runtime import belongs
 from toolweave.runtime.executor import NOT_RUN
-from toolweave.runtime.shapes import Shapes, fits_form, shaped_values
+from toolweave.runtime.shapes import Shapes, fits_form, is_quantity, shaped_values
 from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_SPAN_WORDS = 5
@@ -591,7 +591,8 @@ def _read_call(call: ToolCall, obs: Observation, results_only: bool
     else:
         if 0 < len(text) <= MAX_VALUE_CHARS and "\n" not in text:
             loose.append(text)
-        loose += text_spans(text[:2000])
+        if not is_quantity(text):  # "37 cm" is one amount: "cm" alone is no value
+            loose += text_spans(text[:2000])
     return loose, fields, rejected
 
 

@@ -29,6 +29,8 @@ _NAME_EXAMPLE = re.compile(r"[A-Z][\w'’.-]*(?: [\w'’.-]+)*")
 _ID_NAME = re.compile(r"(?:^|_)(?:id|ids|ref|no|number|code|identifier)$", re.IGNORECASE)
 _ID_ABOUT = re.compile(r"\b(?:id|identifier|reference number)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+# a measured amount: a number and its unit ("109 m²", "6926.24 USD", "13 days", "21 °C")
+_QUANTITY = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*(?:[^\W\d_]{1,10}|[°%$€£¥][A-Za-z]?)[²³]?")
 _ID_VALUE = re.compile(r"[A-Za-z]{1,6}-\d+")
 _NAME_PARAM = re.compile(r"(?:^|_)(?:name|title)$", re.IGNORECASE)
 _NAME_ABOUT = re.compile(r"\bname\b", re.IGNORECASE)
@@ -132,21 +134,28 @@ def _shaped(values: tuple[str, ...],
     return out
 
 
+def is_quantity(text: str) -> bool:
+    """Whether ``text`` is one measured amount: a number and its unit ("109 m²", "13 days")."""
+    return bool(_QUANTITY.fullmatch(text.strip()))
+
+
 def fits_form(value: str, name: str, about: str) -> bool:
     """Whether ``value`` has the form the parameter ``name`` (described as ``about``) takes:
-    no name of several words without a digit for an identifier, no identifier ("CNS-53007")
-    or number for a name, nothing with a digit for a parameter whose example is a name, and no file
-    name ("notes.md") for a directory's."""
+    no name of several words without a digit, nor a measured amount, for an identifier; no
+    identifier ("CNS-53007"), number or measured amount ("109 m²") for a name; nothing with a
+    digit for a parameter whose example is a name; and no file name ("notes.md") for a
+    directory's."""
     if _DIRECTORY_PARAM.search(name) and _FILE_NAME.fullmatch(value):
         return False  # "Annual_Report_2023.docx" is a file: no directory's name
     example = example_of(about)
     has_digit = any(c.isdigit() for c in value)
-    if has_digit and (_ID_VALUE.fullmatch(value) or _NUMBER.fullmatch(value)) and (
+    if has_digit and (_ID_VALUE.fullmatch(value) or _NUMBER.fullmatch(value)
+                      or is_quantity(value)) and (
             _NAME_PARAM.search(name) or _NAME_ABOUT.search(about)):
-        return False  # "CNS-53007", "3" are no estate's name
+        return False  # "CNS-53007", "3", "109 m²" are no estate's name
     if example is not None and not _ID_EXAMPLE.fullmatch(example):
         return not (has_digit and _NAME_EXAMPLE.fullmatch(example)
                     and not any(c.isdigit() for c in example))
     if example is not None or _ID_NAME.search(name) or _ID_ABOUT.search(about):
-        return has_digit or " " not in value.strip()
+        return (has_digit and not is_quantity(value)) or " " not in value.strip()
     return True
