@@ -76,9 +76,11 @@ def looked_up(question: str, made: list[tuple[ToolCall, Observation]],
     if specs and _ASKS_FOR_A_KIND.search(question):
         # "which wing is the ward in?": a wing a record gave is the answer even when the model
         # went on to look the wing up, unless that call's tool speaks of the question
+        asked = asked_words(question)
+
         def on_the_way(call: ToolCall) -> bool:
             spec = specs.get(call.name)
-            return spec is None or bool(topic_words(spec) & asked_words(question))
+            return spec is None or bool(topic_words(spec) & asked)
     for call, record in answering_records(made, on_the_way):
         named = [(path, leaf) for path, leaf in leaves(record)
                  if isinstance(leaf, (str, int, float)) and not isinstance(leaf, bool)
