@@ -191,3 +191,26 @@ async def test_once_a_result_answers_the_question_a_repeat_ends_the_run():
     trace = await Agent(model, TOOLS).arun("How many pages has the book of order ORD-7?")
     assert trace.answer == "It has 412 pages."
     assert len(model.calls) == 4  # the repeat, then the answer turn: no hop to the record
+
+
+async def test_a_turn_that_wandered_off_is_followed_by_the_hop_the_question_asks_for():
+    @tool
+    def order_status(order: str) -> str:
+        """Returns an order's shipping status.
+
+        Args:
+            order: identifier of the order
+        """
+        return "in transit"
+
+    model = Scripted([call("order_record", order="ORD-7"), call("order_status", order="ORD-7"),
+                      call("book_page_count", book="Salt Roads"), "It has 412 pages."])
+    trace = await Agent(model, TOOLS + [order_status]).arun(
+        "How many pages has the book of order ORD-7?")
+    assert trace.answer == "It has 412 pages."
+    # after the order record the model was free; after the status (which the question does
+    # not ask about) the next turn must take the book on to the page count
+    assert "order_status" in model.kwargs[1]["constraint"].value
+    offered = model.kwargs[2]["constraint"].value
+    assert "book_page_count" in offered and "order_status" not in offered
+    assert "tw-lead" not in offered.split("root ::=")[1].split("\n")[0]

@@ -61,7 +61,7 @@ from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
-from toolweave.runtime.hops import Hop, next_hop, relevance
+from toolweave.runtime.hops import Hop, asked_words, next_hop, relevance, topic_words
 from toolweave.runtime.places import named_places, tools_move
 from toolweave.runtime.relations import (
     about_tools,
@@ -257,6 +257,8 @@ class _Loop:
                 return await self.answer_now("answer")
             if not self.only:
                 self._resume_chain()
+            if not self.only and self._wandered(ran):
+                self._hop_on(asked_only=True)
         else:
             self.failed_in_a_row += 1
             if all(ctx.tools.stateful(c.name) for c, _ in ran):
@@ -280,19 +282,29 @@ class _Loop:
             calls, [observation_text(o) for _, o in ran])
         return None
 
-    def _hop_on(self) -> bool:
+    def _wandered(self, ran: list[tuple[ToolCall, Observation]]) -> bool:
+        """Whether every call of the turn that succeeded went to a tool whose docs speak of
+        nothing the question asks (`hops.topic_words`): a charter rate or a crew size looked
+        up for "the port of MV Nothzen"."""
+        asked = asked_words(self.question)
+        tools = self.ctx.tools
+        return all(not topic_words(tools.get(c.name).spec) & asked for c, o in ran if o.ok)
+
+    def _hop_on(self, *, asked_only: bool = False) -> bool:
         """When a result named a thing some tool takes that no call was given yet (a
         consignment's ``wine``, and the wine's price is asked), the next turn offers just the
         tools that take it (`hops.next_hop`), with those values, and must call one: a small
         model asks again for what it has, or answers from the first record of a chain. Not
         once a result measures what the question asks (`lookup.measured`) as well as the hop's
-        tools would; at most `MAX_HOPS` times a run, never the same hop twice."""
+        tools would; at most `MAX_HOPS` times a run, never the same hop twice. ``asked_only``:
+        only a hop whose tools speak of what the question asks (after a turn that wandered
+        off to tools that do not, `_wandered`)."""
         ctx = self.ctx
         if self.hops >= MAX_HOPS or self._on_state():
             return False
         specs, made = ctx.tools.specs(), ctx.guard.made()
         hop = next_hop(specs, made, self.question, skip=ctx.calculators())
-        if hop is None or hop in self.hopped:
+        if hop is None or hop in self.hopped or (asked_only and hop.relevance[0] == 0):
             return False
         by_name = {s.name: s for s in specs}
         answer = measuring_result(self.question, made, by_name)
