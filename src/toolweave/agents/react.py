@@ -61,7 +61,14 @@ from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import new_results, observation_text
 from toolweave.runtime.fanout import whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
-from toolweave.runtime.hops import Hop, asked_words, next_hop, relevance, topic_words
+from toolweave.runtime.hops import (
+    Hop,
+    asked_words,
+    next_hop,
+    relevance,
+    speaking_of,
+    topic_words,
+)
 from toolweave.runtime.places import named_places, tools_move
 from toolweave.runtime.relations import (
     about_tools,
@@ -72,7 +79,7 @@ from toolweave.runtime.relations import (
     tools_about,
 )
 from toolweave.runtime.repeats import signature
-from toolweave.types import Message, Observation, Step, ToolCall, Trace
+from toolweave.types import Message, Observation, Step, ToolCall, ToolSpec, Trace
 
 MAX_REDIRECTS = 2
 # turns a run may be offered the next hop of a chain, after asking for what it had
@@ -141,6 +148,7 @@ class _Loop:
         self.moved = False  # the last turn was that move: the next one is the model's first
         self.hops = 0  # turns offered the next hop of a chain (`_hop_on`)
         self.hopped: set[Hop] = set()
+        self.speaking: list[ToolSpec] | None = None  # `_speaking`, once read
         self._enter_named_place()
 
     async def answer_now(self, stop: str, *, unaided: bool = False) -> Trace:
@@ -282,10 +290,19 @@ class _Loop:
             calls, [observation_text(o) for _, o in ran])
         return None
 
+    def _speaking(self) -> list[ToolSpec]:
+        """The run's tools whose docs speak of a word the question asks (`hops.speaking_of`),
+        found once a run: a turn after a result asks for them."""
+        if self.speaking is None:
+            self.speaking = speaking_of(self.ctx.tools.specs(), self.question)
+        return self.speaking
+
     def _wandered(self, ran: list[tuple[ToolCall, Observation]]) -> bool:
         """Whether every call of the turn that succeeded went to a tool whose docs speak of
         nothing the question asks (`hops.topic_words`): a charter rate or a crew size looked
         up for "the port of MV Nothzen"."""
+        if self.hops >= MAX_HOPS or not self._speaking():
+            return False  # no hop is left to offer after it
         asked = asked_words(self.question)
         tools = self.ctx.tools
         return all(not topic_words(tools.get(c.name).spec) & asked for c, o in ran if o.ok)
@@ -303,7 +320,11 @@ class _Loop:
         if self.hops >= MAX_HOPS or self._on_state():
             return False
         specs, made = ctx.tools.specs(), ctx.guard.made()
-        hop = next_hop(specs, made, self.question, skip=ctx.calculators())
+        # a hop that must speak of the question is among the tools that do
+        takers = self._speaking() if asked_only else specs
+        if not takers:
+            return False
+        hop = next_hop(takers, made, self.question, skip=ctx.calculators())
         if hop is None or hop in self.hopped or (asked_only and hop.relevance[0] == 0):
             return False
         by_name = {s.name: s for s in specs}

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from toolweave._identity_cache import MISSING, IdentityCache
 from toolweave.runtime.grounding import STOPWORDS, is_kind, name_words, record_fields
 from toolweave.runtime.said import stem
 from toolweave.types import Observation, ToolCall, ToolSpec
@@ -26,13 +27,17 @@ from toolweave.types import Observation, ToolCall, ToolSpec
 _WORD = re.compile(r"[^\W\d_]{2,}")  # no possessive "s"
 # a record's own name or id says nothing of what kind of thing its value is
 _NO_KIND = frozenset({"name", "full", "title", "label"})
-# "'Skemchysh Static' is an album, not an imprint": the value, and its kind
 # what tool docs say of any tool: no sign of what one is about
 _STOCK_WORDS = frozenset({"return", "measured", "detail", "number", "get", "fetch", "look",
                           "lookup", "up", "one", "given", "list", "every", "which", "record",
                           "value", "amount", "show", "give", "find", "retrieve", "per"})
+# "'Skemchysh Static' is an album, not an imprint": the value, and its kind
 _STATED_KIND = re.compile(r"""(['"])(?P<value>[^'"]{1,80})\1 is an? (?P<kind>[a-z][a-z ]{0,30}?)"""
                           r"""(?=[,;.:]| not\b| but\b|$)""")
+
+
+_TOPICS: IdentityCache[frozenset[str]] = IdentityCache(4096)
+_TOPIC_INDEX: IdentityCache[dict[str, list[int]]] = IdentityCache(64)
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,29 @@ def topic_words(spec: ToolSpec) -> frozenset[str]:
     """What the docs of ``spec`` say it is about, beyond what its parameters take and the
     stock words of any tool's docs ("returns", "number of"): a wine's *bottle price* (in
     EUR), a room's *floor area* (in m²)."""
+    hit = _TOPICS.get((spec,))
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
     params = " ".join(f"{name} {schema.get('description', '')}" if isinstance(schema, dict)
                       else name for name, schema in spec.parameters.get("properties",
                                                                          {}).items())
-    return _words(spec.description or spec.name) - _words(params) - _STOCK_WORDS
+    return _TOPICS.put((spec,), (),
+                       _words(spec.description or spec.name) - _words(params) - _STOCK_WORDS)
+
+
+def speaking_of(specs: Sequence[ToolSpec], question: str) -> list[ToolSpec]:
+    """The tools of ``specs`` whose docs speak of some word ``question`` asks
+    (`topic_words`); read through an index kept per tool set, so that asking costs no walk
+    over a thousand tools."""
+    index = _TOPIC_INDEX.get(specs)
+    if index is MISSING:
+        built: dict[str, list[int]] = {}
+        for i, spec in enumerate(specs):
+            for word in topic_words(spec):
+                built.setdefault(word, []).append(i)
+        index = _TOPIC_INDEX.put(specs, (), built)
+    hits = sorted({i for word in _words(question) for i in index.get(word, ())})  # type: ignore[union-attr]
+    return [specs[i] for i in hits]
 
 
 def relevance(spec: ToolSpec, question: str) -> tuple[int, int]:
