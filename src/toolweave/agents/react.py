@@ -14,11 +14,11 @@ its string arguments limited to values the results gave. Short of such a tool, w
 or an error said what kind of thing a value is (a consignment's ``wine``, "'X' is a room")
 and a tool that takes that kind was not yet given it, the next turn must call one of those
 tools, the ones whose docs speak of what the question asks (`runtime.hops`): the chain's next
-hop, where a small model asks again for what it has (or, after a failed turn, tries another
-tool with the same value). Once results are in, a turn runs its first new call only. The
-runtime makes the calls a turn's calls imply (`follow_ups`): a fan-out's other items, a
-misspelt value corrected as the error suggests. After a turn whose
-calls all failed, the next offers other tools (those that fit the question, or that an error
+hop, where a small model asks again for what it has, tries another tool with the same value
+after a failed turn, or wanders off to tools whose docs speak of nothing the question asks
+(then only a hop whose tools do speak of it). Once results are in, a turn runs its first new
+call only. The runtime makes the calls a turn's calls imply (`follow_ups`): a fan-out's other
+items, a misspelt value corrected as the error suggests. After a turn whose calls all failed, the next offers other tools (those that fit the question, or that an error
 names); once a result has what a tool that failed first needs, that tool is the next turn's
 only one (a chain resumed at its end). A turn whose calls to stateful tools all failed ends the
 lookups (the answer reports it), and so do two turns in a row, before any result, whose values
@@ -302,7 +302,7 @@ class _Loop:
         nothing the question asks (`hops.topic_words`): a charter rate or a crew size looked
         up for "the port of MV Nothzen"."""
         if self.hops >= MAX_HOPS or not self._speaking():
-            return False  # no hop is left to offer after it
+            return False  # no hop left, or none could speak of the question: nothing to do
         asked = asked_words(self.question)
         tools = self.ctx.tools
         return all(not topic_words(tools.get(c.name).spec) & asked for c, o in ran if o.ok)
