@@ -18,9 +18,10 @@ hop, where a small model asks again for what it has, tries another tool with the
 after a failed turn, or wanders off to tools whose docs speak of nothing the question asks
 (then only a hop whose tools do speak of it). Once results are in, a turn runs its first new
 call only. The runtime makes the calls a turn's calls imply (`follow_ups`): a fan-out's other
-items, a misspelt value corrected as the error suggests. After a turn whose calls all failed, the next offers other tools (those that fit the question, or that an error
-names); once a result has what a tool that failed first needs, that tool is the next turn's
-only one (a chain resumed at its end). A turn whose calls to stateful tools all failed ends the
+items, a misspelt value corrected as the error suggests. After a turn whose calls all failed,
+the next offers other tools (those that fit the question, or that an error names); once a
+result has what a tool that failed first needs, that tool is the next turn's only one (a chain
+resumed at its end). A turn whose calls to stateful tools all failed ends the
 lookups (the answer reports it), and so do two turns in a row, before any result, whose values
 no tool knew when the question is about none of the tools (`_beside_the_tools`). String
 arguments are grounded in the question and the results (`runtime.grounding`); questions about
