@@ -148,6 +148,28 @@ tasks:
     assert toolbox.registry(suite.tasks[1]).names() == ["calculator", "shout"]
 
 
+def test_python_tools_serialise_as_what_they_are(tmp_path):
+    # The fingerprint of a suite is its JSON; a python tool entry must dump as itself (no
+    # pydantic "expected MockTool" warning, no field lost), or resumed runs would not match.
+    import warnings
+
+    from toolweave.eval.suite.format import PythonTools
+
+    suite = load_suite(write(tmp_path, """
+tools:
+  - {name: lookup, default: found}
+  - python: my_suite_tools:shout
+tasks:
+  - {id: a, question: q, answer: x}
+"""))
+    assert isinstance(suite.tools[1], PythonTools)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dumped = json.loads(suite.model_dump_json())
+    assert dumped["tools"][1] == {"python": "my_suite_tools:shout"}
+    assert dumped["tools"][0]["name"] == "lookup"
+
+
 async def test_mock_tool_answers_by_case_then_default_then_error():
     from toolweave.eval.suite.tools import mock_tool
     from toolweave.types import ToolCall

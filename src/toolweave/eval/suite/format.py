@@ -114,9 +114,12 @@ class PythonTools(_Strict):
 
 
 def _tool_kind(value: Any) -> str:
+    # Called on the raw input when validating and on the model when serialising.
     if isinstance(value, str):
         return "named"
-    return "python" if isinstance(value, dict) and "python" in value else "mock"
+    if isinstance(value, PythonTools) or (isinstance(value, dict) and "python" in value):
+        return "python"
+    return "mock"
 
 
 # Tagged unions: a broken definition is reported against the one kind it is, not against
