@@ -55,6 +55,14 @@ def test_words_of_the_question_that_some_results_hold_are_the_condition():
     assert negated.met == ("A-2", "A-4")
 
 
+def test_items_written_with_what_they_are_are_counted_by_name():
+    # "order A-1, order A-2, …": the call takes "A-2", the list writes "order A-2"
+    question = "Count how many of these have status 'delivered': order A-1, order A-2, " \
+               "order A-3 and order A-4."
+    found = tally(question, orders("A-1", "A-2", "A-3", "A-4"))
+    assert (found.condition, found.met) == ("delivered", ("A-1", "A-3"))
+
+
 def test_a_comparison_with_a_number_is_applied_to_each_items_number():
     question = "How many of these products have fewer than 20 units in stock: Lamp, Desk, " \
                "Kettle and Heater?"

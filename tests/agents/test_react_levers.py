@@ -76,6 +76,106 @@ async def test_a_quantity_is_calculated_before_the_answer():
     assert "calculation: 8 * 9.75 = 78" in model.calls[3][-1].content
 
 
+TRAINS = {"The Shurthex Sleeper": 15, "The Laethlaem Coaster": 6, "The Praeshurk Arrow": 3}
+
+
+@tool
+def trains_of_station(station: str) -> str:
+    """List the trains that stop at a station."""
+    return json.dumps(list(TRAINS))
+
+
+@tool
+def carriages_of_train(service: str) -> str:
+    """Returns a train's number of carriages."""
+    return f"{TRAINS[service]} carriages"
+
+
+@tool
+def length_of_line(line: str) -> str:
+    """Returns a railway line's length in km."""
+    return "335 km"
+
+
+async def test_a_total_over_every_member_of_a_listed_result_is_summed_by_the_runtime():
+    # the 0.5B model, asked for the expression, wrote "335 * 15" over these results
+    model = Scripted([call("trains_of_station", station="Thiathgum Central"),
+                      call("carriages_of_train", service="The Shurthex Sleeper"),
+                      call("length_of_line", line="Hethprurk Line"),
+                      "The total is 15.", "24 carriages."])
+    trace = await Agent(model, [trains_of_station, carriages_of_train, length_of_line]).arun(
+        "What is the total number of carriages of all the trains in Thiathgum Central?")
+    assert [c.arguments["service"] for c in trace.steps[1].calls] == list(TRAINS)
+    summed = trace.steps[-2]
+    assert summed.thought == "15 + 6 + 3 = 24" and summed.completion is None
+    # no calculation turn; the answer begins with the total
+    assert len(model.calls) == 5 and "calculation: 15 + 6 + 3 = 24" in model.calls[4][-1].content
+    assert model.kwargs[4]["constraint"].value.startswith('root ::= "24"')
+
+
+async def test_an_average_over_the_questions_list_is_the_mean_of_its_results():
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "57.91 USD."])
+    trace = await Agent(model, [get_price]).arun(
+        "What is the average price of the Zephyr Lamp, Harbor Mug and Vesta Heater?")
+    # the fan-out is done: the runtime takes the mean, with no calculation turn
+    assert trace.steps[-2].thought == "(34.99 + 9.75 + 129.00) / 3 = 57.9133333333"
+    assert trace.steps[-2].completion is None and len(model.calls) == 2
+    # the answer begins with the mean as a person writes it
+    assert model.kwargs[1]["constraint"].value.startswith('root ::= "57.91"')
+    # asked in another currency than the results give, the model writes the expression
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "(34.99 + 9.75) / 2", "A."])
+    await Agent(model, [get_price]).arun(
+        "What is the average price in EUR of the Zephyr Lamp, Harbor Mug and Vesta Heater?")
+    assert len(model.calls) == 3 and model.kwargs[1]["constraint"].kind == "regex"
+
+
+def test_an_amount_asked_leads_the_answer_but_not_an_item_or_a_yes_or_no():
+    from toolweave.agents.leads import asks_amount
+
+    assert asks_amount("Multiply the purchase cost of Thulthil-Station by 7.")
+    assert asks_amount("By how much does A's grade exceed B's?")
+    assert not asks_amount("Which is cheaper, A or B?")
+    assert not asks_amount("Is A warmer than B? Answer yes or no.")
+
+
+PASTRIES = {"Tromstosh Tart": ("Vyshnei Oven", 5.62), "Premneth Roll": ("Suklyrk Oven", 11.64)}
+OVENS = {"Vyshnei Oven": 179, "Suklyrk Oven": 166}
+
+
+@tool
+def find_pastry(item_name: str) -> str:
+    """Look up one pastry; returns its dough and its oven."""
+    return json.dumps({"name": item_name, "dough": "puff", "oven": PASTRIES[item_name][0]})
+
+
+@tool
+def unit_price_for_pastry(item_name: str) -> str:
+    """Get the unit price of one pastry (EUR)."""
+    return f"{PASTRIES[item_name][1]:.2f} EUR"
+
+
+@tool
+def temperature_for_oven(oven: str) -> str:
+    """Get the baking temperature of one oven (°C)."""
+    return f"{OVENS[oven]} °C"
+
+
+async def test_an_extreme_compares_what_the_question_measures_and_names_whose_it_is():
+    # the 0.5B model took max of the unit prices here, and named the pastry of the cheaper
+    model = Scripted([call("find_pastry", item_name="Tromstosh Tart"),
+                      call("unit_price_for_pastry", item_name="Tromstosh Tart"),
+                      call("temperature_for_oven", oven="Vyshnei Oven"),
+                      "Done.", "max(179, 166)", "Tromstosh Tart."])
+    trace = await Agent(model, [find_pastry, unit_price_for_pastry, temperature_for_oven]).arun(
+        "Whose oven has the higher baking temperature, Tromstosh Tart's or Premneth Roll's?")
+    assert [c.arguments["oven"] for c in trace.steps[2].calls] == list(OVENS)
+    pattern = model.kwargs[4]["constraint"].value
+    assert re.match(pattern, "max(179, 166)") and not re.match(pattern, "max(11.64, 5.62)")
+    # the oven picked is Vyshnei's; whose it is, the pastry's record says
+    assert trace.steps[-2].thought == "max(179, 166) = 179 (for Vyshnei Oven)"
+    assert model.kwargs[5]["constraint"].value.startswith('root ::= "Tromstosh Tart"')
+
+
 async def test_an_expression_that_does_not_evaluate_is_left_out_of_the_answer():
     model = Scripted([call("get_price", product="Harbor Mug"), "It costs 9.75 USD.",
                       "8 * (9.75", "8 mugs cost 78 USD."])
@@ -132,6 +232,22 @@ def test_an_average_is_written_as_the_sum_over_how_many_were_summed():
     # a single result's own average ("the average depth of X") is no mean to take
     assert re.match(expression_pattern("What's the average depth of X?", ("46",), results=1),
                     "46")
+
+
+def test_one_stated_operation_over_two_amounts_takes_two_different_numbers():
+    from toolweave.agents.calculation import single_operation
+
+    question = "What is the quantity of order BO-91373 times the unit price of its pastry?"
+    pattern = expression_pattern(question, ("47", "5.62"), results=3)
+    assert re.match(pattern, "47 * 5.62") and re.match(pattern, "5.62*47")
+    # the 0.5B model wrote "5.62 + 5.62" here
+    for wrong in ("5.62 + 5.62", "5.62 * 5.62", "47", "47 * 5.62 * 2"):
+        assert not re.match(pattern, wrong), wrong
+    assert single_operation("By how much does the grade of A exceed that of B?") == "-"
+    # a count of times, a total, a measure "per" something, or two operations: no pair
+    for other in ("How many times did Ann visit Oslo?", "What is the total cost of A and B?",
+                  "Multiply the royalty per sale of X by 4.", "What is A plus B times 3?"):
+        assert single_operation(other) is None, other
 
 
 async def test_a_misspelt_value_is_corrected_with_the_errors_suggestion():
@@ -510,6 +626,24 @@ def test_the_runtime_works_out_counts_orders_and_reversals_of_the_questions_text
     assert worked_out("Which comes last alphabetically: Bree, Azura or Cole?").lead == "Cole"
     assert worked_out("Spell the word 'cat' backwards.").lead == "tac"
     assert worked_out("What is the plural of 'mouse'?") is None
+
+
+def test_a_measure_named_before_its_combining_word_is_no_mean_either():
+    from toolweave.agents.calculation import without_reported_measures
+    from toolweave.types import ToolSpec
+
+    spec = ToolSpec(name="grade_average", description="Returns a student's grade average.",
+                    parameters={"type": "object", "properties": {}})
+    question = "By how much does the grade average of student A exceed that of student B?"
+    plain = without_reported_measures(question, [spec])
+    assert plain == "By how much does the grade of student A exceed that of student B?"
+    # a difference, not the mean of the two
+    assert re.match(expression_pattern(plain, ("90.27", "57.82"), results=2), "90.27 - 57.82")
+    assert not re.match(expression_pattern(question, ("90.27", "57.82"), results=2),
+                        "90.27 - 57.82")
+    # "the average" is no measure of its own; an average no tool reports stays one
+    assert without_reported_measures("What is the average depth of A and B?", [spec]) == \
+        "What is the average depth of A and B?"
 
 
 async def test_a_measure_a_tool_reports_is_no_operation_over_the_results():

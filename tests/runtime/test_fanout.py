@@ -25,6 +25,13 @@ def siblings(question: str, **arguments) -> list[dict]:
      {"product": "Cobalt Headphones"}, ["Harbor Mug"]),
     ("How far apart are the offices of Felix Brandt and Tomas Hallberg?",
      {"name": "Felix Brandt"}, ["Tomas Hallberg"]),
+
+    # a lower-case noun before each name says what it names; it is no part of the item
+    ("Count how many of these are in their final year: student Hyxthae Biazianholt, student "
+     "Husbrym Bryxbysini and student Kaenten Mexbysholt.",
+     {"student_name": "Husbrym Bryxbysini"}, ["Hyxthae Biazianholt", "Kaenten Mexbysholt"]),
+    ("Which ticket was opened first: ticket INC-11248, ticket INC-20931 or ticket INC-7713?",
+     {"ticket": "INC-7713"}, ["INC-11248", "INC-20931"]),
 ])
 def test_the_other_items_of_the_list_get_the_same_call(question, arguments, expected):
     (key,) = arguments

@@ -214,3 +214,49 @@ async def test_a_turn_that_wandered_off_is_followed_by_the_hop_the_question_asks
     offered = model.kwargs[2]["constraint"].value
     assert "book_page_count" in offered and "order_status" not in offered
     assert "tw-lead" not in offered.split("root ::=")[1].split("\n")[0]
+
+
+PAGES = {"Salt Roads": 412, "Tide Songs": 300}
+
+
+@tool
+def pages_of_book(book: str) -> str:
+    """Returns a book's number of pages.
+
+    Args:
+        book: the full title of the book
+    """
+    return f"{PAGES[book]} pages"
+
+
+def test_a_value_the_question_names_and_no_call_was_given_comes_first():
+    question = "Which book has more pages: the one in order ORD-7, or Tide Songs?"
+    priced = made(("pages_of_book", {"book": "Tide Songs"}, "300 pages"))
+    hop = next_hop([order_record.spec, pages_of_book.spec], priced, question)
+    assert hop == Hop(tools=("order_record",), values=("ORD-7",)) and hop.named
+    # once the order was looked up, its book is the hop, to the tool that measured the other
+    looked = priced + ORDER_LOOKED_UP
+    hop = next_hop([order_record.spec, pages_of_book.spec], looked, question)
+    assert hop == Hop(tools=("pages_of_book",), values=("Salt Roads",)) and not hop.named
+    # a value some call was given, in any form, is no longer the question's to hop to
+    asked = made(("order_record", {"order": "order ORD-7"}, "unknown order"))
+    assert not next_hop([order_record.spec], asked, question)
+
+
+async def test_a_comparison_with_one_side_measured_hops_to_the_other_side():
+    # the 0.5B model priced the wine it was given by name, asked for that price again, and
+    # answered max(63.32, 63.32): the one in the consignment was never looked up
+    model = Scripted([call("pages_of_book", book="Tide Songs"),
+                      call("pages_of_book", book="Tide Songs"),
+                      call("order_record", order="ORD-7"),
+                      call("order_record", order="ORD-7"),
+                      call("pages_of_book", book="Salt Roads"),
+                      "Done.", "max(412, 300)", "Salt Roads."])
+    trace = await Agent(model, [order_record, pages_of_book]).arun(
+        "Which book has more pages: the one in order ORD-7, or Tide Songs?")
+    assert trace.answer == "Salt Roads."
+    # after the repeat the next turn must look the order up; after the next repeat, the
+    # pages of the order's book (a result measures pages already: the other side is missing)
+    assert "pages_of_book" not in model.kwargs[2]["constraint"].value
+    assert "order_record" not in model.kwargs[4]["constraint"].value
+    assert "max(412, 300) = 412 (for Salt Roads)" in model.calls[-1][-1].content

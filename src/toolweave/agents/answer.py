@@ -22,6 +22,7 @@ from toolweave.agents.calculation import (
 from toolweave.agents.counting import asks_count, count_step
 from toolweave.agents.lookup import feeds, looked_up
 from toolweave.agents.prompts import render
+from toolweave.agents.sameness import sameness
 from toolweave.agents.worked import Worked
 from toolweave.constraints.gbnf import literal
 from toolweave.runtime.context import RunContext
@@ -56,8 +57,13 @@ def names_a_tool(text: str, tool_names: Iterable[str]) -> bool:
 
 def works_out(ctx: RunContext, question: str) -> bool:
     """True when the answer to ``question`` is worked out from the run's results before the
-    answer turn: a count, or a calculation."""
-    return asks_count(question) or calculated(ctx, question)
+    answer turn: a count, a calculation, or whether two things share a kind of thing."""
+    return asks_count(question) or calculated(ctx, question) or compared(ctx, question) is not None
+
+
+def compared(ctx: RunContext, question: str) -> Worked | None:
+    """`sameness` over the run's results: "are A and B in the same imprint?"."""
+    return sameness(question, ctx.guard.made(), {s.name: s for s in ctx.tools.specs()})
 
 
 def calculated(ctx: RunContext, question: str) -> bool:
@@ -158,10 +164,13 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str,
         if asks_count(question):
             worked = count_step(ctx, question)
         elif calculated(ctx, question):
-            worked = await calculate(ctx, question, evidence_lines(ctx))
+            # "by how much does the grade average of A exceed B's" asks a difference, not a
+            # mean, when a tool reports the grade average
+            worked = await calculate(ctx, without_reported_measures(question, ctx.tools.specs()),
+                                     evidence_lines(ctx))
         else:
-            worked = looked_up(question, ctx.guard.made(),
-                               {s.name: s for s in ctx.tools.specs()})
+            worked = compared(ctx, question) or looked_up(
+                question, ctx.guard.made(), {s.name: s for s in ctx.tools.specs()})
         messages = [Message(role="system", content=render("answer_system")),
                     Message(role="user", content=render(
                         "answer_now", question=question, worked=worked,

@@ -16,18 +16,22 @@ import time
 from collections.abc import Iterable
 
 from toolweave.agents.counting import asks_count
+from toolweave.agents.leads import CHOICE, answer_item, asks_amount, written_amount
 from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.prompts import render
 from toolweave.agents.worked import Worked
 from toolweave.formats.base import loads
 from toolweave.runtime.context import RunContext
-from toolweave.runtime.fanout import whole_list_results
+from toolweave.runtime.fanout import listed_results, whole_list_results
 from toolweave.runtime.grounding import (
+    STOPWORDS,
     arithmetic_pattern,
     average_pattern,
     extreme_pattern,
     numbers_in,
+    pair_pattern,
 )
+from toolweave.runtime.hops import relevance
 from toolweave.tools.builtins.calculator import evaluate, format_number
 from toolweave.types import Constraint, Message, Observation, Step, ToolSpec
 
@@ -45,8 +49,6 @@ _COMBINING = re.compile(
     r"|subtract(?:ed)?|exceeds?|ratio|percent(?:age)?"
     rf"|{_SMALLEST_WORDS}|{_LARGEST_WORDS})\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\bhow (?:much|many|far)\b", re.IGNORECASE)
-# "Which is cheapest / closer / the warmest": a choice of an extreme, min or max by the word.
-_CHOICE = re.compile(r"\b(?:which|who|whose)\b", re.IGNORECASE)
 _SMALLEST = re.compile(rf"\b(?:{_SMALLEST_WORDS})\b", re.IGNORECASE)
 _LARGEST = re.compile(rf"\b(?:{_LARGEST_WORDS})\b", re.IGNORECASE)
 
@@ -66,7 +68,7 @@ _NOT_JUST_A_MEAN = re.compile(
 def picks_extreme(question: str) -> str | None:
     """``"min"`` or ``"max"`` for a question that picks an item by an extreme ("which is the
     cheapest", "whose city is warmer"); None otherwise."""
-    if _CHOICE.search(question):
+    if CHOICE.search(question):
         # "least/fewest/cheaper…" before "most/more": "the least expensive" is a minimum
         if _SMALLEST.search(question):
             return "min"
@@ -77,15 +79,51 @@ def picks_extreme(question: str) -> str | None:
 
 def compared_numbers(ctx: RunContext, question: str) -> tuple[str, ...]:
     """The numbers an extreme picks among: those of the fan-out over the question's whole
-    list (of a tool that measures what the question compares, when one does: the distances,
-    not the temperatures, for "which is closer"); else every number the run has seen."""
-    groups = [g for g in whole_list_results(question, ctx.guard.made())
+    list, or of another tool's two or more results, of the tool that measures what the
+    question compares when one does (the distances, not the temperatures, for "which is
+    closer"), else of the one whose docs speak most of it (the baking temperatures of the
+    ovens, not the unit prices of the pastries, for "whose oven has the higher baking
+    temperature"); else every number the run has seen."""
+    made = ctx.guard.made()
+    groups = [g for g in whole_list_results(question, made)
               if all(plain_number(o.content) for o in g)]
+    by_tool: dict[str, list[Observation]] = {}
+    for _, obs in made:
+        if obs.ok and obs.tool not in ctx.calculators() and plain_number(obs.content):
+            by_tool.setdefault(obs.tool, []).append(obs)
+    listed = {g[0].tool for g in groups}
+    groups += [g for tool, g in by_tool.items() if len(g) >= 2 and tool not in listed]
     if words := measure_words(question):
         groups = [g for g in groups if measures(ctx.tools.get(g[0].tool).spec, words)] or groups
     if groups:
-        return tuple(numbers_in([o.content for o in groups[0]]))
+        # the first of the best: a whole-list fan-out before another tool's results
+        best = max(groups, key=lambda g: relevance(ctx.tools.get(g[0].tool).spec, question))
+        return tuple(numbers_in([o.content for o in best]))
     return ctx.numbers()
+
+
+# "the quantity of X times the unit price of Y": one operation over two numbers. ("how many
+# times" is a count; "per" may name a measure, "royalty per sale", so it is none here.)
+_OPERATIONS = (
+    ("*", re.compile(r"\b(?:times\s+(?:the|its|their|his|her|that|this|\d)|multipl(?:y|ied))",
+                     re.IGNORECASE)),
+    ("+", re.compile(r"\b(?:plus|added to)\b", re.IGNORECASE)),
+    ("-", re.compile(r"\b(?:minus|exceeds?|subtract(?:ed)?|difference between)\b",
+                     re.IGNORECASE)),
+    ("/", re.compile(r"\b(?:divided by|ratio of)\b", re.IGNORECASE)),
+)
+# beyond this many numbers the pairs make too long a grammar; the general one serves
+MAX_PAIRED_NUMBERS = 12
+
+
+def single_operation(question: str) -> str | None:
+    """The one arithmetic operator ``question`` states between two amounts ("A times B",
+    "by how much does A exceed B"), when it states exactly one and asks for nothing else
+    (no total, average, twice…); else None."""
+    found = [op for op, pattern in _OPERATIONS if pattern.search(question)]
+    if len(found) != 1 or _COUNTED.search(question) or _SUMMED.search(question):
+        return None
+    return found[0]
 
 
 def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2) -> str:
@@ -96,6 +134,8 @@ def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2
     if extreme := picks_extreme(question):
         return extreme_pattern(extreme, numbers)
     distinct = len(set(numbers))
+    if (operator := single_operation(question)) and 2 <= distinct <= MAX_PAIRED_NUMBERS:
+        return pair_pattern(numbers, operator)
     if (_AVERAGE.search(question) and not _NOT_JUST_A_MEAN.search(question)
             and results >= 2 and distinct >= 2):
         # the mean of what the results gave: their sum over how many were summed
@@ -106,23 +146,32 @@ def expression_pattern(question: str, numbers: tuple[str, ...], results: int = 2
     return arithmetic_pattern(numbers, (), max_terms=distinct)
 
 
-# "the average depth", "the total revenue": a combining word and what it combines
+# "the average depth", "the total revenue": a combining word and the measure it combines;
+# "the grade average": the measure before it
 _COMBINED_MEASURE = re.compile(r"\b(?:average|mean|total|combined)\s+([^\W\d_]+)", re.IGNORECASE)
+_MEASURE_COMBINED = re.compile(r"\b([^\W\d_]+)\s+(?:average|mean|total)\b", re.IGNORECASE)
 
 
 def without_reported_measures(question: str, specs: Iterable[ToolSpec]) -> str:
     """``question`` without the combining words that are part of a measure some tool reports
     ("the average depth of the sea zone", where a tool gets "the average depth of one sea
-    zone"): the tool's number is the answer, not an operation over the results. Asked for the
-    average depth, a small model averages the depth with a count of containers."""
-    phrases = list(_COMBINED_MEASURE.finditer(question))
+    zone"; "the grade average of a student", where one returns "a student's grade
+    average"): the tool's number is the answer, not an operation over the results. Asked for
+    the average depth, a small model averages the depth with a count of containers; asked by
+    how much one grade average exceeds another, it averages the two."""
+    phrases = [*_COMBINED_MEASURE.finditer(question),
+               *(m for m in _MEASURE_COMBINED.finditer(question)
+                 if m.group(1).casefold() not in STOPWORDS)]
     if not phrases:
         return question
     docs = [f"{s.description}".casefold() for s in specs]
-    for match in reversed(phrases):
+    end = len(question) + 1
+    for match in sorted(phrases, key=lambda m: m.start(), reverse=True):
         phrase = re.sub(r"\s+", " ", match.group(0).casefold())
-        if any(phrase in doc for doc in docs):
+        if match.end() <= end and any(
+                re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", doc) for doc in docs):
             question = question[:match.start()] + match.group(1) + question[match.end():]
+            end = match.start()
     return question
 
 
@@ -155,30 +204,39 @@ def plain_number(text: str) -> bool:
 async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | None:
     """``"expression = value"`` for ``question`` over ``evidence`` (the answer turn's result
     lines), or None when the results hold no number or the expression does not evaluate. An
-    extreme names the item it picked; one the question lists leads the answer."""
+    extreme names the item it picked; one the question lists leads the answer, and so does
+    the value asked for an amount (`asks_amount`). A total or a mean of what one tool gave
+    for every item asked about is summed by the runtime (`summed_expression`), not the
+    model: asked for the total over three trains, the 0.5B model adds two of them."""
     seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in ctx.calculators()]
     numbers = compared_numbers(ctx, question) if picks_extreme(question) else ctx.numbers()
     if not any(n in evidence for n in numbers):
         return None
     step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
-    constraint = ctx.usable(Constraint.regex(expression_pattern(question, numbers, len(seen))))
-    messages = [Message(role="system", content=render("calculate_system")),
-                Message(role="user", content=render("calculate_now", question=question,
-                                                    evidence=evidence))]
-    completion = await ctx.model_turn(messages, constraint=constraint,
-                                      max_tokens=CALCULATION_MAX_TOKENS, offer_tools=False,
-                                      over_budget=True)
-    expression = completion.text.strip().strip("`").strip()
-    step.completion = completion
+    expression = summed_expression(ctx, question)
+    if expression is None:
+        constraint = ctx.usable(Constraint.regex(expression_pattern(question, numbers,
+                                                                    len(seen))))
+        messages = [Message(role="system", content=render("calculate_system")),
+                    Message(role="user", content=render("calculate_now", question=question,
+                                                        evidence=evidence))]
+        completion = await ctx.model_turn(messages, constraint=constraint,
+                                          max_tokens=CALCULATION_MAX_TOKENS, offer_tools=False,
+                                          over_budget=True)
+        expression = completion.text.strip().strip("`").strip()
+        step.completion = completion
     worked = None
     try:
         value = evaluate(expression)
         line, item = f"{expression} = {format_number(value)}", ""
         if _EXTREME.match(expression) and (item := source_of(ctx, value)):
             line += f" (for {item})"
-        in_question = item and item.casefold() in question.casefold()
-        worked = Worked("calculation", line, item if in_question else "")
+        if item:
+            lead = answer_item(question, item, ctx.guard.made())
+        else:
+            lead = written_amount(value) if asks_amount(question) else ""
+        worked = Worked("calculation", line, lead)
     except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
         step.error = f"calculation failed: {exc}"
     step.thought = worked.line if worked else expression
@@ -188,6 +246,34 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
 
 
 _EXTREME = re.compile(r"^\s*(?:min|max)\(")
+_CODE = re.compile(r"\b[A-Z]{3}\b")  # a currency or unit code ("EUR", "USD")
+_SUMMED = re.compile(r"\b(?:total|sum|combined|altogether|add(?:ed)? up)\b", re.IGNORECASE)
+
+
+def summed_expression(ctx: RunContext, question: str) -> str | None:
+    """The sum (or, asked for an average, the mean) of what one tool gave for every item the
+    question asks about — each item of its list (`fanout.whole_list_results`), or each member
+    of a list a result gave ("all the trains in …": `fanout.listed_results`) — when the
+    question asks for nothing else and that tool's docs speak of something it asks; None
+    otherwise, and when the question names a code the results do not ("in EUR": a rate
+    to convert by is part of it)."""
+    if _NOT_JUST_A_MEAN.search(question):
+        return None
+    mean = _AVERAGE.search(question) is not None
+    if not mean and not _SUMMED.search(question):
+        return None
+    made = ctx.guard.made()
+    groups = [g for g in whole_list_results(question, made) + listed_results(question, made)
+              if len(g) >= 2 and all(plain_number(o.content) for o in g)
+              and relevance(ctx.tools.get(g[0].tool).spec, question)[0] > 0]
+    if not groups:
+        return None
+    group = groups[0]
+    given = " ".join(o.content for o in group)
+    if any(code not in given for code in _CODE.findall(question)):
+        return None  # "the total in EUR" of prices in USD: a conversion too
+    terms = " + ".join(numbers_in([o.content])[0] for o in group)
+    return f"({terms}) / {len(group)}" if mean else terms
 
 
 def source_of(ctx: RunContext, value: float) -> str:

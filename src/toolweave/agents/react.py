@@ -314,9 +314,10 @@ class _Loop:
         tools that take it (`hops.next_hop`), with those values, and must call one: a small
         model asks again for what it has, or answers from the first record of a chain. Not
         once a result measures what the question asks (`lookup.measured`) as well as the hop's
-        tools would; at most `MAX_HOPS` times a run, never the same hop twice. ``asked_only``:
-        only a hop whose tools speak of what the question asks (after a turn that wandered
-        off to tools that do not, `_wandered`)."""
+        tools would, unless the hop is to a value the question names and no call was given,
+        or measures the same of another value; at most `MAX_HOPS` times a run, never the
+        same hop twice. ``asked_only``: only a hop whose tools speak of what the question
+        asks (after a turn that wandered off to tools that do not, `_wandered`)."""
         ctx = self.ctx
         if self.hops >= MAX_HOPS or self._on_state():
             return False
@@ -330,9 +331,12 @@ class _Loop:
             return False
         by_name = {s.name: s for s in specs}
         answer = measuring_result(self.question, made, by_name)
-        if answer is not None and hop.relevance <= relevance(by_name[answer[0].name],
-                                                             self.question):
-            return False  # a result measures what is asked, as well as the hop would
+        # a result measures what is asked, as well as the hop would: unless the question
+        # names a value no call was given, or the hop measures the same of another value
+        # (asked which of two is higher, the second is still to measure)
+        if (answer is not None and not hop.named and answer[0].name not in hop.tools
+                and hop.relevance <= relevance(by_name[answer[0].name], self.question)):
+            return False
         self.hops += 1
         self.hopped.add(hop)
         self.only, self.require_call = hop.tools, True
@@ -400,7 +404,8 @@ class _Loop:
         count's condition): nothing is left to look up, so the run goes to its answer
         without the turn in which a small model repeats a call to say so. Numbers of another
         measure than the question compares (temperatures for "which is closer") are not
-        done: the next turn offers the tools that measure it, once."""
+        done: the next turn offers the tools that measure it, once; nor are numbers of a tool
+        whose docs speak of nothing the question asks, while another's do."""
         ctx, question = self.ctx, self.question
         made = ctx.guard.made()
         groups = whole_list_results(question, made)
@@ -412,7 +417,12 @@ class _Loop:
         if not groups or not needs_calculation(question):
             return False
         words = measure_words(question)
-        if not words or any(measures(ctx.tools.get(g[0].tool).spec, words) for g in groups):
+        if not words:
+            # numbers of a tool that speaks of nothing asked (unit prices, asked whose oven
+            # is hotter) are no answer while some tool does speak of it
+            speaking = {s.name for s in self._speaking()}
+            return not speaking or any(g[0].tool in speaking for g in groups)
+        if any(measures(ctx.tools.get(g[0].tool).spec, words) for g in groups):
             return True
         fitting = tuple(s.name for s in ctx.tools.specs()
                         if measures(s, words) and s.name not in ctx.calculators())

@@ -15,6 +15,6 @@ class Worked:
     costs 98 USD" and names no destination; made to begin with it, it goes on from there.
     """
 
-    kind: str  # "calculation" or "count"
+    kind: str  # "calculation", "count", "lookup" or "comparison"
     line: str
     lead: str = ""

@@ -75,21 +75,40 @@ def _question_lists(question: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
     return tuple(lists)
 
 
-def _item(parts: Sequence[Sequence[str]], index: int, size: int) -> str:
+def _item(parts: Sequence[Sequence[str]], index: int, size: int, named: bool) -> str:
     """Part ``index`` of a list as an item of about ``size`` words: the first part's last
-    words, a middle part whole, the last part's leading words."""
+    words, a middle part whole, the last part's leading words; of a ``named`` item (a value
+    written with a capital) only the name ("student Husbrym Bryxbysini": the student's name)."""
     words = parts[index]
     if index == 0:
         tail = words[-size:]
+        if named and tail and not _capital(tail[0]):
+            return ""  # "whose oven is hotter, A's or B's": "is hotter" is no name
         return " ".join(tail) if not any(_is_stop(w) for w in tail) else ""
-    if index == len(parts) - 1:
-        return " ".join(_lead(words)[:size + 2])
     lead = _lead(words)
+    if named:
+        lead = _from_capital(lead)
+    if index == len(parts) - 1:
+        return " ".join(lead[:size + 2])
     return " ".join(lead) if len(lead) <= MAX_ITEM_WORDS else ""
 
 
-def _items(parts: Sequence[Sequence[str]], size: int) -> list[str]:
-    return [_item(parts, i, size) for i in range(len(parts))]
+def _from_capital(words: list[str]) -> list[str]:
+    """``words`` from the first one written with a capital or a digit: the lower-case noun
+    that says what a name names ("student", "ticket") is no part of it. All of ``words``
+    when none is."""
+    for i, word in enumerate(words):
+        if _capital(word):
+            return words[i:]
+    return words
+
+
+def _capital(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _items(parts: Sequence[Sequence[str]], size: int, named: bool) -> list[str]:
+    return [_item(parts, i, size, named) for i in range(len(parts))]
 
 
 def _same_shape(item: str, value: str) -> bool:
@@ -123,8 +142,9 @@ def _list_of(question: str, value: str) -> tuple[str, ...] | None:
     # fan-out's end): the same few (question, value) pairs again and again
     size = len(_words(value))
     folded = value.strip().casefold()
+    named = value.strip()[:1].isupper()
     for parts in _question_lists(question):
-        items = _items(parts, size)
+        items = _items(parts, size, named)
         if folded in (i.casefold() for i in items):
             return tuple(items)
     for owners in _possessors(question):
@@ -198,6 +218,32 @@ def listed_siblings(question: str, call: ToolCall,
                 return [ToolCall(name=call.name, arguments={**call.arguments, key: m})
                         for m in members if m.casefold() != value.casefold()][:MAX_SIBLINGS]
     return []
+
+
+def listed_results(question: str, made: Sequence[tuple[ToolCall, Observation]]
+                   ) -> list[list[Observation]]:
+    """Per tool that has answered for every member of a list an earlier result gave (the
+    trains of a station), when the question asks about all of them (as `listed_siblings`),
+    its results in the members' order; latest list first."""
+    if not _EVERY.search(question):
+        return []
+    done = []
+    for _, listing in made:
+        members = _string_list(listing) if listing.ok else []
+        if not members:
+            continue
+        folded = {m.casefold(): n for n, m in enumerate(members)}
+        by_tool: dict[str, dict[int, Observation]] = {}
+        for call, obs in made:
+            if not obs.ok:
+                continue
+            for value in call.arguments.values():
+                if isinstance(value, str) and (n := folded.get(value.strip().casefold())) \
+                        is not None:
+                    by_tool.setdefault(call.name, {})[n] = obs
+        done += [[got[n] for n in range(len(members))] for got in by_tool.values()
+                 if len(got) == len(members)]
+    return done[::-1]
 
 
 def _string_list(observation: Observation) -> list[str]:

@@ -729,6 +729,17 @@ def arithmetic_pattern(numbers: Iterable[str], extra: Iterable[str] = ("2",),
     return rf"^{term}( ?[-+*/,] ?{term}){{0,{terms - 1}}}$"
 
 
+def pair_pattern(numbers: Iterable[str], operator: str) -> str:
+    """A regex for ``a <operator> b`` over two different ``numbers``: asked for "the quantity
+    of the order times the unit price of its pastry", a small model wrote ``5.62 + 5.62``
+    where ``47 * 5.62`` was meant."""
+    numbers = list(dict.fromkeys(numbers))
+    op = f"[{operator}]"  # a class: llama.cpp's regex converter takes no "\*"
+    pairs = [f"{_number_group([a])} ?{op} ?{_number_group([b])}"
+             for a in numbers for b in numbers if a != b]
+    return rf"^({'|'.join(pairs)})$"
+
+
 def average_pattern(numbers: Iterable[str], max_terms: int) -> str:
     """A regex for the mean of two to ``max_terms`` of ``numbers``: their sum in parentheses
     divided by how many were summed (``(30 + 23 + 33) / 3``). Asked for an average, a small

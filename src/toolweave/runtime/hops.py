@@ -20,7 +20,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from toolweave._identity_cache import MISSING, IdentityCache
-from toolweave.runtime.grounding import STOPWORDS, is_kind, name_words, record_fields
+from toolweave.runtime.grounding import (
+    STOPWORDS,
+    is_kind,
+    name_words,
+    question_kinds,
+    record_fields,
+)
 from toolweave.runtime.said import stem
 from toolweave.types import Observation, ToolCall, ToolSpec
 
@@ -48,6 +54,8 @@ class Hop:
     values: tuple[str, ...]
     # how much the hop's tools speak of the question (`relevance`)
     relevance: tuple[int, int] = field(default=(0, 0), compare=False)
+    # the values are ones the question names and no call was given yet
+    named: bool = field(default=False, compare=False)
 
 
 def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observation]],
@@ -61,14 +69,19 @@ def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observati
     question does not ask for (a wing, asked "which wing is the ward in?", is the answer). A kind
     known only from the parameter a value was given to ("MV Nothzen" went to a
     ``vessel_name``) makes a hop only to a tool that speaks of the question: the vessel's
-    record, for "the port of MV Nothzen", after a call that got its charter rate."""
+    record, for "the port of MV Nothzen", after a call that got its charter rate.
+
+    A value the question names with its kind ("the one in consignment CNS-33465") that no
+    call was given yet comes before all: asked which of two wines costs more, a small model
+    prices the one named and then asks for that price again."""
     called = {(call.name, v.strip().casefold()) for call, _ in made
               for v in _strings(call.arguments)}
     skip = frozenset(skip)
     found: dict[str, list[str]] = {}  # tool → values, newest first
     relevance: dict[str, tuple[int, int]] = {}
     only_if_asked: set[str] = set()  # tools found through argument kinds only
-    stated_kinds = list(_kinds_stated(made))
+    unused = _unused_question_values(question, made)
+    stated_kinds = unused + list(_kinds_stated(made))
     said = _words(question)
     # the kinds a result stated a value of are behind the run: "the artist of the album in
     # pressing PR-1" asks no more of albums once the album is in
@@ -93,6 +106,11 @@ def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observati
             relevance[spec.name] = max(relevance.get(spec.name, (-1, 0)),
                                        _relevance(spec, kind, asked))
     candidates = {n for n in found if n not in only_if_asked or relevance[n][0] > 0}
+    named = {v for v, _, _ in unused}
+    if takers_of_named := {n for n in candidates if named.intersection(found[n])}:
+        candidates = takers_of_named  # the question's own value first
+        for n in candidates:
+            found[n] = [v for v in found[n] if v in named]
     best = max((relevance[n] for n in candidates), default=(0, 0))
     if best[0] == 0:
         # no taker speaks of the question: a value of the kind it asks for ("which wing…")
@@ -101,7 +119,17 @@ def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observati
     if not candidates:
         return None
     tools = tuple(n for n in found if n in candidates and (best[0] == 0 or relevance[n] == best))
-    return Hop(tools, tuple(dict.fromkeys(v for n in tools for v in found[n])), best)
+    return Hop(tools, tuple(dict.fromkeys(v for n in tools for v in found[n])), best,
+               named=bool(takers_of_named))
+
+
+def _unused_question_values(question: str, made: Sequence[tuple[ToolCall, Observation]]
+                            ) -> list[tuple[str, frozenset[str], bool]]:
+    """(value, its kind's words, True) for the values ``question`` names with their kind
+    (`grounding.question_kinds`: "ticket INC-11248") that no call was given, in any form."""
+    given = [v.casefold() for call, _ in made for v in _strings(call.arguments)]
+    return [(value, _kind_of(kind), True) for value, kind in question_kinds(question)
+            if not any(value.casefold() in g for g in given) and _kind_of(kind)]
 
 
 def _relevance(spec: ToolSpec, kind: frozenset[str], asked: frozenset[str]) -> tuple[int, int]:
