@@ -260,3 +260,58 @@ async def test_a_comparison_with_one_side_measured_hops_to_the_other_side():
     assert "pages_of_book" not in model.kwargs[2]["constraint"].value
     assert "order_record" not in model.kwargs[4]["constraint"].value
     assert "max(412, 300) = 412 (for Salt Roads)" in model.calls[-1][-1].content
+
+
+CITIES = ("Brennholm", "Galdera", "Istrana", "Jorvale")
+STAFF = {"Leila Haddad": "Istrana", "Clara Ostrova": "Galdera"}
+
+
+@tool
+def get_employee(name: str) -> str:
+    """An employee's directory entry: department and office.
+
+    Args:
+        name: the employee's full name
+    """
+    return json.dumps({"name": name, "department": "Legal", "office": STAFF[name]})
+
+
+@tool
+def get_flight_price(origin: str, destination: str) -> str:
+    """The one-way fare of a flight between two cities, in USD.
+
+    Args:
+        origin: the city the flight leaves from.
+        destination: the city the flight goes to.
+    """
+    if origin not in CITIES:
+        raise ValueError(f"unknown city {origin!r}; known: {', '.join(CITIES)}")
+    return "128 USD one way"
+
+
+@tool
+def get_weather(city: str) -> str:
+    """The weather in a city.
+
+    Args:
+        city: the city's name
+    """
+    return "12 °C"
+
+
+def test_the_values_an_error_lists_as_known_are_of_its_kind():
+    # a record's office is no kind any tool takes; the flight tool's error listed it as a city
+    made_here = [(ToolCall(name="get_flight_price", arguments={"origin": "Leila Haddad",
+                                                                "destination": "Clara Ostrova"}),
+                  Observation(call_id="0", tool="get_flight_price", ok=False,
+                              content="ValueError: unknown city 'Leila Haddad'; known: "
+                                      "Brennholm, Galdera, Istrana, Jorvale"))]
+    made_here += made(*[("get_employee", {"name": n}, get_employee(n)) for n in STAFF])
+    question = "How much is a one-way flight from Leila Haddad's office city to Clara " \
+               "Ostrova's office city?"
+    specs = [get_employee.spec, get_flight_price.spec, get_weather.spec]
+    hop = next_hop(specs, made_here, question)
+    assert hop is not None and hop.tools == ("get_flight_price",)
+    assert set(hop.values) == {"Istrana", "Galdera"}
+    # without the error's list, an office is no city
+    assert next_hop(specs, made_here[1:], question) is None
