@@ -164,10 +164,7 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str,
         if asks_count(question):
             worked = count_step(ctx, question)
         elif calculated(ctx, question):
-            # "by how much does the grade average of A exceed B's" asks a difference, not a
-            # mean, when a tool reports the grade average
-            worked = await calculate(ctx, without_reported_measures(question, ctx.tools.specs()),
-                                     evidence_lines(ctx))
+            worked = await calculate(ctx, question, evidence_lines(ctx))
         else:
             worked = compared(ctx, question) or looked_up(
                 question, ctx.guard.made(), {s.name: s for s in ctx.tools.specs()})

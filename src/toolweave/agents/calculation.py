@@ -214,9 +214,13 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
         return None
     step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
     ctx.recorder.event("step_start", index=step.index)
-    expression = summed_expression(ctx, question)
+    # "by how much does the grade average of A exceed B's" asks a difference, not a mean,
+    # when a tool reports the grade average: the expression's shape follows the question
+    # without such measures (the model still reads the question as asked)
+    shape = without_reported_measures(question, ctx.tools.specs())
+    expression = summed_expression(ctx, shape)
     if expression is None:
-        constraint = ctx.usable(Constraint.regex(expression_pattern(question, numbers,
+        constraint = ctx.usable(Constraint.regex(expression_pattern(shape, numbers,
                                                                     len(seen))))
         messages = [Message(role="system", content=render("calculate_system")),
                     Message(role="user", content=render("calculate_now", question=question,
