@@ -315,34 +315,3 @@ def test_the_values_an_error_lists_as_known_are_of_its_kind():
     assert set(hop.values) == {"Istrana", "Galdera"}
     # without the error's list, an office is no city
     assert next_hop(specs, made_here[1:], question) is None
-
-
-def test_the_docs_of_the_tool_that_gave_a_record_may_say_what_a_field_is():
-    @tool
-    def staff_entry(name: str) -> str:
-        """An employee's directory entry: department, manager and office city.
-
-        Args:
-            name: the employee's full name
-        """
-        return json.dumps({"name": name, "department": "Legal", "manager": "Ann Berg",
-                           "office": STAFF[name]})
-
-    @tool
-    def get_temperature(city: str) -> str:
-        """The temperature in a city right now, in °C.
-
-        Args:
-            city: the city's name
-        """
-        return "6 °C"
-
-    question = "What is the temperature right now in the city where Leila Haddad works?"
-    looked = made(("staff_entry", {"name": "Leila Haddad"}, staff_entry("Leila Haddad")))
-    specs = [staff_entry.spec, get_temperature.spec, get_flight_price.spec]
-    # the office is a city (the manager, "manager and", is no city: not among the values)
-    assert next_hop(specs, looked, question) == Hop(tools=("get_temperature",),
-                                                    values=("Istrana",))
-    # docs that say no more of the field: an office is no city
-    bare = staff_entry.spec.model_copy(update={"description": "An employee's directory entry."})
-    assert next_hop([bare, get_temperature.spec], looked, question) is None

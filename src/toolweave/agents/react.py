@@ -326,10 +326,10 @@ class _Loop:
         takers = self._speaking() if asked_only else specs
         if not takers:
             return False
-        by_name = {s.name: s for s in specs}
-        hop = next_hop(takers, made, self.question, skip=ctx.calculators(), described=by_name)
+        hop = next_hop(takers, made, self.question, skip=ctx.calculators())
         if hop is None or hop in self.hopped or (asked_only and hop.relevance[0] == 0):
             return False
+        by_name = {s.name: s for s in specs}
         answer = measuring_result(self.question, made, by_name)
         # a result measures what is asked, as well as the hop would: unless the question
         # names a value no call was given, or the hop measures the same of another value

@@ -16,7 +16,7 @@ to) are the hop.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from toolweave._identity_cache import MISSING, IdentityCache
@@ -64,8 +64,7 @@ class Hop:
 
 
 def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observation]],
-             question: str, skip: Iterable[str] = (), *,
-             described: Mapping[str, ToolSpec] | None = None) -> Hop | None:
+             question: str, skip: Iterable[str] = ()) -> Hop | None:
     """The chain's next hop after the calls ``made``, or None when no value whose kind the
     calls stated (`_kinds_stated`) is taken by a tool of ``specs`` (but ``skip``) that was
     not yet called with it.
@@ -79,10 +78,7 @@ def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observati
 
     A value the question names with its kind ("the one in consignment CNS-33465") that no
     call was given yet comes before all: asked which of two wines costs more, a small model
-    prices the one named and then asks for that price again.
-
-    ``described``: every tool of the run by name (default: ``specs``), whose docs may say
-    more of a field than its name ("an employee's … office city": an ``office`` is a city)."""
+    prices the one named and then asks for that price again."""
     called = {(call.name, v.strip().casefold()) for call, _ in made
               for v in _strings(call.arguments)}
     skip = frozenset(skip)
@@ -90,9 +86,7 @@ def next_hop(specs: Sequence[ToolSpec], made: Sequence[tuple[ToolCall, Observati
     relevance: dict[str, tuple[int, int]] = {}
     only_if_asked: set[str] = set()  # tools found through argument kinds only
     unused = _unused_question_values(question, made)
-    if described is None:
-        described = {s.name: s for s in specs}
-    stated_kinds = unused + list(_kinds_stated(made, described))
+    stated_kinds = unused + list(_kinds_stated(made))
     said = _words(question)
     # the kinds a result stated a value of are behind the run: "the artist of the album in
     # pressing PR-1" asks no more of albums once the album is in
@@ -200,8 +194,7 @@ def asked_words(question: str) -> frozenset[str]:
     return _words(question)
 
 
-def _kinds_stated(made: Sequence[tuple[ToolCall, Observation]],
-                  described: Mapping[str, ToolSpec]
+def _kinds_stated(made: Sequence[tuple[ToolCall, Observation]]
                   ) -> Iterator[tuple[str, frozenset[str], bool]]:
     """(value, its kind's words, whether a result or an error stated it) for the values of
     the calls ``made``, the newest call first: a JSON result's text field (``"wine": "Chateau
@@ -218,29 +211,15 @@ def _kinds_stated(made: Sequence[tuple[ToolCall, Observation]],
             continue
         own = {v.strip().casefold() for v in _strings(call.arguments)}
         if (record := record_fields(obs.content.strip())) is not None:
-            spec = described.get(call.name)
             for key, leaf, is_text in record:
                 folded = leaf.strip().casefold()
                 if is_text and (kind := _kind_of(key)) and folded not in own:
-                    yield leaf, kind | _field_kind(spec, kind), True
+                    yield leaf, kind, True
                     if folded in listed and listed[folded] != kind:
                         yield leaf, listed[folded], True  # an office that is a city
         given += [(v, kind, False) for name, v in call.arguments.items()
                   if isinstance(v, str) and (kind := _kind_of(name_words(name)))]
     yield from given
-
-
-def _field_kind(spec: ToolSpec | None, kind: frozenset[str]) -> frozenset[str]:
-    """What the docs of the tool that gave a record say a field of ``kind`` is, in the word
-    that follows its name there: "An employee's directory entry: department, manager and
-    office city" makes an ``office`` a city. Nothing when they say nothing more."""
-    if spec is None or len(kind) != 1 or not spec.description:
-        return frozenset()
-    (word,) = kind
-    follows = re.search(rf"\b{re.escape(word)}s?\s+([a-z]{{3,}})\b", spec.description.casefold())
-    if follows is None or follows.group(1) in STOPWORDS or follows.group(1) in _STOCK_WORDS:
-        return frozenset()
-    return _kind_of([follows.group(1)])
 
 
 def _listed_kinds(made: Sequence[tuple[ToolCall, Observation]]) -> dict[str, frozenset[str]]:
