@@ -42,11 +42,6 @@ _STATED_KIND = re.compile(r"""(['"])(?P<value>[^'"]{1,80})\1 is an? (?P<kind>[a-
                           r"""(?=[,;.:]| not\b| but\b|$)""")
 
 
-# "unknown city 'Leila Haddad'; known: Brennholm, Calvera, …": the kind, and the values known
-_KNOWN = re.compile(r"""\bunknown (?P<kind>[a-z][a-z ]{0,30}?) (['"])[^'"\n]{0,80}\2[;,.]?"""
-                    r"""\s*(?:known|valid|available)(?: \w+)?: (?P<items>[^\n;]+)""")
-
-
 _TOPICS: IdentityCache[frozenset[str]] = IdentityCache(4096)
 _TOPIC_INDEX: IdentityCache[dict[str, list[int]]] = IdentityCache(64)
 
@@ -202,7 +197,6 @@ def _kinds_stated(made: Sequence[tuple[ToolCall, Observation]]
     says what a value is ("'Chateau Tiasdourk' is a wine"), and last the string arguments of
     successful calls, of the kind of the parameter they went to."""
     given: list[tuple[str, frozenset[str], bool]] = []
-    listed = _listed_kinds(made)
     for call, obs in reversed(made):
         if not obs.ok:
             for match in _STATED_KIND.finditer(obs.content):
@@ -212,29 +206,11 @@ def _kinds_stated(made: Sequence[tuple[ToolCall, Observation]]
         own = {v.strip().casefold() for v in _strings(call.arguments)}
         if (record := record_fields(obs.content.strip())) is not None:
             for key, leaf, is_text in record:
-                folded = leaf.strip().casefold()
-                if is_text and (kind := _kind_of(key)) and folded not in own:
+                if is_text and (kind := _kind_of(key)) and leaf.strip().casefold() not in own:
                     yield leaf, kind, True
-                    if folded in listed and listed[folded] != kind:
-                        yield leaf, listed[folded], True  # an office that is a city
         given += [(v, kind, False) for name, v in call.arguments.items()
                   if isinstance(v, str) and (kind := _kind_of(name_words(name)))]
     yield from given
-
-
-def _listed_kinds(made: Sequence[tuple[ToolCall, Observation]]) -> dict[str, frozenset[str]]:
-    """The values errors list as the known ones of a kind ("unknown city 'Leila Haddad';
-    known: Brennholm, Calvera, Istrana, …": each a city), casefolded, with that kind. A
-    record's ``"office": "Istrana"`` is then a city too, which the flight tool takes."""
-    listed: dict[str, frozenset[str]] = {}
-    for _, obs in made:
-        if obs.ok:
-            continue
-        for match in _KNOWN.finditer(obs.content):
-            if kind := _kind_of(match["kind"].split()):
-                for item in match["items"].split(","):
-                    listed.setdefault(item.strip(" .'\"…").casefold(), kind)
-    return listed
 
 
 def _kind_of(words: Iterable[str]) -> frozenset[str]:
