@@ -22,7 +22,7 @@ from toolweave.agents.calculation import (
 from toolweave.agents.counting import asks_count, count_step
 from toolweave.agents.lookup import feeds, looked_up
 from toolweave.agents.prompts import render
-from toolweave.agents.sameness import sameness
+from toolweave.agents.sameness import asks_same, sameness
 from toolweave.agents.worked import Worked
 from toolweave.constraints.gbnf import literal
 from toolweave.runtime.context import RunContext
@@ -63,6 +63,8 @@ def works_out(ctx: RunContext, question: str) -> bool:
 
 def compared(ctx: RunContext, question: str) -> Worked | None:
     """`sameness` over the run's results: "are A and B in the same imprint?"."""
+    if asks_same(question) is None:
+        return None  # most questions: no walk over the tool set (every answer turn asks)
     return sameness(question, ctx.guard.made(), {s.name: s for s in ctx.tools.specs()})
 
 

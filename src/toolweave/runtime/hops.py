@@ -128,8 +128,8 @@ def _unused_question_values(question: str, made: Sequence[tuple[ToolCall, Observ
     """(value, its kind's words, True) for the values ``question`` names with their kind
     (`grounding.question_kinds`: "ticket INC-11248") that no call was given, in any form."""
     given = [v.casefold() for call, _ in made for v in _strings(call.arguments)]
-    return [(value, _kind_of(kind), True) for value, kind in question_kinds(question)
-            if not any(value.casefold() in g for g in given) and _kind_of(kind)]
+    return [(value, words, True) for value, kind in question_kinds(question)
+            if (words := _kind_of(kind)) and not any(value.casefold() in g for g in given)]
 
 
 def _relevance(spec: ToolSpec, kind: frozenset[str], asked: frozenset[str]) -> tuple[int, int]:
