@@ -37,7 +37,7 @@ for its default executor) from exiting.
 
 On a machine whose cores are all busy, each hand-off may also wait for the scheduler to run
 the worker and then the caller again (0.1-5 ms now and then); only running the function on the
-loop thread itself avoids that, and that would give up the timeout and the free loop.
+loop thread itself avoids that, which tools/_inline.py does for tools that proved quick.
 """
 
 from __future__ import annotations
@@ -151,6 +151,10 @@ class SyncWorkers:
         self._threads = 0  # workers counted toward max_workers
         self._abandoned = 0  # threads still running a call whose caller gave up
         self._awaiting = 0  # calls whose callers wait asynchronously right now
+
+    def awaiting(self) -> bool:
+        """Whether some call is awaited asynchronously now (one a new call could overlap)."""
+        return self._awaiting > 0
 
     def start(self, fn: Callable[..., Any], args: tuple = (),
               kwargs: dict[str, Any] | None = None, wait_s: float = BLOCKING_WAIT_S

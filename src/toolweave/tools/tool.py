@@ -6,8 +6,10 @@ bad arguments, errors, hangs and floods of output all come back as text the mode
 
 Timeouts: a sync tool (``def``) runs on a worker thread (tools/_workers.py); at its timeout the
 caller stops waiting and the call runs on in the background, off the worker pool, since a thread
-cannot be stopped. An async tool (``async def``) runs on the event loop and is cancelled at its
-timeout, but only at an ``await``: one that blocks (``time.sleep``, blocking I/O, long CPU work)
+cannot be stopped. A sync tool whose last calls each returned within a millisecond runs on the
+calling thread instead, under an alarm that interrupts it at its timeout (tools/_inline.py).
+An async tool (``async def``) runs on the event loop and is cancelled at its timeout, but only
+at an ``await``: one that blocks (``time.sleep``, blocking I/O, long CPU work)
 cannot be interrupted and holds up everything else on the loop meanwhile. Such a call is
 reported as a timeout once it returns, if it returned late. Blocking work belongs in a sync tool.
 """
@@ -23,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from toolweave.tools import _inline
 from toolweave.tools._docstrings import parse_docstring
 from toolweave.tools._output import DEFAULT_MAX_OUTPUT_CHARS, cap, reported_error, to_text
 from toolweave.tools._workers import BLOCKING_WAIT_S, WORKERS, WorkersExhausted
@@ -38,6 +41,8 @@ from toolweave.tools.schema import build_arguments_model, json_schema, read_sign
 from toolweave.types import Constraint, Observation, ToolCall, ToolSpec
 
 DEFAULT_TIMEOUT_S = 30.0
+# A sync tool whose last this many calls returned within the worker hand-off's wait runs inline
+INLINE_AFTER = 2
 # OpenAI-compatible servers accept ^[a-zA-Z0-9_-]{1,64}$; keep every tool inside that.
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -70,6 +75,7 @@ class Tool:
         self.spec = spec
         self.fn = fn
         self.timeout_s = timeout_s
+        self._quick_calls = 0  # calls in a row that returned within the hand-off wait
         self.max_output_chars = max_output_chars
         self.arguments_model = arguments_model
         # calls that change shared state run in the order written, never side by side
@@ -227,21 +233,33 @@ class Tool:
         # On a worker thread, so a blocking or hanging function neither stalls the event loop
         # nor escapes the timeout; a thread cannot be stopped, so on timeout it runs on in the
         # background. Most calls finish within the short blocking hand-off wait and need no
-        # timer at all (see tools/_workers.py for that trade-off).
+        # timer at all (see tools/_workers.py for that trade-off). A tool whose last calls all
+        # did runs on this thread instead, under an alarm (tools/_inline.py), when no other
+        # call is in flight to overlap with.
         t0 = time.monotonic()
         timeout_s = self.timeout_s
-        try:
-            job, finished = WORKERS.start(
-                self.fn, args, kwargs,
-                BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s))
-        except WorkersExhausted as exc:  # too many hung calls hold threads: not started
-            return False, exc
-        if not finished:
-            async with asyncio.timeout(_left(timeout_s, t0)):
-                await WORKERS.wait(job)
-        ok, value = job.outcome()
+        if (self._quick_calls >= INLINE_AFTER and not WORKERS.awaiting()
+                and _inline.available(timeout_s)):
+            ok, value = _inline.run(self.fn, args, kwargs, timeout_s)
+            if time.monotonic() - t0 > BLOCKING_WAIT_S:
+                self._quick_calls = 0  # it ran long: back to the worker path
+            if not ok and isinstance(value, _inline.InlineTimeout):
+                raise TimeoutError
+        else:
+            try:
+                job, finished = WORKERS.start(
+                    self.fn, args, kwargs,
+                    BLOCKING_WAIT_S if timeout_s is None else min(BLOCKING_WAIT_S, timeout_s))
+            except WorkersExhausted as exc:  # too many hung calls hold threads: not started
+                return False, exc
+            self._quick_calls = self._quick_calls + 1 if finished else 0
+            if not finished:
+                async with asyncio.timeout(_left(timeout_s, t0)):
+                    await WORKERS.wait(job)
+            ok, value = job.outcome()
         if ok and type(value) is not str and inspect.isawaitable(value):
             # a sync function that returned an awaitable
+            self._quick_calls = 0  # its work is awaited: no gain in running it here
             async with asyncio.timeout(_left(timeout_s, t0)):
                 return await _settle(value)
         if not ok and not isinstance(value, (Exception, SystemExit)):
