@@ -29,8 +29,7 @@ def get_price(product: str) -> str:
 
 
 async def test_a_call_about_one_list_item_is_made_for_every_item():
-    model = Scripted([call("get_price", product="Zephyr Lamp"), "max(34.99, 129.00)",
-                      "The Vesta Heater."])
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "The Vesta Heater."])
     trace = await Agent(model, [get_price]).arun(
         "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
     step = trace.steps[0]
@@ -38,9 +37,11 @@ async def test_a_call_about_one_list_item_is_made_for_every_item():
         ["Zephyr Lamp", "Harbor Mug", "Vesta Heater"]
     assert [o.content for o in step.observations] == ["34.99 USD", "9.75 USD", "129.00 USD"]
     assert step.implied_calls == 2  # the model wrote one of the three
-    # every item's price is in: the next turn is the calculation, then the answer
+    # every item's price is in: the next step is the calculation, then the answer; the
+    # runtime writes the extreme over every item's price (no model turn for it)
     assert [s.kind for s in trace.steps] == ["act", "think", "answer"]
-    assert "9.75 USD" in model.calls[1][-1].content
+    assert trace.steps[1].thought == "max(34.99, 9.75, 129.00) = 129 (for Vesta Heater)"
+    assert len(model.calls) == 2 and "9.75 USD" in model.calls[1][-1].content
 
 
 async def test_a_fan_out_of_records_goes_on_to_the_next_call():
@@ -55,7 +56,7 @@ async def test_a_fan_out_of_records_goes_on_to_the_next_call():
         return {"Oslo": "3 °C", "Rome": "21 °C"}[city]
 
     model = Scripted([call("get_employee", name="Ann"), call("get_weather", city="Oslo"),
-                      call("get_weather", city="Oslo"), "max(3, 21)", "Bo's."])
+                      call("get_weather", city="Oslo"), "Bo's."])
     trace = await Agent(model, [get_employee, get_weather]).arun(
         "Whose office city is warmer, Ann's or Bo's?")
     # records are no numbers to compare: the model is asked again, and the weather fans out
@@ -165,15 +166,14 @@ async def test_an_extreme_compares_what_the_question_measures_and_names_whose_it
     model = Scripted([call("find_pastry", item_name="Tromstosh Tart"),
                       call("unit_price_for_pastry", item_name="Tromstosh Tart"),
                       call("temperature_for_oven", oven="Vyshnei Oven"),
-                      "Done.", "max(179, 166)", "Tromstosh Tart."])
+                      "Done.", "Tromstosh Tart."])
     trace = await Agent(model, [find_pastry, unit_price_for_pastry, temperature_for_oven]).arun(
         "Whose oven has the higher baking temperature, Tromstosh Tart's or Premneth Roll's?")
     assert [c.arguments["oven"] for c in trace.steps[2].calls] == list(OVENS)
-    pattern = model.kwargs[4]["constraint"].value
-    assert re.match(pattern, "max(179, 166)") and not re.match(pattern, "max(11.64, 5.62)")
-    # the oven picked is Vyshnei's; whose it is, the pastry's record says
+    # the extreme is taken over the ovens' temperatures, not the pastries' unit prices; the
+    # oven picked is Vyshnei's, and whose it is, the pastry's record says
     assert trace.steps[-2].thought == "max(179, 166) = 179 (for Vyshnei Oven)"
-    assert model.kwargs[5]["constraint"].value.startswith('root ::= "Tromstosh Tart"')
+    assert model.kwargs[4]["constraint"].value.startswith('root ::= "Tromstosh Tart"')
 
 
 async def test_an_expression_that_does_not_evaluate_is_left_out_of_the_answer():
@@ -348,14 +348,13 @@ async def test_after_failures_the_tools_an_error_names_are_offered_then_the_chai
 
 
 async def test_an_extreme_names_the_call_it_came_from():
-    model = Scripted([call("get_price", product="Zephyr Lamp"),
-                      "max(34.99, 9.75, 129.00)", "The Vesta Heater."])
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "The Vesta Heater."])
     await Agent(model, [get_price]).arun(
         "Which is the most expensive: Zephyr Lamp, Harbor Mug or Vesta Heater?")
     assert "calculation: max(34.99, 9.75, 129.00) = 129 (for Vesta Heater)" in \
-        model.calls[2][-1].content
+        model.calls[1][-1].content
     # the answer begins with the item the question asked to pick
-    assert model.kwargs[2]["constraint"].value.startswith('root ::= "Vesta Heater" ')
+    assert model.kwargs[1]["constraint"].value.startswith('root ::= "Vesta Heater" ')
 
 
 @tool
@@ -420,7 +419,7 @@ async def test_numbers_of_another_measure_send_the_run_to_the_tool_that_measures
 
     model = Scripted([call("get_weather", city="Rome"),
                       call("get_distance", from_city="Oslo", to_city="Rome"),
-                      "min(2010, 10800)", "Rome is closer."])
+                      "Rome is closer."])
     trace = await Agent(model, [get_weather, get_distance]).arun(
         "Which is closer to Oslo: Rome or Lima?")
     # the temperatures of both are in, but "closer" is a distance: only that tool is offered
@@ -428,9 +427,8 @@ async def test_numbers_of_another_measure_send_the_run_to_the_tool_that_measures
     assert "get_distance" in offered and "get_weather" not in offered
     assert [c.arguments["to_city"] for c in trace.steps[1].calls] == ["Rome", "Lima"]
     # the extreme is taken over the distances only, and the answer begins with its item
-    calculation = model.kwargs[2]["constraint"].value
-    assert "2010" in calculation and "21" not in calculation.replace("2010", "")
-    assert "(for Rome)" in model.calls[3][-1].content
+    assert trace.steps[-2].thought == "min(2010, 10800) = 2010 (for Rome)"
+    assert "(for Rome)" in model.calls[2][-1].content
 
 
 async def test_a_rejected_name_sends_the_run_to_the_tools_about_what_the_question_asks_of_it():

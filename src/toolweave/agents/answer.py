@@ -22,6 +22,7 @@ from toolweave.agents.calculation import (
 from toolweave.agents.counting import asks_count, count_step
 from toolweave.agents.lookup import feeds, looked_up
 from toolweave.agents.prompts import render
+from toolweave.agents.rates import amount_converted, rate_answer
 from toolweave.agents.sameness import asks_same, sameness
 from toolweave.agents.worked import Worked
 from toolweave.constraints.gbnf import literal
@@ -62,9 +63,13 @@ def works_out(ctx: RunContext, question: str) -> bool:
 
 
 def compared(ctx: RunContext, question: str) -> Worked | None:
-    """`sameness` over the run's results: "are A and B in the same imprint?"."""
+    """`sameness` over the run's results ("are A and B in the same imprint?"), or a rate
+    read the question's way round (`rates`: "how many B does one unit of A buy?", "how much
+    is it in US dollars?")."""
     if asks_same(question) is None:
-        return None  # most questions: no walk over the tool set (every answer turn asks)
+        # most questions: no walk over the tool set (every answer turn asks)
+        made = ctx.guard.made()
+        return rate_answer(question, made) or amount_converted(question, made)
     return sameness(question, ctx.guard.made(), {s.name: s for s in ctx.tools.specs()})
 
 
@@ -165,11 +170,13 @@ async def answer_from_evidence(ctx: RunContext, stop_reason: str, question: str,
         # the question asks for
         if asks_count(question):
             worked = count_step(ctx, question)
+        elif (worked := compared(ctx, question)) is not None:
+            pass  # a sameness, or a rate or an amount converted: no expression to write
         elif calculated(ctx, question):
             worked = await calculate(ctx, question, evidence_lines(ctx))
         else:
-            worked = compared(ctx, question) or looked_up(
-                question, ctx.guard.made(), {s.name: s for s in ctx.tools.specs()})
+            worked = looked_up(question, ctx.guard.made(),
+                               {s.name: s for s in ctx.tools.specs()})
         messages = [Message(role="system", content=render("answer_system")),
                     Message(role="user", content=render(
                         "answer_now", question=question, worked=worked,

@@ -84,6 +84,12 @@ def compared_numbers(ctx: RunContext, question: str) -> tuple[str, ...]:
     closer"), else of the one whose docs speak most of it (the baking temperatures of the
     ovens, not the unit prices of the pastries, for "whose oven has the higher baking
     temperature"); else every number the run has seen."""
+    group = compared_group(ctx, question)
+    return tuple(numbers_in([o.content for o in group])) if group else ctx.numbers()
+
+
+def compared_group(ctx: RunContext, question: str) -> list[Observation] | None:
+    """The results whose numbers an extreme picks among (`compared_numbers`), or None."""
     made = ctx.guard.made()
     groups = [g for g in whole_list_results(question, made)
               if all(plain_number(o.content) for o in g)]
@@ -95,11 +101,27 @@ def compared_numbers(ctx: RunContext, question: str) -> tuple[str, ...]:
     groups += [g for tool, g in by_tool.items() if len(g) >= 2 and tool not in listed]
     if words := measure_words(question):
         groups = [g for g in groups if measures(ctx.tools.get(g[0].tool).spec, words)] or groups
-    if groups:
-        # the first of the best: a whole-list fan-out before another tool's results
-        best = max(groups, key=lambda g: relevance(ctx.tools.get(g[0].tool).spec, question))
-        return tuple(numbers_in([o.content for o in best]))
-    return ctx.numbers()
+    if not groups:
+        return None
+    # the first of the best: a whole-list fan-out before another tool's results
+    return max(groups, key=lambda g: relevance(ctx.tools.get(g[0].tool).spec, question))
+
+
+def extreme_expression(ctx: RunContext, question: str) -> str | None:
+    """``min(…)``/``max(…)`` of every number compared, for a question that picks an extreme,
+    when each result compared holds just one number (a price, a temperature, a distance);
+    None otherwise. The model, asked for the expression, picks which numbers to compare: a
+    model turn of a new prompt (2-3 s here) to write what the runtime knows."""
+    extreme = picks_extreme(question)
+    if not extreme:
+        return None
+    group = compared_group(ctx, question)
+    if not group or len(group) < 2:
+        return None
+    numbers = [numbers_in([o.content]) for o in group]
+    if any(len(n) != 1 for n in numbers):
+        return None
+    return f"{extreme}({', '.join(n[0] for n in numbers)})"
 
 
 # "the quantity of X times the unit price of Y": one operation over two numbers. ("how many
@@ -218,7 +240,7 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
     # when a tool reports the grade average: the expression's shape follows the question
     # without such measures (the model still reads the question as asked)
     shape = without_reported_measures(question, ctx.tools.specs())
-    expression = summed_expression(ctx, shape)
+    expression = summed_expression(ctx, shape) or extreme_expression(ctx, question)
     if expression is None:
         constraint = ctx.usable(Constraint.regex(expression_pattern(shape, numbers,
                                                                     len(seen))))

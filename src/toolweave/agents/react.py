@@ -52,6 +52,7 @@ from toolweave.agents.lookup import measuring_result
 from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.own_text import asks_about_its_text, worked_out
 from toolweave.agents.prompts import system_prompt
+from toolweave.agents.rates import conversion_needed
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS, ParsedTurn
 from toolweave.runtime.alternatives import alternatives
@@ -150,6 +151,7 @@ class _Loop:
         self.hops = 0  # turns offered the next hop of a chain (`_hop_on`)
         self.hopped: set[Hop] = set()
         self.speaking: list[ToolSpec] | None = None  # `_speaking`, once read
+        self.converted = False  # a turn was offered the converter (`_convert_on`)
         self._enter_named_place()
 
     async def answer_now(self, stop: str, *, unaided: bool = False) -> Trace:
@@ -264,7 +266,7 @@ class _Loop:
             self.failed_in_a_row = 0
             if self._list_done():
                 return await self.answer_now("answer")
-            if not self.only:
+            if not self.only and not self._convert_on():
                 self._resume_chain()
             if not self.only and self._wandered(ran):
                 self._hop_on(asked_only=True)
@@ -341,6 +343,22 @@ class _Loop:
         self.hopped.add(hop)
         self.only, self.require_call = hop.tools, True
         self.values = RunValues(loose=hop.values)
+        return True
+
+    def _convert_on(self) -> bool:
+        """When the question asks an amount in a unit a result's amount is not in ("in US
+        dollars", "120 LQT per night") and a tool converts between such units, the next
+        turn offers just that tool, from the result's unit to the asked one, and must call
+        it (`rates.conversion_needed`); once a run. A small model answers with the amount as
+        it stands, in the wrong unit."""
+        if self.converted or self._on_state():
+            return False
+        need = conversion_needed(self.question, self.ctx.guard.made(), self.ctx.tools.specs())
+        if need is None:
+            return False
+        self.converted = True
+        self.only, self.require_call = (need.tool,), True
+        self.values = RunValues(loose=(need.unit, *need.targets))
         return True
 
     def _redirect(self, ran: list[tuple[ToolCall, Observation]]) -> None:
