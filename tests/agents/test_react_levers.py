@@ -52,7 +52,7 @@ async def test_a_fan_out_of_records_goes_on_to_the_next_call():
 
     @tool
     def get_weather(city: str) -> str:
-        """The weather in a city."""
+        """The weather in a city: temperature in °C."""
         return {"Oslo": "3 °C", "Rome": "21 °C"}[city]
 
     model = Scripted([call("get_employee", name="Ann"), call("get_weather", city="Oslo"),
@@ -664,3 +664,24 @@ async def test_a_measure_a_tool_reports_is_no_operation_over_the_results():
     # the depth is the answer: no calculation turn averages it with the containers
     assert trace.answer == "822 m." and [s.kind for s in trace.steps] == ["act", "act", "answer"]
     assert "calculation" not in model.calls[2][-1].content
+
+
+async def test_the_runtime_writes_no_extreme_over_numbers_of_another_measure():
+    @tool
+    def get_weather(city: str) -> str:
+        """The current weather in a city: temperature in °C."""
+        return {"Rome": "21 °C", "Lima": "18 °C"}[city]
+
+    @tool
+    def get_distance(from_city: str, to_city: str) -> str:
+        """The distance between two cities, in km."""
+        return "10500 km"
+
+    model = Scripted([call("get_weather", city="Rome"),
+                      call("get_distance", from_city="Rome", to_city="Lima"),
+                      "min(21, 18)", "Lima is closer."])
+    trace = await Agent(model, [get_weather, get_distance]).arun(
+        "Which is closer to Oslo: Rome or Lima?")
+    # the distances were never asked pairwise from Oslo: the temperatures are all there is,
+    # and which of them to compare is the model's expression, not the runtime's
+    assert len(model.calls) == 4 and trace.steps[-2].thought.startswith("min(21, 18) = 18")

@@ -109,15 +109,19 @@ def compared_group(ctx: RunContext, question: str) -> list[Observation] | None:
 
 def extreme_expression(ctx: RunContext, question: str) -> str | None:
     """``min(…)``/``max(…)`` of every number compared, for a question that picks an extreme,
-    when each result compared holds just one number (a price, a temperature, a distance);
-    None otherwise. The model, asked for the expression, picks which numbers to compare: a
-    model turn of a new prompt (2-3 s here) to write what the runtime knows."""
+    when each result compared holds just one number (a price, a temperature, a distance) of
+    what the question compares (where it says: distances for "closer"); None otherwise. The
+    model, asked for the expression, picks which numbers to compare: a model turn of a new
+    prompt (2-3 s here) to write what the runtime knows."""
     extreme = picks_extreme(question)
     if not extreme:
         return None
     group = compared_group(ctx, question)
     if not group or len(group) < 2:
         return None
+    if (words := measure_words(question)) and not measures(ctx.tools.get(group[0].tool).spec,
+                                                           words):
+        return None  # temperatures for "which is closer": no extreme of what is asked
     numbers = [numbers_in([o.content]) for o in group]
     if any(len(n) != 1 for n in numbers):
         return None
