@@ -685,3 +685,28 @@ async def test_the_runtime_writes_no_extreme_over_numbers_of_another_measure():
     # the distances were never asked pairwise from Oslo: the temperatures are all there is,
     # and which of them to compare is the model's expression, not the runtime's
     assert len(model.calls) == 4 and trace.steps[-2].thought.startswith("min(21, 18) = 18")
+
+
+async def test_a_comparison_by_distance_is_measured_from_the_question_s_anchor():
+    @tool
+    def get_weather(city: str) -> str:
+        """The current weather in a city: temperature in °C."""
+        return {"Oslo": "3 °C", "Rome": "21 °C", "Lima": "18 °C"}[city]
+
+    @tool
+    def get_distance(from_city: str, to_city: str) -> str:
+        """The distance between two cities, in km."""
+        return {("Oslo", "Rome"): "2010 km", ("Oslo", "Lima"): "10800 km"}.get(
+            (from_city, to_city), "10500 km")
+
+    model = Scripted([call("get_weather", city="Oslo"), call("get_weather", city="Rome"),
+                      "Rome."])
+    trace = await Agent(model, [get_weather, get_distance]).arun(
+        "Which is closer to Oslo: Rome or Lima?")
+    # Oslo went to a city before: the runtime writes the distance from it to the first item
+    # (a small model measured Rome to Lima), and the fan-out adds the other
+    distances = [c.arguments for s in trace.steps for c in s.calls if c.name == "get_distance"]
+    assert distances == [{"from_city": "Oslo", "to_city": "Rome"},
+                         {"from_city": "Oslo", "to_city": "Lima"}]
+    assert trace.steps[-2].thought == "min(2010, 10800) = 2010 (for Rome)"
+    assert len(model.calls) == 3  # the distance turn was no model turn

@@ -61,7 +61,7 @@ from toolweave.runtime.context import RunContext
 from toolweave.runtime.corrections import suggests_value
 from toolweave.runtime.derived import derived
 from toolweave.runtime.executor import new_results, observation_text
-from toolweave.runtime.fanout import whole_list_results
+from toolweave.runtime.fanout import anchored_call, whole_list_results
 from toolweave.runtime.grounding import RunValues, collect_values, rejected_arguments
 from toolweave.runtime.hops import (
     Hop,
@@ -152,6 +152,7 @@ class _Loop:
         self.hopped: set[Hop] = set()
         self.speaking: list[ToolSpec] | None = None  # `_speaking`, once read
         self.converted = False  # a turn was offered the converter (`_convert_on`)
+        self.written: ToolCall | None = None  # the next turn's call, written by the runtime
         self._enter_named_place()
 
     async def answer_now(self, stop: str, *, unaided: bool = False) -> Trace:
@@ -197,9 +198,12 @@ class _Loop:
         moving, self.moving, after_move, self.moved = self.moving, False, self.moved, False
         # results (or errors) are in; the move into the named place is not the model's turn
         follow_up = bool(ctx.guard.seen) and not after_move
+        written, self.written = self.written, None
         if moving and self.move_call is not None:
             # the turn's grammar admits this one call: the runtime writes it, not the model
             completion, turn = None, ParsedTurn(calls=[self.move_call])
+        elif written is not None:
+            completion, turn = None, ParsedTurn(calls=[written])
         else:
             max_calls = 1 if self.only else follow_up_calls if follow_up else MAX_CALLS
             if self._on_state():
@@ -447,6 +451,10 @@ class _Loop:
         if not fitting or self.remeasured:
             return True  # no tool measures it: the numbers in hand are the best there are
         self.remeasured, self.only, self.require_call = True, fitting, True
+        if len(fitting) == 1:
+            # "closer to Jorvale: Esterlund or Brennholm?": from the anchor to each item
+            # (the first written here, the others by the fan-out), not item to item
+            self.written = anchored_call(question, ctx.tools.get(fitting[0]).spec, made)
         return False
 
     def _resume_chain(self) -> None:

@@ -21,8 +21,14 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from toolweave.formats.base import loads
-from toolweave.runtime.grounding import POSSESSIVE, STOPWORDS, leaves
-from toolweave.types import Observation, ToolCall
+from toolweave.runtime.grounding import (
+    POSSESSIVE,
+    STOPWORDS,
+    leaves,
+    name_words,
+    question_values,
+)
+from toolweave.types import Observation, ToolCall, ToolSpec
 
 MAX_SIBLINGS = 7
 MAX_ITEM_WORDS = 5
@@ -317,3 +323,37 @@ def whole_list_results(question: str, made: Iterable[tuple[ToolCall, Observation
         if wanted and wanted <= {i.casefold() for i in results}:
             done.append(list(results.values()))
     return done[::-1]
+
+
+def anchored_call(question: str, spec: ToolSpec,
+                  made: Iterable[tuple[ToolCall, Observation]]) -> ToolCall | None:
+    """The call of a two-place tool (``from_city``, ``to_city``) from the one value the
+    question names outside its list (its anchor) to the list's first item, or None.
+
+    Asked "which is closer to Jorvale: Esterlund or Brennholm?" and sent to the distance
+    tool, a small model measures Brennholm to Esterlund: the two items against each other.
+    The anchor goes to the first parameter that shares a word with one it was already passed
+    to in a call that succeeded (``city``, so ``from_city``): its kind is known only then."""
+    required = spec.parameters.get("required", [])
+    properties = spec.parameters.get("properties", {})
+    if len(required) != 2 or any(properties.get(p, {}).get("type") != "string"
+                                 for p in required):
+        return None
+    values = question_values(question)
+    items = next((list_of(question, v) for v in values if list_of(question, v)), None)
+    if not items or not items[0]:
+        return None
+    folded = {i.casefold() for i in items}
+    anchors = [v for v in values if v.casefold() not in folded]
+    if len(anchors) != 1:
+        return None
+    anchor = anchors[0].casefold()
+    took = {name for call, obs in made if obs.ok
+            for key, value in call.arguments.items()
+            if isinstance(value, str) and value.strip().casefold() == anchor
+            for name in name_words(key)}
+    for n, param in enumerate(required):
+        if name_words(param) & took:
+            other = required[1 - n]
+            return ToolCall(name=spec.name, arguments={param: anchors[0], other: items[0]})
+    return None
