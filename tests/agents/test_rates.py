@@ -132,13 +132,14 @@ async def test_an_amount_in_another_unit_than_asked_is_converted():
 
 
 def test_no_conversion_where_the_unit_is_the_one_asked_or_no_tool_converts():
-    from toolweave.agents.rates import conversion_needed
+    from toolweave.agents.rates import conversion_needed, converters
 
-    specs = [get_hotel_price.spec, convert_currency.spec]
+    specs = converters([get_hotel_price.spec, convert_currency.spec])
+    assert specs == [convert_currency.spec]  # the tool that takes a from/to pair
     price = made("get_hotel_price", {"city": "Kelmarsh"}, "120 LQT per night")
     asked = "How much does a hotel night in Kelmarsh cost in US dollars?"
     assert conversion_needed(asked, [price], specs).targets == ("USD",)
-    assert conversion_needed(asked, [price], [get_hotel_price.spec]) is None
+    assert conversion_needed(asked, [price], []) is None
     assert conversion_needed("How much does a hotel night in Kelmarsh cost?", [price],
                              specs) is None
     assert conversion_needed("How much does a hotel night in Kelmarsh cost in LQT?", [price],

@@ -189,16 +189,13 @@ def _amounts(made: Sequence[tuple[ToolCall, Observation]]) -> list[tuple[float, 
 
 
 def conversion_needed(question: str, made: Sequence[tuple[ToolCall, Observation]],
-                      specs: Sequence[ToolSpec]) -> Conversion | None:
+                      tools: Sequence[ToolSpec]) -> Conversion | None:
     """The converter call still missing for an amount the question asks in a unit the
     result is not in ("in US dollars", "120 LQT per night"), or None: no unit asked, no such
-    amount, the amount's unit already converted (any rate read from or to it), or no tool
-    that takes a from/to pair names the asked unit's code in its docs."""
+    amount, the amount's unit already converted (any rate read from or to it), or none of
+    ``tools`` (the run's `converters`) names the asked unit's code in its docs."""
     unit_phrase = asked_unit(question)
-    if unit_phrase is None:
-        return None
-    tools = converters(specs)
-    if not tools:
+    if unit_phrase is None or not tools:
         return None
     evidence = [(c, o) for c, o in made if o.ok and read_rate(o.content.strip()) is None]
     rated = {u for _, o in made if o.ok and (r := read_rate(o.content.strip()))

@@ -52,7 +52,7 @@ from toolweave.agents.lookup import measuring_result
 from toolweave.agents.measures import measure_words, measures
 from toolweave.agents.own_text import asks_about_its_text, worked_out
 from toolweave.agents.prompts import system_prompt
-from toolweave.agents.rates import conversion_needed
+from toolweave.agents.rates import asked_unit, conversion_needed, converters
 from toolweave.agents.repair import MAX_REPAIRS, mark_unreadable, repair_messages, stop_reason
 from toolweave.formats.base import MAX_CALLS, ParsedTurn
 from toolweave.runtime.alternatives import alternatives
@@ -355,9 +355,11 @@ class _Loop:
         turn offers just that tool, from the result's unit to the asked one, and must call
         it (`rates.conversion_needed`); once a run. A small model answers with the amount as
         it stands, in the wrong unit."""
-        if self.converted or self._on_state():
-            return False
-        need = conversion_needed(self.question, self.ctx.guard.made(), self.ctx.tools.specs())
+        if self.converted or asked_unit(self.question) is None or self._on_state():
+            return False  # most questions ask no unit: no walk over the tool set
+        tools = self.ctx.tools
+        need = conversion_needed(self.question, self.ctx.guard.made(), derived(
+            tools, "converters", lambda: converters(tools.specs())))
         if need is None:
             return False
         self.converted = True
