@@ -251,7 +251,7 @@ async def test_a_comparison_with_one_side_measured_hops_to_the_other_side():
                       call("order_record", order="ORD-7"),
                       call("order_record", order="ORD-7"),
                       call("pages_of_book", book="Salt Roads"),
-                      "Done.", "max(412, 300)", "Salt Roads."])
+                      "Done.", "Salt Roads."])
     trace = await Agent(model, [order_record, pages_of_book]).arun(
         "Which book has more pages: the one in order ORD-7, or Tide Songs?")
     assert trace.answer == "Salt Roads."
@@ -259,4 +259,5 @@ async def test_a_comparison_with_one_side_measured_hops_to_the_other_side():
     # pages of the order's book (a result measures pages already: the other side is missing)
     assert "pages_of_book" not in model.kwargs[2]["constraint"].value
     assert "order_record" not in model.kwargs[4]["constraint"].value
-    assert "max(412, 300) = 412 (for Salt Roads)" in model.calls[-1][-1].content
+    # the runtime writes the extreme over both books' pages (no model turn for it)
+    assert "max(300, 412) = 412 (for Salt Roads)" in model.calls[-1][-1].content
