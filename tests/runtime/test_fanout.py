@@ -110,3 +110,20 @@ def test_a_call_about_one_member_of_a_listed_result_is_made_for_all_when_asked_o
     assert listed_siblings("How many tracks has the first album of Dumfuth?", call, [albums]) == []
     other = ToolCall(name="album_tracks", arguments={"album": "Heikleim Bloom"})
     assert listed_siblings("What is the total of all the albums?", other, [albums]) == []
+
+
+def test_items_whose_names_hold_and_are_read_by_the_shape_of_the_one_called():
+    question = ("What is the average stock level of Granias and the Clock, Drarkpesh and the "
+                "Harbour and Ciarkwour and the Harbour?")
+    assert list_of(question, "Granias and the Clock") == [
+        "Granias and the Clock", "Drarkpesh and the Harbour", "Ciarkwour and the Harbour"]
+    assert siblings(question, book="Granias and the Clock") == [
+        {"book": "Drarkpesh and the Harbour"}, {"book": "Ciarkwour and the Harbour"}]
+    # two sides of a comparison, "than that of" between them
+    compared = ("How much higher is the retail price of Ciarkwour and the Harbour than that "
+                "of Drarkpesh and the Harbour?")
+    assert siblings(compared, book="Ciarkwour and the Harbour") == [
+        {"book": "Drarkpesh and the Harbour"}]
+    # a value that runs two items together is no item of anything
+    assert list_of("How many units of the Nimbus Pillow and the Lumen Desk are in stock?",
+                   "Nimbus Pillow and the Lumen Desk") is None

@@ -156,6 +156,37 @@ def _list_of(question: str, value: str) -> tuple[str, ...] | None:
     for owners in _possessors(question):
         if folded in (o.casefold() for o in owners):
             return tuple(owners)
+    return _shaped_items(question, value.strip())
+
+
+# what may stand between two items written alike: a comma, "and", "or", "than", and up to two
+# lower-case words after it ("than that of", "or in")
+_GAP = re.compile(r"(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|than|versus|vs\.?)\s+)"
+                  r"(?:[a-z]+\s+){0,2}")
+
+
+def _shaped_items(question: str, value: str) -> tuple[str, ...] | None:
+    """The items written like ``value`` around it, when its own words hold what separates
+    items: "the average stock level of Granias and the Clock, Drarkpesh and the Harbour and
+    Ciarkwour and the Harbour" splits at every "and", but the title the tool took shows
+    the shape of one item (a capitalised word, "and the", a capitalised word), and the
+    question holds three of them one after another. None when ``value`` holds no separator
+    or fewer than two such items stand together."""
+    if not _SEPARATOR.search(value) or value.casefold() not in question.casefold():
+        return None
+    shape = r"\s+".join(r"[A-Z0-9][\w'’-]*" if _capital(word) else re.escape(word)
+                        for word in value.split())
+    found = list(re.finditer(rf"(?<![\w'’-]){shape}(?![\w'’-])", question))
+    runs: list[list[str]] = []
+    for before, match in zip([None, *found], found, strict=False):
+        if before is not None and _GAP.fullmatch(question[before.end():match.start()]):
+            runs[-1].append(match.group(0))
+        else:
+            runs.append([match.group(0)])
+    folded = value.casefold()
+    for run in runs:
+        if len(run) >= 2 and folded in (item.casefold() for item in run):
+            return tuple(run)
     return None
 
 
