@@ -710,3 +710,13 @@ async def test_a_comparison_by_distance_is_measured_from_the_question_s_anchor()
                          {"from_city": "Oslo", "to_city": "Lima"}]
     assert trace.steps[-2].thought == "min(2010, 10800) = 2010 (for Rome)"
     assert len(model.calls) == 3  # the distance turn was no model turn
+
+
+async def test_a_choice_asked_as_does_a_or_b_picks_the_extreme():
+    # "1515 - 2417 = -902", then "Nurfurk Basin has the larger catchment area": the question
+    # picks one of two, though it opens like a yes-or-no one
+    model = Scripted([call("get_price", product="Zephyr Lamp"), "The Vesta Heater."])
+    trace = await Agent(model, [get_price]).arun(
+        "Does the Zephyr Lamp or the Vesta Heater have the higher price?")
+    assert trace.steps[-2].thought == "max(34.99, 129.00) = 129 (for Vesta Heater)"
+    assert model.kwargs[-1]["constraint"].value.startswith('root ::= "Vesta Heater"')

@@ -16,8 +16,10 @@ from toolweave.runtime.grounding import record_fields
 from toolweave.tools.builtins.calculator import format_number
 from toolweave.types import Observation, ToolCall
 
-# "Which is cheapest / closer / the warmest": a choice of an item, not an amount
-CHOICE = re.compile(r"\b(?:which|who|whose)\b", re.IGNORECASE)
+# "Which is cheapest / closer / the warmest", "Does A or B have the larger area?": a choice of
+# an item, not an amount (nor a yes or no)
+CHOICE = re.compile(r"\b(?:which|who|whose)\b|^\s*(?:is|are|was|were|does|do|did|has|have|had)"
+                    r"\s+[^?]{1,80}?\s+or\s+", re.IGNORECASE)
 # a question answered yes or no
 YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|had|will|would"
                     r"|should)\b", re.IGNORECASE)
