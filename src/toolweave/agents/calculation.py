@@ -77,19 +77,13 @@ def picks_extreme(question: str) -> str | None:
     return None
 
 
-def compared_numbers(ctx: RunContext, question: str) -> tuple[str, ...]:
-    """The numbers an extreme picks among: those of the fan-out over the question's whole
-    list, or of another tool's two or more results, of the tool that measures what the
-    question compares when one does (the distances, not the temperatures, for "which is
-    closer"), else of the one whose docs speak most of it (the baking temperatures of the
-    ovens, not the unit prices of the pastries, for "whose oven has the higher baking
-    temperature"); else every number the run has seen."""
-    group = compared_group(ctx, question)
-    return tuple(numbers_in([o.content for o in group])) if group else ctx.numbers()
-
-
 def compared_group(ctx: RunContext, question: str) -> list[Observation] | None:
-    """The results whose numbers an extreme picks among (`compared_numbers`), or None."""
+    """The results whose numbers an extreme picks among: those of the fan-out over the
+    question's whole list, or of another tool's two or more results, of the tool that measures
+    what the question compares when one does (the distances, not the temperatures, for "which
+    is closer"), else of the one whose docs speak most of it (the baking temperatures of the
+    ovens, not the unit prices of the pastries, for "whose oven has the higher baking
+    temperature"); None when no tool gave plain-text numbers."""
     made = ctx.guard.made()
     groups = [g for g in whole_list_results(question, made)
               if all(plain_number(o.content) for o in g)]
@@ -107,20 +101,17 @@ def compared_group(ctx: RunContext, question: str) -> list[Observation] | None:
     return max(groups, key=lambda g: relevance(ctx.tools.get(g[0].tool).spec, question))
 
 
-def extreme_expression(ctx: RunContext, question: str) -> str | None:
-    """``min(…)``/``max(…)`` of every number compared, for a question that picks an extreme,
+def extreme_expression(ctx: RunContext, question: str, extreme: str,
+                       group: list[Observation] | None) -> str | None:
+    """``min(…)``/``max(…)`` (``extreme``) of every number of ``group`` (`compared_group`),
     when each result compared holds just one number (a price, a temperature, a distance) of
     what the question compares (where it says: distances for "closer"); None otherwise. The
     model, asked for the expression, picks which numbers to compare: a model turn of a new
     prompt (2-3 s here) to write what the runtime knows."""
-    extreme = picks_extreme(question)
-    if not extreme:
-        return None
-    group = compared_group(ctx, question)
     if not group or len(group) < 2:
         return None
-    if (words := measure_words(question)) and not measures(ctx.tools.get(group[0].tool).spec,
-                                                           words):
+    if (words := measure_words(question)) and not measures(
+            ctx.tools.get(group[0].tool).spec, words):
         return None  # temperatures for "which is closer": no extreme of what is asked
     numbers = [numbers_in([o.content]) for o in group]
     if any(len(n) != 1 for n in numbers):
@@ -235,7 +226,9 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
     for every item asked about is summed by the runtime (`summed_expression`), not the
     model: asked for the total over three trains, the 0.5B model adds two of them."""
     seen = [o for o in ctx.guard.seen.values() if o.ok and o.tool not in ctx.calculators()]
-    numbers = compared_numbers(ctx, question) if picks_extreme(question) else ctx.numbers()
+    extreme = picks_extreme(question)
+    group = compared_group(ctx, question) if extreme else None
+    numbers = tuple(numbers_in([o.content for o in group])) if group else ctx.numbers()
     if not any(n in evidence for n in numbers):
         return None
     step = Step(index=len(ctx.recorder.trace.steps), kind="think", started_at=time.time())
@@ -244,7 +237,8 @@ async def calculate(ctx: RunContext, question: str, evidence: str) -> Worked | N
     # when a tool reports the grade average: the expression's shape follows the question
     # without such measures (the model still reads the question as asked)
     shape = without_reported_measures(question, ctx.tools.specs())
-    expression = summed_expression(ctx, shape) or extreme_expression(ctx, question)
+    expression = summed_expression(ctx, shape) or (
+        extreme_expression(ctx, question, extreme, group) if extreme else None)
     if expression is None:
         constraint = ctx.usable(Constraint.regex(expression_pattern(shape, numbers,
                                                                     len(seen))))

@@ -61,6 +61,21 @@ def read_rate(text: str) -> tuple[str, float, str, str] | None:
     return match["source"], float(match["rate"]), match["target"], match["rate"]
 
 
+def _read_results(made: Sequence[tuple[ToolCall, Observation]]
+                  ) -> tuple[list[tuple[str, float, str, str]], list[tuple[ToolCall, Observation]]]:
+    """The rates the successful results give (`read_rate`), and the other successful calls
+    with their results: what links a question's phrase to a unit (`_names`)."""
+    rates, evidence = [], []
+    for call, obs in made:
+        if obs.ok:
+            rate = read_rate(obs.content.strip())
+            if rate is None:
+                evidence.append((call, obs))
+            else:
+                rates.append(rate)
+    return rates, evidence
+
+
 def rate_answer(question: str, made: Sequence[tuple[ToolCall, Observation]]) -> Worked | None:
     """The rate the question asks, read its way round from the run's rate results (a
     conversion line leading with the number), or None when the question asks no rate, no
@@ -68,15 +83,12 @@ def rate_answer(question: str, made: Sequence[tuple[ToolCall, Observation]]) -> 
     sides = rate_asked(question)
     if sides is None:
         return None
-    rates = [(rate, obs) for _, obs in made if obs.ok
-             and (rate := read_rate(obs.content.strip())) is not None]
+    rates, evidence = _read_results(made)
     if not rates:
         return None
-    evidence = [(call, obs) for call, obs in made
-                if obs.ok and read_rate(obs.content.strip()) is None]
     source_side, target_side = sides
     turned: Worked | None = None
-    for (source, value, target, written), _ in rates:
+    for source, value, target, written in rates:
         from_source = _names(source_side, source, evidence) or _names(target_side, target,
                                                                        evidence)
         from_target = _names(source_side, target, evidence) or _names(target_side, source,
@@ -178,14 +190,11 @@ def converters(specs: Iterable[ToolSpec]) -> list[ToolSpec]:
     return found
 
 
-def _amounts(made: Sequence[tuple[ToolCall, Observation]]) -> list[tuple[float, str, str]]:
-    """(amount, unit code, as written) of each plain result that begins with one."""
-    found = []
-    for _, obs in made:
-        text = obs.content.strip()
-        if obs.ok and read_rate(text) is None and (match := _AMOUNT_IN.match(text)):
-            found.append((float(match["amount"]), match["unit"], match["amount"]))
-    return found
+def _amounts(evidence: Sequence[tuple[ToolCall, Observation]]) -> list[tuple[float, str, str]]:
+    """(amount, unit code, as written) of each result of ``evidence`` (successful, no rate:
+    `_read_results`) that begins with one."""
+    return [(float(match["amount"]), match["unit"], match["amount"]) for _, obs in evidence
+            if (match := _AMOUNT_IN.match(obs.content.strip()))]
 
 
 def conversion_needed(question: str, made: Sequence[tuple[ToolCall, Observation]],
@@ -197,10 +206,9 @@ def conversion_needed(question: str, made: Sequence[tuple[ToolCall, Observation]
     unit_phrase = asked_unit(question)
     if unit_phrase is None or not tools:
         return None
-    evidence = [(c, o) for c, o in made if o.ok and read_rate(o.content.strip()) is None]
-    rated = {u for _, o in made if o.ok and (r := read_rate(o.content.strip()))
-             for u in (r[0], r[2])}
-    for _, unit, _ in _amounts(made):
+    rates, evidence = _read_results(made)
+    rated = {unit for rate in rates for unit in (rate[0], rate[2])}
+    for _, unit, _ in _amounts(evidence):
         if unit in rated or _names(unit_phrase, unit, evidence):
             continue
         # the converter whose docs give the asked unit's code ("a code such as 'USD'")
@@ -225,9 +233,8 @@ def amount_converted(question: str, made: Sequence[tuple[ToolCall, Observation]]
     unit_phrase = asked_unit(question)
     if unit_phrase is None:
         return None
-    evidence = [(c, o) for c, o in made if o.ok and read_rate(o.content.strip()) is None]
-    rates = [r for _, o in made if o.ok and (r := read_rate(o.content.strip()))]
-    for amount, unit, written in _amounts(made):
+    rates, evidence = _read_results(made)
+    for amount, unit, written in _amounts(evidence):
         for source, rate, target, rate_written in rates:
             if source == unit and _names(unit_phrase, target, evidence):
                 value, how = amount * rate, f"{written} {unit} × {rate_written}"

@@ -371,7 +371,7 @@ def anchored_call(question: str, spec: ToolSpec,
                                  for p in required):
         return None
     values = question_values(question)
-    items = next((list_of(question, v) for v in values if list_of(question, v)), None)
+    items = next((found for v in values if (found := list_of(question, v))), None)
     if not items or not items[0]:
         return None
     folded = {i.casefold() for i in items}
